@@ -1,0 +1,57 @@
+"""The ``satview`` command line: scene facts, pixel values, quick-looks, clips, reprojection, demo.
+
+Exit codes: 0 success; 1 a bad input (``satview: error: <file>: <message>`` on stderr, no
+traceback); 2 a usage error (argparse). Imports stay light so ``satview info`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from satview import __version__
+from satview.errors import SatviewError
+
+_COMMANDS = ("info", "pixel", "quicklook", "clip", "reproject", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (one sub-parser per command)."""
+    from satview.cli import demo, export, info, pixel
+
+    parser = argparse.ArgumentParser(
+        prog="satview",
+        description="Look at and cut up downloaded satellite scenes (Landsat tarballs, GeoTIFF, HDF).",
+    )
+    parser.add_argument("--version", action="version", version=f"satview {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    info.add_parser(sub)
+    pixel.add_parser(sub)
+    export.add_quicklook_parser(sub)
+    export.add_clip_parser(sub)
+    export.add_reproject_parser(sub)
+    demo.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    try:
+        return int(args.func(args) or 0)
+    except SatviewError as exc:
+        print(f"satview: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("satview: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

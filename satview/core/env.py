@@ -1,0 +1,31 @@
+"""GDAL configuration that keeps satview from writing next to the user's files.
+
+Imported by every core module that touches GDAL, before any dataset is opened. Options are set
+in the process environment (GDAL reads them there) so they hold in every thread and in
+subprocesses, and are also offered as a ``rasterio.Env`` for code that wants them explicit.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+#: GDAL options satview always runs with.
+GDAL_OPTIONS: dict[str, str] = {
+    # no .aux.xml side-cars next to inputs (statistics, PAM metadata)
+    "GDAL_PAM_ENABLED": "NO",
+    # no <file>.gz.properties index next to .tar.gz / .gz inputs
+    "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO",
+    # decode the blocks of one read on every core
+    "GDAL_NUM_THREADS": "ALL_CPUS",
+}
+
+for _key, _value in GDAL_OPTIONS.items():
+    os.environ.setdefault(_key, _value)
+
+
+def gdal_env(**extra: Any):
+    """A ``rasterio.Env`` with satview's options (plus ``extra``)."""
+    import rasterio
+
+    return rasterio.Env(**{**GDAL_OPTIONS, **extra})

@@ -1,0 +1,118 @@
+"""Coordinates: pixel <-> map <-> lon/lat, footprints and CRS descriptions (pyproj, always x/y order)."""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from pyproj import CRS as ProjCRS
+from pyproj import Transformer
+from rasterio.crs import CRS
+from shapely.geometry import Polygon
+
+from satview.core.types import GeoGrid
+from satview.errors import CRSError
+
+LONLAT = "EPSG:4326"
+
+
+@functools.lru_cache(maxsize=64)
+def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
+    return Transformer.from_crs(ProjCRS.from_user_input(src_wkt), ProjCRS.from_user_input(dst_wkt),
+                                always_xy=True)
+
+
+def transformer(src: CRS | str, dst: CRS | str) -> Transformer:
+    """A cached pyproj transformer between two CRSs, always in (x/east, y/north) order."""
+    return _transformer(_wkt(src), _wkt(dst))
+
+
+def _wkt(crs: CRS | str) -> str:
+    if isinstance(crs, CRS):
+        return crs.to_wkt()
+    return ProjCRS.from_user_input(crs).to_wkt()
+
+
+def to_lonlat(crs: CRS | None, x: float, y: float) -> tuple[float, float]:
+    """Map coordinates in ``crs`` to (lon, lat); NaN when the scene has no CRS."""
+    if crs is None:
+        return (math.nan, math.nan)
+    lon, lat = transformer(crs, LONLAT).transform(x, y)
+    return (float(lon), float(lat))
+
+
+def from_lonlat(crs: CRS, lon: float, lat: float) -> tuple[float, float]:
+    """(lon, lat) to map coordinates in ``crs``."""
+    x, y = transformer(LONLAT, crs).transform(lon, lat)
+    return (float(x), float(y))
+
+
+def pixel_center(grid: GeoGrid, row: int, col: int) -> tuple[float, float]:
+    """Map coordinates of the centre of cell (row, col)."""
+    x, y = grid.transform * (col + 0.5, row + 0.5)
+    return (float(x), float(y))
+
+
+def cell_of(grid: GeoGrid, x: float, y: float) -> tuple[int, int]:
+    """(row, col) of the cell containing map point (x, y) (may be outside the grid)."""
+    col, row = ~grid.transform * (x, y)
+    return (math.floor(row), math.floor(col))
+
+
+def footprint_lonlat(grid: GeoGrid, densify: int = 16) -> Polygon | None:
+    """The grid's outline in lon/lat, densified so projected edges stay accurate."""
+    if grid.crs is None:
+        return None
+    t = np.linspace(0.0, 1.0, densify + 1)[:-1]
+    w, h = grid.width, grid.height
+    cols = np.concatenate([t * w, np.full_like(t, w), (1 - t) * w, np.zeros_like(t)])
+    rows = np.concatenate([np.zeros_like(t), t * h, np.full_like(t, h), (1 - t) * h])
+    xs, ys = grid.transform * (cols, rows)
+    try:
+        lon, lat = transformer(grid.crs, LONLAT).transform(xs, ys)
+    except Exception:
+        return None
+    pairs = zip(lon, lat, strict=True)
+    pts = [(float(a), float(b)) for a, b in pairs if math.isfinite(a) and math.isfinite(b)]
+    return Polygon(pts) if len(pts) >= 3 else None
+
+
+def epsg_of(crs: CRS | None) -> int | None:
+    """The EPSG code of ``crs`` when it is one (exactly), else None."""
+    if crs is None:
+        return None
+    try:
+        code = crs.to_epsg(confidence_threshold=90)
+    except Exception:
+        return None
+    return int(code) if code else None
+
+
+def parse_crs(text: str | int | CRS) -> CRS:
+    """A CRS from an EPSG code (``3338``, ``"EPSG:3338"``), a PROJ string or WKT."""
+    if isinstance(text, CRS):
+        return text
+    value = str(text).strip()
+    if not value:
+        raise CRSError("an empty CRS was given")
+    if value.isdigit():
+        value = f"EPSG:{value}"
+    try:
+        return CRS.from_user_input(value)
+    except Exception as exc:
+        raise CRSError(
+            f"cannot understand the CRS {value!r}: give an EPSG code, a PROJ string or WKT"
+        ) from exc
+
+
+def crs_name(crs: CRS | None) -> str:
+    """A short human name: ``"WGS 84 / UTM zone 11N (EPSG:32611)"``."""
+    if crs is None:
+        return "no CRS (pixel grid only)"
+    try:
+        name = ProjCRS.from_wkt(crs.to_wkt()).name
+    except Exception:
+        name = crs.to_string()
+    code = epsg_of(crs)
+    return f"{name} (EPSG:{code})" if code else name

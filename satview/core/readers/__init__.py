@@ -1,0 +1,104 @@
+"""Open any supported file as a scene: identify it by content, then hand it to a registered reader.
+
+Readers register the content kinds they accept (see :mod:`satview.core.sniff`) and an optional
+probe; the first matching reader by priority opens the file. Format code lives only in readers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from satview.core.readers.base import Scene
+from satview.core.sniff import Sniffed, sniff
+from satview.errors import SatviewError, UnsupportedFormatError
+
+Opener = Callable[..., Scene]
+Probe = Callable[[Sniffed], bool]
+
+
+@dataclass(frozen=True)
+class ReaderEntry:
+    """A registered reader: which content kinds it takes, an optional probe, and its opener."""
+
+    name: str
+    kinds: frozenset[str]
+    opener: Opener
+    probe: Probe | None = None
+    priority: int = 0
+
+
+_REGISTRY: list[ReaderEntry] = []
+
+
+def register(name: str, kinds: set[str] | frozenset[str], probe: Probe | None = None,
+             priority: int = 0) -> Callable[[Opener], Opener]:
+    """Decorator: register ``opener(path, sniffed, **options) -> Scene`` for ``kinds``."""
+
+    def deco(opener: Opener) -> Opener:
+        _REGISTRY.append(ReaderEntry(name, frozenset(kinds), opener, probe, priority))
+        _REGISTRY.sort(key=lambda e: -e.priority)
+        return opener
+
+    return deco
+
+
+def readers() -> list[ReaderEntry]:
+    """The registered readers, highest priority first."""
+    _load_builtin()
+    return list(_REGISTRY)
+
+
+def identify(path: str | os.PathLike[str]) -> str | None:
+    """Name of the reader that would open ``path``, or None (never raises for bad content)."""
+    try:
+        sn = sniff(path)
+    except SatviewError:
+        return None
+    entry = _match(sn)
+    return entry.name if entry else None
+
+
+def open_scene(path: str | os.PathLike[str], **options: Any) -> Scene:
+    """Open ``path`` as a scene (a context manager). Raises a ``SatviewError`` naming the file."""
+    sn = sniff(path)
+    entry = _match(sn)
+    if entry is None:
+        raise UnsupportedFormatError(_why_unsupported(sn), path)
+    return entry.opener(Path(path), sn, **options)
+
+
+def _match(sn: Sniffed) -> ReaderEntry | None:
+    _load_builtin()
+    for entry in _REGISTRY:
+        if sn.kind in entry.kinds and (entry.probe is None or entry.probe(sn)):
+            return entry
+    return None
+
+
+def _why_unsupported(sn: Sniffed) -> str:
+    words = {
+        "empty": "the file is empty",
+        "text": "this is a text file, not a raster or a scene",
+        "odl": "this is a text metadata file (not a Landsat MTL)",
+        "json": "this JSON file is not a Landsat MTL",
+        "xml": "this XML file is not a Landsat MTL",
+        "gzip": "this is gzip-compressed data that is not a tar archive",
+        "zip": "zip archives are not supported; unpack it and open the folder",
+        "directory": "the folder holds no Landsat scene (no *_MTL.txt/.json/.xml file)",
+        "unknown": "the content is not a format satview reads",
+    }
+    return words.get(sn.kind, f"{sn.kind} files are not supported yet")
+
+
+_loaded = False
+
+
+def _load_builtin() -> None:
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        from satview.core.readers import builtin  # noqa: F401  (registers the readers)

@@ -1,0 +1,69 @@
+"""Open rasterio datasets lazily, one per (thread, source), and close them all together.
+
+GDAL dataset handles must not be shared between threads; a scene read from GUI workers and the
+main thread gets its own handle in each thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+import rasterio
+from rasterio.errors import RasterioIOError
+
+import satview.core.env  # noqa: F401
+from satview.errors import SceneReadError
+
+
+class DatasetPool:
+    """Per-thread cache of open rasterio datasets keyed by GDAL path."""
+
+    def __init__(self, display_path: str) -> None:
+        self._display = display_path
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+
+    def get(self, source: str) -> Any:
+        """The open dataset for ``source`` in this thread (opened on first use)."""
+        cache: dict[str, Any] | None = getattr(self._local, "cache", None)
+        if cache is None:
+            cache = self._local.cache = {}
+        ds = cache.get(source)
+        if ds is None or ds.closed:
+            ds = open_dataset(source, self._display)
+            cache[source] = ds
+            with self._lock:
+                self._all.append(ds)
+        return ds
+
+    def close(self) -> None:
+        """Close every dataset opened through this pool, in any thread."""
+        with self._lock:
+            for ds in self._all:
+                with contextlib.suppress(Exception):  # already closed by GDAL teardown
+                    ds.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+def open_dataset(source: str, display_path: str | None = None) -> Any:
+    """``rasterio.open`` with a ``SceneReadError`` naming the user's file on failure."""
+    try:
+        return rasterio.open(source)
+    except RasterioIOError as exc:
+        msg = str(exc)
+        if "not recognized as being in a supported file format" in msg or "not recognized as" in msg:
+            why = "it is not a raster format GDAL can read"
+        elif "TIFFReadDirectory" in msg or "TIFF" in msg:
+            why = f"the TIFF is damaged or truncated ({_short(msg)})"
+        else:
+            why = _short(msg)
+        raise SceneReadError(f"cannot open the raster: {why}", display_path or source) from exc
+
+
+def _short(msg: str) -> str:
+    msg = " ".join(msg.split())
+    return msg if len(msg) < 200 else msg[:197] + "..."

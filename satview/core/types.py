@@ -1,0 +1,200 @@
+"""Plain, immutable values that cross module (and thread) boundaries: bands, grids, scene facts.
+
+Nothing here opens files. Readers fill these in; the CLI, the GUI and the exporters only read them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from affine import Affine
+from rasterio.crs import CRS
+
+#: What a band is for. ``data`` is a generic band of a non-Landsat raster.
+BandRole = Literal["reflective", "thermal", "pan", "qa", "angle", "auxiliary", "data"]
+BAND_ROLES: tuple[str, ...] = ("reflective", "thermal", "pan", "qa", "angle", "auxiliary", "data")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How raw DN become the band's default physical unit.
+
+    ``kind``:
+      - ``"none"``: the value is the DN (QA bands, categorical layers, uncalibrated data);
+      - ``"linear"``: ``value = dn * scale + offset`` (surface or TOA reflectance, ST in K, radiance);
+      - ``"brightness_temperature"``: ``L = dn * scale + offset`` is radiance, and
+        ``value = k2 / ln(k1 / L + 1)`` in kelvin (Level-1 thermal bands).
+    """
+
+    kind: Literal["none", "linear", "brightness_temperature"] = "none"
+    scale: float = 1.0
+    offset: float = 0.0
+    unit: str = ""
+    k1: float | None = None
+    k2: float | None = None
+    quantity: str = ""  # e.g. "TOA reflectance", "surface reflectance", "brightness temperature"
+
+    def apply(self, dn: np.ndarray) -> np.ndarray:
+        """Convert DN to physical values as float32 (no masking; see ``BandInfo.to_physical``)."""
+        x = dn.astype(np.float32, copy=False)
+        if self.kind == "none":
+            return x.astype(np.float32, copy=True) if x is dn else x
+        value = x * np.float32(self.scale) + np.float32(self.offset)
+        if self.kind == "brightness_temperature":
+            assert self.k1 is not None and self.k2 is not None
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.float32(self.k2) / np.log(np.float32(self.k1) / value + np.float32(1.0))
+            value = np.where(np.isfinite(value), value, np.float32(np.nan)).astype(np.float32)
+        return value
+
+    def apply_scalar(self, dn: float) -> float:
+        """Convert one DN to its physical value (NaN where undefined)."""
+        out = float(self.apply(np.asarray([dn], dtype=np.float64))[0])
+        return out if math.isfinite(out) else math.nan
+
+
+@dataclass(frozen=True)
+class BandInfo:
+    """Everything known about one band of a scene.
+
+    ``source``/``source_band`` say where the pixels are (a GDAL path, e.g. ``/vsitar/...``, and a
+    1-based band index); readers use them, nobody else should need to.
+    """
+
+    name: str  # "B4", "SR_B4", "ST_B10", "QA_PIXEL", "B6_VCID_1", "band_1"
+    description: str = ""
+    dtype: str = "uint16"
+    nodata: float | None = None
+    role: str = "data"
+    common_name: str | None = None  # "Blue", "Red", "NIR", "SWIR 1", ...
+    wavelength: tuple[float, float] | None = None  # micrometres (min, max)
+    resolution: float | None = None  # native sensor resolution in metres
+    calibration: Calibration = field(default_factory=Calibration)
+    categorical: bool = False  # QA / flags / classes: nearest resampling only
+    qa: str | None = None  # QA decoder key (see satview.core.qa), or None
+    flags: tuple[tuple[int, str], ...] = ()  # value -> category name (e.g. sea-ice flags)
+    source: str = ""
+    source_band: int = 1
+
+    @property
+    def scale(self) -> float:
+        return self.calibration.scale if self.calibration.kind != "none" else 1.0
+
+    @property
+    def offset(self) -> float:
+        return self.calibration.offset if self.calibration.kind != "none" else 0.0
+
+    @property
+    def unit(self) -> str:
+        return self.calibration.unit
+
+    def flag_name(self, value: float) -> str | None:
+        """Category name of a value, or None when it is an ordinary measurement."""
+        for v, name in self.flags:
+            if v == value:
+                return name
+        return None
+
+    def to_physical(self, dn: np.ndarray) -> np.ndarray:
+        """DN -> float32 physical values, with NaN at nodata and at flag values."""
+        value = self.calibration.apply(dn)
+        invalid = np.zeros(dn.shape, dtype=bool)
+        if self.nodata is not None and not (isinstance(self.nodata, float) and math.isnan(self.nodata)):
+            invalid |= dn == self.nodata
+        elif self.nodata is not None:
+            invalid |= np.isnan(dn)
+        for v, _ in self.flags:
+            invalid |= dn == v
+        if invalid.any():
+            value = np.where(invalid, np.float32(np.nan), value).astype(np.float32)
+        return value
+
+
+@dataclass(frozen=True)
+class GeoGrid:
+    """A north-up (or general affine) pixel grid: CRS, transform and size."""
+
+    crs: CRS | None
+    transform: Affine
+    width: int
+    height: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.height, self.width)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(left, bottom, right, top) in map units."""
+        from rasterio.transform import array_bounds
+
+        west, south, east, north = array_bounds(self.height, self.width, self.transform)
+        return (float(west), float(south), float(east), float(north))
+
+    @property
+    def res(self) -> tuple[float, float]:
+        t = self.transform
+        return (math.hypot(t.a, t.d), math.hypot(t.b, t.e))
+
+
+@dataclass(frozen=True)
+class LandsatInfo:
+    """Scene-level facts of a Landsat product, from its MTL and product identifier."""
+
+    product_id: str  # C1/C2 product id, or the pre-collection scene id
+    scene_id: str | None
+    spacecraft: str  # "LANDSAT_8"
+    sensor: str  # "OLI_TIRS", "ETM", "TM", "MSS"
+    collection: int  # 0 = pre-collection, 1, 2
+    level: str  # "L1TP", "L1GT", "L1GS", "L2SP", "L2SR", "L1T", ...
+    tier: str | None  # "T1", "T2", "RT" or None
+    wrs_path: int
+    wrs_row: int
+    acquired: dt.date | None
+    scene_center_time: str | None
+    processed: dt.date | None
+    cloud_cover: float | None
+    cloud_cover_land: float | None
+    sun_elevation: float | None
+    sun_azimuth: float | None
+    earth_sun_distance: float | None
+    utm_zone: int | None = None
+
+
+@dataclass(frozen=True)
+class SceneInfo:
+    """What a reader knows about an opened scene: grid, bands and (for Landsat) scene facts."""
+
+    path: str
+    format: str  # "landsat", "geotiff", "gdal", "hdf4", "hdf5", "nsidc", ...
+    grid: GeoGrid
+    bands: tuple[BandInfo, ...]
+    landsat: LandsatInfo | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    footprint: Any = None  # shapely geometry in lon/lat (EPSG:4326), or None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def band_names(self) -> list[str]:
+        return [b.name for b in self.bands]
+
+    def band(self, name: str) -> BandInfo:
+        """The band called ``name`` (case-insensitive; ``4`` or ``"4"`` means the 4th band)."""
+        from satview.errors import BandNotFoundError
+
+        key = str(name).strip()
+        for b in self.bands:
+            if b.name == key:
+                return b
+        for b in self.bands:
+            if b.name.lower() == key.lower():
+                return b
+        if key.isdigit() and self.landsat is None and 1 <= int(key) <= len(self.bands):
+            return self.bands[int(key) - 1]
+        raise BandNotFoundError(
+            f"no band {key!r}; the scene has {', '.join(self.band_names)}", self.path
+        )
