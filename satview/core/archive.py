@@ -62,6 +62,13 @@ def list_tar(path: str | os.PathLike[str]) -> list[TarMember]:
         raise SceneReadError(f"the tar archive is damaged or truncated ({exc})", p) from exc
     except EOFError as exc:
         raise SceneReadError("the tar archive is truncated", p) from exc
+    if members:
+        last = members[-1]
+        padded_end = last.offset + -(-last.size // 512) * 512
+        if padded_end + 1024 > size:  # a complete tar ends with two zero blocks
+            raise SceneReadError(
+                f"the tar archive is truncated after member {last.name} (no end-of-archive marker)", p
+            )
     return members
 
 

@@ -50,13 +50,13 @@ def from_lonlat(crs: CRS, lon: float, lat: float) -> tuple[float, float]:
 
 def pixel_center(grid: GeoGrid, row: int, col: int) -> tuple[float, float]:
     """Map coordinates of the centre of cell (row, col)."""
-    x, y = grid.transform * (col + 0.5, row + 0.5)
+    x, y = grid.transform @ (col + 0.5, row + 0.5)
     return (float(x), float(y))
 
 
 def cell_of(grid: GeoGrid, x: float, y: float) -> tuple[int, int]:
     """(row, col) of the cell containing map point (x, y) (may be outside the grid)."""
-    col, row = ~grid.transform * (x, y)
+    col, row = ~grid.transform @ (x, y)
     return (math.floor(row), math.floor(col))
 
 
@@ -68,7 +68,7 @@ def footprint_lonlat(grid: GeoGrid, densify: int = 16) -> Polygon | None:
     w, h = grid.width, grid.height
     cols = np.concatenate([t * w, np.full_like(t, w), (1 - t) * w, np.zeros_like(t)])
     rows = np.concatenate([np.zeros_like(t), t * h, np.full_like(t, h), (1 - t) * h])
-    xs, ys = grid.transform * (cols, rows)
+    xs, ys = grid.transform @ (cols, rows)
     try:
         lon, lat = transformer(grid.crs, LONLAT).transform(xs, ys)
     except Exception:

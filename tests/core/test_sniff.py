@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import gzip
-import io
-import tarfile
 from pathlib import Path
 
 import pytest
+from builders import tar_bytes
 
 from satview.core.sniff import sniff
 from satview.errors import SceneReadError
-
-
-def _tar_bytes(names: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tf:
-        for name, data in names.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -50,14 +39,14 @@ def test_kind_by_content(tmp_path: Path, content: bytes, name: str, kind: str) -
 def test_plain_tar_named_tar_gz_is_tar(tmp_path: Path) -> None:
     """A '.tar.gz' that is really an uncompressed tar is identified as a plain tar."""
     p = tmp_path / "scene.tar.gz"
-    p.write_bytes(_tar_bytes({"a_MTL.txt": b"GROUP = L1_METADATA_FILE\nEND\n"}))
+    p.write_bytes(tar_bytes({"a_MTL.txt": b"GROUP = L1_METADATA_FILE\nEND\n"}))
     assert sniff(p).kind == "tar"
 
 
 def test_gzip_tar_and_plain_gzip(tmp_path: Path) -> None:
     """gzip data is a tar.gz only when the decompressed start is a tar header."""
     tgz = tmp_path / "scene.bin"
-    tgz.write_bytes(gzip.compress(_tar_bytes({"x.txt": b"x" * 10})))
+    tgz.write_bytes(gzip.compress(tar_bytes({"x.txt": b"x" * 10})))
     gz = tmp_path / "notes.tar.gz"
     gz.write_bytes(gzip.compress(b"just some text" * 100))
     assert sniff(tgz).kind == "tar.gz"
@@ -74,7 +63,7 @@ def test_hdf5_with_user_block(tmp_path: Path) -> None:
 def test_missing_file_names_the_file(tmp_path: Path) -> None:
     """A missing path raises SceneReadError with the path in the message."""
     missing = tmp_path / "nope.tar"
-    with pytest.raises(SceneReadError, match="nope.tar"):
+    with pytest.raises(SceneReadError, match=r"nope\.tar"):
         sniff(missing)
 
 

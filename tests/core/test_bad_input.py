@@ -1,0 +1,102 @@
+"""Bad input gives a SatviewError that names the file and says what is wrong; nothing crashes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from builders import tar_bytes
+
+from satview.core import open_scene
+from satview.errors import SatviewError
+
+
+def _tar(path: Path, members: dict[str, bytes]) -> Path:
+    path.write_bytes(tar_bytes(members))
+    return path
+
+
+MTL_NO_BANDS = b"""GROUP = LANDSAT_METADATA_FILE
+  GROUP = PRODUCT_CONTENTS
+    LANDSAT_PRODUCT_ID = "LC08_L1TP_042034_20210612_20210622_02_T1"
+    PROCESSING_LEVEL = "L1TP"
+    COLLECTION_NUMBER = 02
+    FILE_NAME_BAND_4 = "LC08_L1TP_042034_20210612_20210622_02_T1_B4.TIF"
+  END_GROUP = PRODUCT_CONTENTS
+  GROUP = IMAGE_ATTRIBUTES
+    SPACECRAFT_ID = "LANDSAT_8"
+    SENSOR_ID = "OLI_TIRS"
+    WRS_PATH = 42
+    WRS_ROW = 34
+    DATE_ACQUIRED = 2021-06-12
+    SUN_ELEVATION = 60.0
+  END_GROUP = IMAGE_ATTRIBUTES
+END_GROUP = LANDSAT_METADATA_FILE
+END
+"""
+
+
+def _cases(tmp: Path) -> dict[str, tuple[Path, str]]:
+    text = tmp / "notes.tif"
+    text.write_text("this is not an image\n" * 10)
+    corrupt = tmp / "corrupt.tif"
+    corrupt.write_bytes(b"II*\x00" + os.urandom(300))
+    empty = tmp / "empty.tif"
+    empty.write_bytes(b"")
+    no_mtl = _tar(tmp / "no_mtl.tar", {"LC08_X_B4.TIF": b"II*\x00" + b"\x00" * 100})
+    truncated = _tar(tmp / "truncated.tar", {"A_MTL.txt": MTL_NO_BANDS, "A_B4.TIF": os.urandom(20000)})
+    truncated.write_bytes(truncated.read_bytes()[:9000])
+    mtl_only = tmp / "lonely" / "LC08_L1TP_042034_20210612_20210622_02_T1_MTL.txt"
+    mtl_only.parent.mkdir()
+    mtl_only.write_bytes(MTL_NO_BANDS)
+    garbage_mtl = tmp / "garbage_MTL.txt"
+    garbage_mtl.write_bytes(b"GROUP = L1_METADATA_FILE\n\x00\x01\x02 nonsense")
+    return {
+        "text named .tif": (text, "text file"),
+        "corrupt TIFF": (corrupt, "raster"),
+        "empty file": (empty, "empty"),
+        "tar without MTL": (no_mtl, "MTL"),
+        "truncated tar": (truncated, "truncated"),
+        "MTL without bands": (mtl_only, "band"),
+        "garbage MTL": (garbage_mtl, ""),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["text named .tif", "corrupt TIFF", "empty file", "tar without MTL", "truncated tar",
+     "MTL without bands", "garbage MTL"],
+)
+def test_bad_input_names_the_file(tmp_path: Path, case: str) -> None:
+    """Each kind of bad input raises a SatviewError whose message contains the file name."""
+    path, words = _cases(tmp_path)[case]
+    with pytest.raises(SatviewError) as err, open_scene(path) as scene:
+        scene.read(out_shape=(4, 4))
+    assert path.name in str(err.value) or str(path) in str(err.value)
+    assert words.lower() in str(err.value).lower()
+
+
+def test_no_file_appears_next_to_inputs(real_data: Path, tmp_path: Path) -> None:
+    """Opening and reading real scenes in a writable folder writes nothing next to them.
+
+    The shared sample folder is read-only, so the samples are copied to a writable place first:
+    a GDAL side-car (.aux.xml, .gz.properties) would otherwise fail silently instead of showing.
+    """
+    import shutil
+
+    work = tmp_path / "downloads"
+    work.mkdir()
+    for f in sorted((real_data / "landsat-tarballs").iterdir()):
+        shutil.copy(f, work / f.name)
+    for f in sorted((real_data / "geotiff").iterdir()):
+        shutil.copy(f, work / f.name)
+    scene_dir = real_data / "landsat-scenes/LC08_L2SP_098084_20210503_20210508_02_T1"
+    shutil.copytree(scene_dir, work / scene_dir.name)
+    before = sorted(str(p.relative_to(work)) for p in work.rglob("*"))
+    for f in sorted(work.iterdir()):
+        with open_scene(f) as s:
+            s.read(out_shape=(4, 4))
+            s.read(s.band_names[0], dn=True)
+    after = sorted(str(p.relative_to(work)) for p in work.rglob("*"))
+    assert after == before
