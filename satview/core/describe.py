@@ -88,6 +88,13 @@ def scene_dict(info: SceneInfo) -> dict[str, Any]:
     }
     if info.landsat is not None:
         d["landsat"] = landsat_dict(info.landsat)
+    if info.datasets:
+        d["dataset"] = info.dataset
+        d["datasets"] = [
+            {"name": ds.name, "shape": list(ds.shape), "dtype": ds.dtype, "dims": list(ds.dims),
+             "displayable": ds.displayable}
+            for ds in info.datasets
+        ]
     return d
 
 
@@ -126,6 +133,12 @@ def summary(info: SceneInfo) -> str:
         unit = f" [{b.unit}]" if b.unit else ""
         cname = f" {b.common_name}" if b.common_name else ""
         lines.append(f"    {b.name:<{width}}  {b.dtype:<7} {b.role:<10}{cname} {what}{unit}".rstrip())
+    if info.datasets:
+        lines.append(f"  datasets    {len(info.datasets)} (showing {info.dataset})")
+        for ds in info.datasets:
+            mark = "*" if ds.name == info.dataset else " "
+            shape = " x ".join(str(n) for n in ds.shape)
+            lines.append(f"   {mark} {ds.name}  {shape}  {ds.dtype}")
     for w in info.warnings:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)

@@ -11,7 +11,7 @@ from typing import Any
 
 from rasterio.windows import Window
 
-from satview.core.geo import cell_of, from_lonlat, pixel_center, to_lonlat
+from satview.core.geo import cell_of, pixel_center
 from satview.core.readers.base import Scene
 from satview.errors import SatviewError
 
@@ -53,9 +53,7 @@ def locate(scene: Scene, *, rowcol: tuple[float, float] | None = None,
         row, col = cell_of(grid, *xy)
         where = f"x {xy[0]:.3f}, y {xy[1]:.3f}"
     elif lonlat is not None:
-        if grid.crs is None:
-            raise SatviewError("the scene has no CRS, so a lon/lat point cannot be placed", scene.path)
-        row, col = cell_of(grid, *from_lonlat(grid.crs, *lonlat))
+        row, col = scene.cell_of_lonlat(*lonlat)
         where = f"lon {lonlat[0]:.6f}, lat {lonlat[1]:.6f}"
     else:
         raise SatviewError("give a point as row/col, x/y or lon/lat")
@@ -73,7 +71,7 @@ def query_pixel(scene: Scene, row: int, col: int) -> PixelReport:
 
     grid = scene.info.grid
     x, y = pixel_center(grid, row, col)
-    lon, lat = to_lonlat(grid.crs, x, y)
+    lon, lat = scene.lonlat_of_cell(row, col)
     values: list[BandValue] = []
     win = Window(col, row, 1, 1)
     for band in scene.info.bands:

@@ -77,6 +77,7 @@ class BandInfo:
     categorical: bool = False  # QA / flags / classes: nearest resampling only
     qa: str | None = None  # QA decoder key (see satview.core.qa), or None
     flags: tuple[tuple[int, str], ...] = ()  # value -> category name (e.g. sea-ice flags)
+    valid_range: tuple[float, float] | None = None  # raw DN outside it are invalid (CF valid_range)
     source: str = ""
     source_band: int = 1
 
@@ -109,6 +110,10 @@ class BandInfo:
             invalid |= np.isnan(dn)
         for v, _ in self.flags:
             invalid |= dn == v
+        if self.valid_range is not None:
+            lo, hi = self.valid_range
+            with np.errstate(invalid="ignore"):
+                invalid |= (dn < lo) | (dn > hi)
         if invalid.any():
             value = np.where(invalid, np.float32(np.nan), value).astype(np.float32)
         return value
@@ -166,6 +171,18 @@ class LandsatInfo:
 
 
 @dataclass(frozen=True)
+class DatasetInfo:
+    """One dataset (variable, SDS) of a multi-dataset file such as HDF or netCDF."""
+
+    name: str  # full path for HDF5 ("/group/var"), SDS name for HDF4, variable name for netCDF
+    shape: tuple[int, ...]
+    dtype: str
+    attrs: dict[str, Any] = field(default_factory=dict)
+    dims: tuple[str, ...] = ()
+    displayable: bool = True  # at least 2-D and numeric: can be opened as a scene
+
+
+@dataclass(frozen=True)
 class SceneInfo:
     """What a reader knows about an opened scene: grid, bands and (for Landsat) scene facts."""
 
@@ -177,6 +194,8 @@ class SceneInfo:
     metadata: dict[str, Any] = field(default_factory=dict)
     footprint: Any = None  # shapely geometry in lon/lat (EPSG:4326), or None
     warnings: tuple[str, ...] = ()
+    datasets: tuple[DatasetInfo, ...] = ()  # every dataset of a multi-dataset file
+    dataset: str | None = None  # the one this scene shows
 
     @property
     def band_names(self) -> list[str]:

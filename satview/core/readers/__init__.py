@@ -32,6 +32,7 @@ class ReaderEntry:
 
 
 _REGISTRY: list[ReaderEntry] = []
+_MULTI_DATASET = frozenset({"hdf4", "hdf5", "netcdf3"})
 
 
 def register(name: str, kinds: set[str] | frozenset[str], probe: Probe | None = None,
@@ -68,6 +69,10 @@ def open_scene(path: str | os.PathLike[str], **options: Any) -> Scene:
     entry = _match(sn)
     if entry is None:
         raise UnsupportedFormatError(_why_unsupported(sn), path)
+    if options.get("dataset") and entry.name not in _MULTI_DATASET:
+        raise UnsupportedFormatError(
+            f"this {entry.name} file has no datasets to choose from (--dataset is for HDF and netCDF)", path
+        )
     return entry.opener(Path(path), sn, **options)
 
 

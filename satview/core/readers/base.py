@@ -90,6 +90,21 @@ class Scene:
         """The ``BandInfo`` called ``name``; raises ``BandNotFoundError``."""
         return self.info.band(str(name))
 
+    # -- geolocation (readers with 2-D lat/lon arrays override these) ------------------------
+    def lonlat_of_cell(self, row: int, col: int) -> tuple[float, float]:
+        """(lon, lat) of the centre of cell (row, col); NaN when the scene has no geolocation."""
+        from satview.core.geo import pixel_center, to_lonlat
+
+        return to_lonlat(self.crs, *pixel_center(self.info.grid, row, col))
+
+    def cell_of_lonlat(self, lon: float, lat: float) -> tuple[int, int]:
+        """(row, col) of the cell containing (lon, lat); may lie outside the grid."""
+        from satview.core.geo import cell_of, from_lonlat
+
+        if self.crs is None:
+            raise SatviewError("the scene has no CRS, so a lon/lat point cannot be placed", self.path)
+        return cell_of(self.info.grid, *from_lonlat(self.crs, lon, lat))
+
     # -- reading ----------------------------------------------------------------------------
     def read(
         self,

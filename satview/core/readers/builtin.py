@@ -48,3 +48,46 @@ def _open_gdal(path: Path, sn: Sniffed, **_: Any) -> Scene:
     from satview.core.readers.raster import RasterScene
 
     return RasterScene(path, fmt="gdal")
+
+
+# --- HDF, netCDF and NSIDC sea ice (modules imported only when such a file is opened) ---------
+
+#: Sizes of NSIDC-0051/-0081 flat binary grids: 300-byte header + one byte per cell.
+NSIDC_BINARY_SIZES = {
+    300 + 304 * 448: "north25",
+    300 + 316 * 332: "south25",
+    300 + 608 * 896: "north12.5",
+    300 + 632 * 664: "south12.5",
+}
+
+
+def _is_nsidc_binary(sn: Sniffed) -> bool:
+    return sn.size in NSIDC_BINARY_SIZES
+
+
+@register("hdf4", {"hdf4"}, priority=5)
+def _open_hdf4(path: Path, sn: Sniffed, **options: Any) -> Scene:
+    from satview.core.readers.hdf4 import open_hdf4
+
+    return open_hdf4(path, sn, **options)
+
+
+@register("hdf5", {"hdf5"}, priority=5)
+def _open_hdf5(path: Path, sn: Sniffed, **options: Any) -> Scene:
+    from satview.core.readers.hdf5 import open_hdf5
+
+    return open_hdf5(path, sn, **options)
+
+
+@register("netcdf3", {"netcdf3"}, priority=5)
+def _open_netcdf3(path: Path, sn: Sniffed, **options: Any) -> Scene:
+    from satview.core.readers.netcdf3 import open_netcdf3
+
+    return open_netcdf3(path, sn, **options)
+
+
+@register("nsidc-binary", {"unknown", "text"}, probe=_is_nsidc_binary, priority=5)
+def _open_nsidc_binary(path: Path, sn: Sniffed, **options: Any) -> Scene:
+    from satview.core.readers.nsidc_binary import open_nsidc_binary
+
+    return open_nsidc_binary(path, sn, **options)
