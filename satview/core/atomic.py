@@ -40,6 +40,12 @@ def atomic_paths(*dests: str | os.PathLike[str]) -> Iterator[list[Path]]:
             t.commit()
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class _Pending:
     def __init__(self, dest: Path, tmp: Path) -> None:
         self.dest, self.tmp, self.done = dest, tmp, False
@@ -60,6 +66,7 @@ def _deferred(dest: str | os.PathLike[str]) -> Iterator[_Pending]:
     except OSError as exc:
         raise ExportError(f"cannot write in {folder}: {exc.strerror or exc}", dest) from exc
     os.close(fd)
+    os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp makes 0600; outputs follow the umask
     pending = _Pending(dest, Path(tmp_name))
     try:
         yield pending

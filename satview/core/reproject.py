@@ -1,0 +1,374 @@
+"""Reproject scenes and arrays into another CRS: target grids, in-memory warps and GeoTIFF output.
+
+Rules
+-----
+- **Grid**: :func:`target_grid` asks GDAL for the suggested output grid
+  (``rasterio.warp.calculate_default_transform``), which samples the source edges densely and so
+  copes with polar and antimeridian-crossing footprints; ``resolution`` fixes the pixel size
+  (upper-left corner kept).
+- **Resampling**: nearest by default; categorical bands (QA, flags, classes) always use nearest,
+  whatever was asked for.
+- **Values**: :func:`reproject_scene` writes raw DN in the source dtype (several dtypes are
+  promoted with ``np.result_type``). When every band has the same nodata value (representable in
+  that dtype) it is kept; otherwise the file's nodata is the dtype's maximum (unsigned), minimum
+  (signed) or NaN (float), and each band's own nodata pixels are warped to it. Pixels outside the
+  source footprint are nodata. Band descriptions are the band names; linear calibrations become
+  GDAL scale/offset/unit; Landsat scene facts become dataset tags.
+- **Speed and memory**: each band is warped straight from its source file into the output band
+  by GDAL's chunked, multi-threaded warper (``num_threads`` = all CPUs), so a scene is never
+  held in memory. A band whose source GDAL cannot open with the scene's georeferencing is read
+  through the scene instead (one band in memory at a time).
+- **Files**: tiled DEFLATE GeoTIFF written atomically; a failure or a cancel leaves nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from affine import Affine
+from rasterio.control import GroundControlPoint
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
+from rasterio.warp import calculate_default_transform, reproject
+
+import satview.core.env  # noqa: F401  (GDAL options first)
+from satview.core.atomic import atomic_path
+from satview.core.geo import parse_crs
+from satview.core.readers.base import ProgressFn, Scene
+from satview.core.types import BandInfo, GeoGrid, SceneInfo
+from satview.errors import CancelledError, ExportError, SatviewError
+
+#: Resampling methods offered to users, in the order they are listed.
+RESAMPLING_NAMES: tuple[str, ...] = (
+    "nearest", "bilinear", "cubic", "cubic_spline", "lanczos", "average",
+    "mode", "min", "max", "med", "q1", "q3",
+)  # fmt: skip
+
+#: GDAL warp memory per chunk, in MB (GDAL's default is 64; bigger chunks thread better).
+WARP_MEM_LIMIT_MB = 512
+
+
+def resampling_from_name(name: str | Resampling) -> Resampling:
+    """The ``rasterio.enums.Resampling`` called ``name`` (case-insensitive, '-' or ' ' as '_').
+
+    Raises ``SatviewError`` listing the valid names for anything else.
+    """
+    if isinstance(name, Resampling):
+        return name
+    key = "_".join(str(name).strip().lower().replace("-", " ").split())
+    if key == "cubicspline":
+        key = "cubic_spline"
+    if key not in RESAMPLING_NAMES:
+        raise SatviewError(f"unknown resampling {name!r}; choose one of {', '.join(RESAMPLING_NAMES)}")
+    return Resampling[key]
+
+
+def _resolution(resolution: float | Sequence[float] | None) -> tuple[float, float] | None:
+    if resolution is None:
+        return None
+    if isinstance(resolution, (int, float)):
+        res = (float(resolution), float(resolution))
+    else:
+        vals = [float(v) for v in resolution]
+        if len(vals) not in (1, 2):
+            raise SatviewError(f"resolution must be one or two numbers, got {resolution!r}")
+        res = (vals[0], vals[-1])
+    if not all(math.isfinite(r) and r > 0 for r in res):
+        raise SatviewError(f"resolution must be positive, got {resolution!r}")
+    return res
+
+
+def target_grid(
+    grid: GeoGrid, dst_crs: CRS | str | int, resolution: float | Sequence[float] | None = None
+) -> GeoGrid:
+    """The grid ``grid`` becomes in ``dst_crs``: GDAL's suggested warp output, north-up.
+
+    ``resolution`` (one number, or (x, y)) sets the pixel size in target units; by default GDAL
+    keeps about the source's number of pixels across the footprint. Raises ``CRSError`` for a bad
+    CRS and ``SatviewError`` when the grid has no CRS or cannot be transformed.
+    """
+    crs = parse_crs(dst_crs)
+    if grid.crs is None:
+        raise SatviewError("the scene has no CRS, so it cannot be reprojected")
+    res = _resolution(resolution)
+    t = grid.transform
+    kwargs: dict[str, Any] = {}
+    if t.b == 0 and t.d == 0:
+        left, bottom, right, top = grid.bounds
+        kwargs.update(left=left, bottom=bottom, right=right, top=top)
+    else:  # rotated or sheared: GCPs on a 3 x 3 lattice describe the affine exactly
+        gcps = []
+        for r in (0.0, grid.height / 2, float(grid.height)):
+            for c in (0.0, grid.width / 2, float(grid.width)):
+                x, y = t @ (c, r)
+                gcps.append(GroundControlPoint(row=r, col=c, x=x, y=y, z=0.0, id=f"{r},{c}", info=""))
+        kwargs["gcps"] = gcps
+    try:
+        transform, width, height = calculate_default_transform(
+            grid.crs, crs, grid.width, grid.height, resolution=res, **kwargs
+        )
+    except Exception as exc:
+        raise SatviewError(f"cannot transform the scene's extent to {crs.to_string()} ({exc})") from exc
+    if transform is None or not width or not height:
+        raise SatviewError(f"the scene's extent cannot be expressed in {crs.to_string()}")
+    return GeoGrid(crs, Affine(*tuple(transform)[:6]), int(width), int(height))
+
+
+def _default_fill(dtype: np.dtype) -> float:
+    return math.nan if dtype.kind == "f" else 0.0
+
+
+def reproject_array(
+    data: np.ndarray,
+    src_grid: GeoGrid,
+    dst_grid: GeoGrid,
+    resampling: str | Resampling = "nearest",
+    src_nodata: float | None = None,
+    dst_nodata: float | None = None,
+) -> np.ndarray:
+    """Warp ``data`` ((band, row, col) or (row, col), on ``src_grid``) onto ``dst_grid`` in memory.
+
+    Returns an array of ``data``'s dtype and dimensionality shaped like ``dst_grid``. Source
+    pixels equal to ``src_nodata`` (NaN by default for floats) are ignored; destination pixels
+    with no source are ``dst_nodata`` (default: ``src_nodata``, else NaN for floats, 0 otherwise).
+    """
+    arr = np.asarray(data)
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"expected a (band, row, col) or (row, col) array, got shape {arr.shape}")
+    if arr.shape[-2:] != src_grid.shape:
+        raise ValueError(f"data shape {arr.shape} does not match the source grid {src_grid.shape}")
+    if src_grid.crs is None or dst_grid.crs is None:
+        raise SatviewError("both grids need a CRS to reproject")
+    rs = resampling_from_name(resampling)
+    if src_nodata is None and arr.dtype.kind == "f":
+        src_nodata = math.nan
+    if dst_nodata is None:
+        dst_nodata = src_nodata if src_nodata is not None else _default_fill(arr.dtype)
+    src = arr[np.newaxis] if arr.ndim == 2 else arr
+    if not src.flags.c_contiguous or not src.dtype.isnative:
+        src = np.ascontiguousarray(src.astype(src.dtype.newbyteorder("="), copy=False))
+    out = np.full((src.shape[0], dst_grid.height, dst_grid.width), dst_nodata, dtype=src.dtype)
+    reproject(
+        source=src,
+        destination=out,
+        src_transform=src_grid.transform,
+        src_crs=src_grid.crs,
+        src_nodata=src_nodata,
+        dst_transform=dst_grid.transform,
+        dst_crs=dst_grid.crs,
+        dst_nodata=dst_nodata,
+        resampling=rs,
+        num_threads=os.cpu_count() or 1,
+        init_dest_nodata=True,
+    )
+    return out[0] if arr.ndim == 2 else out
+
+
+@dataclass(frozen=True)
+class ReprojectResult:
+    """What :func:`reproject_scene` wrote."""
+
+    path: Path
+    crs: CRS
+    transform: Affine
+    width: int
+    height: int
+    count: int
+    bands: tuple[str, ...]
+
+
+def _same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or a == b
+
+
+def _fits(value: float, dtype: np.dtype) -> bool:
+    if dtype.kind == "f":
+        return True
+    if math.isnan(value) or value != int(value):
+        return False
+    info = np.iinfo(dtype)
+    return info.min <= value <= info.max
+
+
+def output_nodata(infos: Sequence[BandInfo], dtype: np.dtype) -> float:
+    """The nodata value of a file holding ``infos`` as ``dtype`` (see the module rules)."""
+    values = [b.nodata for b in infos]
+    first = values[0]
+    shared = first is not None and all(v is not None and _same(float(v), float(first)) for v in values)
+    if shared and _fits(float(first), dtype):
+        return float(first)
+    if dtype.kind == "f":
+        return math.nan
+    info = np.iinfo(dtype)
+    return float(info.max if dtype.kind == "u" else info.min)
+
+
+def _profile(grid: GeoGrid, count: int, dtype: np.dtype, nodata: float) -> dict[str, Any]:
+    block = 512 if min(grid.width, grid.height) > 1024 else 256
+    return {
+        "driver": "GTiff", "width": grid.width, "height": grid.height, "count": count,
+        "dtype": dtype.name, "crs": grid.crs, "transform": grid.transform, "nodata": nodata,
+        "tiled": True, "blockxsize": block, "blockysize": block, "BIGTIFF": "IF_SAFER",
+        "compress": "DEFLATE", "predictor": 3 if dtype.kind == "f" else 2, "interleave": "band",
+        "NUM_THREADS": "ALL_CPUS",
+    }  # fmt: skip
+
+
+def _set_metadata(dst: Any, info: SceneInfo, infos: Sequence[BandInfo], resampling: Resampling) -> None:
+    tags: dict[str, str] = {
+        "SATVIEW_SOURCE": os.path.basename(info.path),
+        "SATVIEW_RESAMPLING": resampling.name,
+        "AREA_OR_POINT": "Area",
+    }
+    ls = info.landsat
+    if ls is not None:
+        facts = {
+            "LANDSAT_PRODUCT_ID": ls.product_id, "LANDSAT_SCENE_ID": ls.scene_id,
+            "SPACECRAFT_ID": ls.spacecraft, "SENSOR_ID": ls.sensor, "COLLECTION": ls.collection,
+            "PROCESSING_LEVEL": ls.level, "COLLECTION_CATEGORY": ls.tier,
+            "DATE_ACQUIRED": ls.acquired.isoformat() if ls.acquired else None,
+            "SCENE_CENTER_TIME": ls.scene_center_time, "WRS_PATH": ls.wrs_path, "WRS_ROW": ls.wrs_row,
+            "CLOUD_COVER": ls.cloud_cover, "SUN_ELEVATION": ls.sun_elevation,
+            "SUN_AZIMUTH": ls.sun_azimuth,
+        }  # fmt: skip
+        tags.update({k: str(v) for k, v in facts.items() if v is not None})
+    dst.update_tags(**tags)
+    scales, offsets, units = [], [], []
+    for i, b in enumerate(infos, start=1):
+        dst.set_band_description(i, b.name)
+        cal = b.calibration
+        linear = cal.kind == "linear"
+        scales.append(cal.scale if linear else 1.0)
+        offsets.append(cal.offset if linear else 0.0)
+        units.append(cal.unit if linear else "")
+        btags: dict[str, str] = {"NAME": b.name, "ROLE": b.role}
+        if b.description:
+            btags["DESCRIPTION"] = b.description
+        if b.common_name:
+            btags["COMMON_NAME"] = b.common_name
+        if cal.quantity:
+            btags["QUANTITY"] = cal.quantity
+        if b.categorical:
+            btags["CATEGORICAL"] = "YES"
+        if b.nodata is not None and not _same(float(b.nodata), float(dst.nodata)):
+            btags["SOURCE_NODATA"] = str(b.nodata)
+        if cal.kind == "brightness_temperature":
+            btags.update({
+                "RADIANCE_MULT": repr(cal.scale), "RADIANCE_ADD": repr(cal.offset),
+                "K1_CONSTANT": repr(cal.k1), "K2_CONSTANT": repr(cal.k2),
+                "CALIBRATION": "BT = K2 / ln(K1 / (DN * RADIANCE_MULT + RADIANCE_ADD) + 1), in K",
+            })  # fmt: skip
+        dst.update_tags(i, **btags)
+    dst.scales = tuple(scales)
+    dst.offsets = tuple(offsets)
+    dst.units = tuple(units)
+
+
+def _open_source(band: BandInfo, grid: GeoGrid) -> Any | None:
+    """The band's source dataset when GDAL opens it with usable georeferencing, else None."""
+    if not band.source:
+        return None
+    try:
+        ds = rasterio.open(band.source)
+    except Exception:
+        return None
+    usable = (
+        ds.crs is not None
+        and ds.crs == grid.crs
+        and not ds.transform.is_identity
+        and 1 <= band.source_band <= ds.count
+    )
+    if not usable:
+        ds.close()
+        return None
+    return ds
+
+
+def reproject_scene(
+    scene: Scene,
+    out_path: str | os.PathLike[str],
+    dst_crs: CRS | str | int,
+    *,
+    bands: Sequence[str] | None = None,
+    resampling: str = "nearest",
+    resolution: float | Sequence[float] | None = None,
+    progress: ProgressFn | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> ReprojectResult:
+    """Warp ``bands`` (default all) of ``scene`` into ``dst_crs`` as a tiled DEFLATE GeoTIFF.
+
+    See the module docstring for the rules. ``progress(fraction, message)`` is called between
+    bands and ``should_cancel()`` checked there. Raises ``CRSError`` for a bad CRS, ``SatviewError``
+    for a bad resampling or resolution, ``CancelledError`` on cancel and ``ExportError`` when the
+    file cannot be written; nothing is left behind on failure.
+    """
+    crs = parse_crs(dst_crs)
+    info = scene.info
+    out = Path(out_path)
+    rs = resampling_from_name(resampling)
+    infos = [info.band(str(b)) for b in bands] if bands else list(info.bands)
+    if not infos:
+        raise SatviewError("no bands were chosen", info.path)
+    names = tuple(b.name for b in infos)
+    if len(set(names)) != len(names):
+        raise SatviewError(f"a band was chosen twice ({', '.join(names)})", info.path)
+    if info.grid.crs is None:
+        raise SatviewError("the scene has no CRS, so it cannot be reprojected", info.path)
+    dst_grid = target_grid(info.grid, crs, resolution)
+    dtype = np.dtype(np.result_type(*[np.dtype(b.dtype) for b in infos]))
+    nodata = output_nodata(infos, dtype)
+    report = progress or (lambda _f, _m: None)
+    threads = os.cpu_count() or 1
+    n = len(infos)
+
+    with atomic_path(out) as tmp:
+        try:
+            with rasterio.open(tmp, "w", **_profile(dst_grid, n, dtype, nodata)) as dst:
+                for i, b in enumerate(infos, start=1):
+                    if should_cancel is not None and should_cancel():
+                        raise CancelledError("the reprojection was cancelled", out)
+                    report(0.95 * (i - 1) / n, f"reprojecting {b.name}")
+                    band_rs = Resampling.nearest if b.categorical else rs
+                    common: dict[str, Any] = {
+                        "dst_transform": dst_grid.transform, "dst_crs": dst_grid.crs,
+                        "dst_nodata": nodata, "resampling": band_rs, "num_threads": threads,
+                        "warp_mem_limit": WARP_MEM_LIMIT_MB, "init_dest_nodata": True,
+                    }  # fmt: skip
+                    src_nodata = None if b.nodata is None else float(b.nodata)
+                    ds = _open_source(b, info.grid)
+                    if ds is not None:
+                        with ds:
+                            reproject(
+                                source=rasterio.band(ds, b.source_band),
+                                destination=rasterio.band(dst, i),
+                                src_transform=ds.transform,
+                                src_crs=ds.crs,
+                                src_nodata=src_nodata,
+                                **common,
+                            )
+                    else:  # e.g. HDF datasets georeferenced by the reader: one band in memory
+                        data = scene.read([b.name], dn=True, should_cancel=should_cancel)[0]
+                        reproject(
+                            source=np.ascontiguousarray(data.astype(dtype, copy=False)),
+                            destination=rasterio.band(dst, i),
+                            src_transform=info.grid.transform,
+                            src_crs=info.grid.crs,
+                            src_nodata=src_nodata,
+                            **common,
+                        )
+                _set_metadata(dst, info, infos, rs)
+                report(0.95, "writing the GeoTIFF")
+        except SatviewError:
+            raise
+        except Exception as exc:
+            raise ExportError(f"cannot write the reprojected GeoTIFF ({exc})", out) from exc
+    report(1.0, "done")
+    return ReprojectResult(out, crs, dst_grid.transform, dst_grid.width, dst_grid.height, n, names)
+
