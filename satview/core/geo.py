@@ -61,7 +61,11 @@ def cell_of(grid: GeoGrid, x: float, y: float) -> tuple[int, int]:
 
 
 def footprint_lonlat(grid: GeoGrid, densify: int = 16) -> Polygon | None:
-    """The grid's outline in lon/lat, densified so projected edges stay accurate."""
+    """The grid's outline in lon/lat, densified so projected edges stay accurate.
+
+    A grid that contains a pole (polar stereographic sea-ice grids, high-latitude MODIS tiles)
+    gets a polar cap from its lowest latitude to the pole, since its outline does not bound it.
+    """
     if grid.crs is None:
         return None
     t = np.linspace(0.0, 1.0, densify + 1)[:-1]
@@ -70,12 +74,31 @@ def footprint_lonlat(grid: GeoGrid, densify: int = 16) -> Polygon | None:
     rows = np.concatenate([np.zeros_like(t), t * h, np.full_like(t, h), (1 - t) * h])
     xs, ys = grid.transform @ (cols, rows)
     try:
-        lon, lat = transformer(grid.crs, LONLAT).transform(xs, ys)
+        tr = transformer(grid.crs, LONLAT)
+        lon, lat = tr.transform(xs, ys)
     except Exception:
         return None
     pairs = zip(lon, lat, strict=True)
-    pts = [(float(a), float(b)) for a, b in pairs if math.isfinite(a) and math.isfinite(b)]
-    return Polygon(pts) if len(pts) >= 3 else None
+    pts = [(float(a), float(b)) for a, b in pairs if math.isfinite(a) and math.isfinite(b) and abs(b) <= 90]
+    if len(pts) < 3:
+        return None
+    for pole in (90.0, -90.0):
+        if _grid_contains_lonlat(grid, 0.0, pole):
+            edge = min(p[1] for p in pts) if pole > 0 else max(p[1] for p in pts)
+            return Polygon([(-180.0, edge), (180.0, edge), (180.0, pole), (-180.0, pole)])
+    return Polygon(pts)
+
+
+def _grid_contains_lonlat(grid: GeoGrid, lon: float, lat: float) -> bool:
+    """True when (lon, lat) falls inside the grid (False when it cannot be projected)."""
+    try:
+        x, y = transformer(LONLAT, grid.crs).transform(lon, lat)
+    except Exception:
+        return False
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return False
+    row, col = cell_of(grid, x, y)
+    return 0 <= row < grid.height and 0 <= col < grid.width
 
 
 def epsg_of(crs: CRS | None) -> int | None:
