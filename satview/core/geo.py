@@ -1,14 +1,19 @@
-"""Coordinates: pixel <-> map <-> lon/lat, footprints and CRS descriptions (pyproj, always x/y order)."""
+"""Coordinates: pixel <-> map <-> lon/lat, footprints and CRS descriptions (always x/y order).
+
+Point transforms go through GDAL (``rasterio.warp.transform``, traditional lon/lat order), which
+is already loaded; pyproj is imported only by callers that need its extras (``transformer``).
+"""
 
 from __future__ import annotations
 
 import functools
 import math
+import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pyproj import CRS as ProjCRS
-from pyproj import Transformer
 from rasterio.crs import CRS
+from rasterio.warp import transform as warp_transform
 from shapely.geometry import Polygon
 
 from satview.core.types import GeoGrid
@@ -17,8 +22,15 @@ from satview.errors import CRSError
 LONLAT = "EPSG:4326"
 
 
+if TYPE_CHECKING:
+    from pyproj import Transformer
+
+
 @functools.lru_cache(maxsize=64)
 def _transformer(src_wkt: str, dst_wkt: str) -> Transformer:
+    from pyproj import CRS as ProjCRS
+    from pyproj import Transformer
+
     return Transformer.from_crs(ProjCRS.from_user_input(src_wkt), ProjCRS.from_user_input(dst_wkt),
                                 always_xy=True)
 
@@ -31,21 +43,34 @@ def transformer(src: CRS | str, dst: CRS | str) -> Transformer:
 def _wkt(crs: CRS | str) -> str:
     if isinstance(crs, CRS):
         return crs.to_wkt()
+    from pyproj import CRS as ProjCRS
+
     return ProjCRS.from_user_input(crs).to_wkt()
+
+
+def transform_points(src: CRS | str, dst: CRS | str, xs, ys) -> tuple[np.ndarray, np.ndarray]:
+    """Transform coordinate arrays (x/east, y/north order on both sides); inf/NaN where undefined."""
+    x = np.atleast_1d(np.asarray(xs, dtype=np.float64))
+    y = np.atleast_1d(np.asarray(ys, dtype=np.float64))
+    try:
+        ox, oy = warp_transform(src, dst, x.tolist(), y.tolist())
+    except Exception:
+        return np.full_like(x, np.nan), np.full_like(y, np.nan)
+    return np.asarray(ox, dtype=np.float64), np.asarray(oy, dtype=np.float64)
 
 
 def to_lonlat(crs: CRS | None, x: float, y: float) -> tuple[float, float]:
     """Map coordinates in ``crs`` to (lon, lat); NaN when the scene has no CRS."""
     if crs is None:
         return (math.nan, math.nan)
-    lon, lat = transformer(crs, LONLAT).transform(x, y)
-    return (float(lon), float(lat))
+    lon, lat = transform_points(crs, LONLAT, [x], [y])
+    return (float(lon[0]), float(lat[0]))
 
 
 def from_lonlat(crs: CRS, lon: float, lat: float) -> tuple[float, float]:
     """(lon, lat) to map coordinates in ``crs``."""
-    x, y = transformer(LONLAT, crs).transform(lon, lat)
-    return (float(x), float(y))
+    x, y = transform_points(LONLAT, crs, [lon], [lat])
+    return (float(x[0]), float(y[0]))
 
 
 def pixel_center(grid: GeoGrid, row: int, col: int) -> tuple[float, float]:
@@ -73,11 +98,7 @@ def footprint_lonlat(grid: GeoGrid, densify: int = 16) -> Polygon | None:
     cols = np.concatenate([t * w, np.full_like(t, w), (1 - t) * w, np.zeros_like(t)])
     rows = np.concatenate([np.zeros_like(t), t * h, np.full_like(t, h), (1 - t) * h])
     xs, ys = grid.transform @ (cols, rows)
-    try:
-        tr = transformer(grid.crs, LONLAT)
-        lon, lat = tr.transform(xs, ys)
-    except Exception:
-        return None
+    lon, lat = transform_points(grid.crs, LONLAT, xs, ys)
     pairs = zip(lon, lat, strict=True)
     pts = [(float(a), float(b)) for a, b in pairs if math.isfinite(a) and math.isfinite(b) and abs(b) <= 90]
     if len(pts) < 3:
@@ -91,10 +112,8 @@ def footprint_lonlat(grid: GeoGrid, densify: int = 16) -> Polygon | None:
 
 def _grid_contains_lonlat(grid: GeoGrid, lon: float, lat: float) -> bool:
     """True when (lon, lat) falls inside the grid (False when it cannot be projected)."""
-    try:
-        x, y = transformer(LONLAT, grid.crs).transform(lon, lat)
-    except Exception:
-        return False
+    xa, ya = transform_points(LONLAT, grid.crs, [lon], [lat])
+    x, y = float(xa[0]), float(ya[0])
     if not (math.isfinite(x) and math.isfinite(y)):
         return False
     row, col = cell_of(grid, x, y)
@@ -133,9 +152,7 @@ def crs_name(crs: CRS | None) -> str:
     """A short human name: ``"WGS 84 / UTM zone 11N (EPSG:32611)"``."""
     if crs is None:
         return "no CRS (pixel grid only)"
-    try:
-        name = ProjCRS.from_wkt(crs.to_wkt()).name
-    except Exception:
-        name = crs.to_string()
+    match = re.match(r'\s*\w+\[\s*"([^"]*)"', crs.to_wkt())
+    name = match.group(1) if match else crs.to_string()
     code = epsg_of(crs)
     return f"{name} (EPSG:{code})" if code else name

@@ -22,7 +22,6 @@ Rules
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,8 +39,9 @@ from satview.core.colormap import apply_colormap, colormap
 from satview.core.composite import default_bands, resolve_preset
 from satview.core.indices import compute_index, get_index, index_bands
 from satview.core.readers.base import Scene
+from satview.core.render import dn_valid, rgba_band_first
 from satview.core.stretch import Levels, Stretch, apply_levels, compute_levels, valid_mask
-from satview.core.types import BandInfo, GeoGrid
+from satview.core.types import GeoGrid
 from satview.errors import ExportError, SatviewError
 
 
@@ -108,20 +108,6 @@ def _what(
     return ("rgb" if len(names) == 3 else "band"), names, {}
 
 
-def _dn_valid(data: np.ndarray, infos: list[BandInfo]) -> np.ndarray:
-    """(band, row, col) validity of raw DN: not the band's nodata and not one of its flag values."""
-    valid = np.ones(data.shape, dtype=bool)
-    for i, b in enumerate(infos):
-        if b.nodata is not None:
-            nd = float(b.nodata)
-            valid[i] &= ~np.isnan(data[i]) if math.isnan(nd) else data[i] != b.nodata
-        for v, _ in b.flags:
-            valid[i] &= data[i] != v
-        if data.dtype.kind == "f":
-            valid[i] &= np.isfinite(data[i])
-    return valid
-
-
 def _check_levels(levels: Levels, nbands: int) -> None:
     if len(levels.lo) not in (1, nbands) or len(levels.hi) != len(levels.lo):
         raise SatviewError(f"the given levels have {len(levels.lo)} band(s) but the quick-look has {nbands}")
@@ -174,18 +160,14 @@ def quicklook_array(
         rgb = apply_colormap(index8, cmap or idx.default_cmap)
     else:
         data = scene.read(list(names), out_shape=shape, dn=dn)
-        valid = _dn_valid(data, infos) if dn else None
+        valid = dn_valid(data, infos) if dn else None
         if levels is None:
             levels = compute_levels(data, stretch or Stretch(), valid)
         _check_levels(levels, len(names))
         alpha = valid_mask(data, valid)
         image8 = apply_levels(data, levels, valid)
         rgb = image8 if kind == "rgb" else apply_colormap(image8[0], cmap or "gray")
-    rgba = np.empty((4, *shape), dtype=np.uint8)
-    rgba[:3] = rgb
-    rgba[:3] *= alpha  # transparent pixels are black too
-    rgba[3] = np.where(alpha, np.uint8(255), np.uint8(0))
-    return rgba, levels, transform
+    return rgba_band_first(rgb, alpha), levels, transform
 
 
 def world_file_path(png: str | os.PathLike[str]) -> Path:
@@ -275,5 +257,5 @@ def _write_png(rgba: np.ndarray, path: Path, crs: CRS | None, transform: Affine)
     ) as mem:  # fmt: skip
         mem.write(rgba)
         mem.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha)
-        rasterio.shutil.copy(mem, str(path), driver="PNG", ZLEVEL=6)
+        rasterio.shutil.copy(mem, str(path), driver="PNG", ZLEVEL=1)  # level 1: 3x faster, ~15 % bigger
 

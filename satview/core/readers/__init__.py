@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from satview.core.env import ensure_thread_env
 from satview.core.readers.base import Scene
 from satview.core.sniff import Sniffed, sniff
 from satview.errors import SatviewError, UnsupportedFormatError
@@ -65,6 +66,7 @@ def identify(path: str | os.PathLike[str]) -> str | None:
 
 def open_scene(path: str | os.PathLike[str], **options: Any) -> Scene:
     """Open ``path`` as a scene (a context manager). Raises a ``SatviewError`` naming the file."""
+    ensure_thread_env()
     sn = sniff(path)
     entry = _match(sn)
     if entry is None:

@@ -13,7 +13,7 @@ from typing import Any
 import rasterio
 from rasterio.errors import RasterioIOError
 
-import satview.core.env  # noqa: F401
+from satview.core.env import ensure_thread_env
 from satview.errors import SceneReadError
 
 
@@ -51,6 +51,7 @@ class DatasetPool:
 
 def open_dataset(source: str, display_path: str | None = None) -> Any:
     """``rasterio.open`` with a ``SceneReadError`` naming the user's file on failure."""
+    ensure_thread_env()
     try:
         return rasterio.open(source)
     except RasterioIOError as exc:
