@@ -1,0 +1,247 @@
+"""AOI loading (GeoJSON, WKT, Shapefile, canvas polygons), repair, reprojection, area and overlap."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+from affine import Affine
+from rasterio.crs import CRS
+from shapely.geometry import MultiPolygon, Polygon, box, shape
+
+from satview.core import open_scene
+from satview.core.aoi import AOI, ensure_overlap, from_pixel_polygon, load_aoi
+from satview.core.types import GeoGrid
+from satview.errors import AOIError
+
+
+def _fc(*geoms: dict, crs: dict | None = None) -> dict:
+    doc: dict = {"type": "FeatureCollection",
+                 "features": [{"type": "Feature", "properties": {}, "geometry": g} for g in geoms]}
+    if crs is not None:
+        doc["crs"] = crs
+    return doc
+
+
+def _square(x0: float, y0: float, size: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x0, y0], [x0 + size, y0], [x0 + size, y0 + size],
+                                                [x0, y0 + size], [x0, y0]]]}
+
+
+def test_geojson_feature_collection_union(tmp_path: Path) -> None:
+    """A FeatureCollection of several polygons loads as their union, in lon/lat, named after the file."""
+    p = tmp_path / "fields.geojson"
+    p.write_text(json.dumps(_fc(_square(10, 10, 1), _square(10.5, 10, 1), _square(20, 20, 1))))
+    aoi = load_aoi(p)
+    assert aoi.crs == CRS.from_epsg(4326)
+    assert aoi.name == "fields"
+    assert isinstance(aoi.geometry, MultiPolygon)
+    assert aoi.geometry.area == pytest.approx(1.5 + 1.0)
+    assert aoi.bounds == (10.0, 10.0, 21.0, 21.0)
+    assert aoi.is_valid
+
+
+def test_real_geojson_file(real_data: Path) -> None:
+    """The sample vector/area.geojson loads as one lon/lat polygon with its own bounds."""
+    aoi = load_aoi(real_data / "vector" / "area.geojson")
+    assert aoi.crs.to_epsg() == 4326
+    x0, y0, x1, y1 = aoi.bounds
+    assert (round(x0, 3), round(y0, 3), round(x1, 3), round(y1, 3)) == (-70.758, 43.274, -58.674, 49.874)
+
+
+def test_bare_geometry_and_feature(tmp_path: Path) -> None:
+    """A bare GeoJSON geometry and a single Feature are accepted too (also inline as a string)."""
+    g = _square(1, 2, 3)
+    assert load_aoi(json.dumps(g)).bounds == (1.0, 2.0, 4.0, 5.0)
+    p = tmp_path / "one.json"
+    p.write_text(json.dumps({"type": "Feature", "properties": {}, "geometry": g}))
+    assert load_aoi(p).geometry.equals(shape(g))
+
+
+def test_legacy_crs_member_is_honoured(tmp_path: Path) -> None:
+    """A pre-RFC 7946 'crs' member (urn:ogc:def:crs:EPSG::32618) sets the AOI's CRS."""
+    doc = _fc(_square(200000, 2700000, 10000),
+              crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32618"}})
+    p = tmp_path / "utm.geojson"
+    p.write_text(json.dumps(doc))
+    aoi = load_aoi(p)
+    assert aoi.crs.to_epsg() == 32618
+    assert aoi.bounds == (200000.0, 2700000.0, 210000.0, 2710000.0)
+
+
+def test_crs84_legacy_member_is_lonlat() -> None:
+    """The legacy OGC CRS84 name means lon/lat (EPSG:4326)."""
+    doc = _fc(_square(1, 1, 1), crs={"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}})
+    assert load_aoi(json.dumps(doc)).crs.to_epsg() == 4326
+
+
+def test_crs_argument_overrides(tmp_path: Path) -> None:
+    """An explicit crs wins over what the file says (and over the lon/lat default)."""
+    doc = _fc(_square(200000, 2700000, 10000),
+              crs={"type": "name", "properties": {"name": "EPSG:32618"}})
+    assert load_aoi(json.dumps(doc), crs="EPSG:32617").crs.to_epsg() == 32617
+    assert load_aoi("POLYGON((0 0, 10 0, 10 10, 0 0))", crs=3857).crs.to_epsg() == 3857
+
+
+def test_wkt_string_file_and_ewkt(tmp_path: Path) -> None:
+    """Inline WKT, a .wkt file and EWKT (SRID=...;) all load; plain WKT is lon/lat."""
+    wkt = "POLYGON ((-78 24.5, -77.5 24.5, -77.5 25, -78 25, -78 24.5))"
+    a = load_aoi(wkt)
+    assert a.crs.to_epsg() == 4326 and a.bounds == (-78.0, 24.5, -77.5, 25.0)
+    p = tmp_path / "aoi.wkt"
+    p.write_text(wkt + "\n")
+    b = load_aoi(p)
+    assert b.geometry.equals(a.geometry) and b.name == "aoi"
+    c = load_aoi("SRID=32618;POLYGON((200000 2700000, 210000 2700000, 210000 2710000, 200000 2700000))")
+    assert c.crs.to_epsg() == 32618
+
+
+def test_bowtie_is_repaired_with_warning() -> None:
+    """A self-intersecting (bow-tie) polygon is repaired by make_valid into two triangles, with a warning."""
+    bowtie = "POLYGON ((0 0, 2 2, 2 0, 0 2, 0 0))"
+    assert not Polygon([(0, 0), (2, 2), (2, 0), (0, 2)]).is_valid
+    with pytest.warns(UserWarning, match="repaired"):
+        aoi = load_aoi(bowtie)
+    assert aoi.is_valid
+    assert aoi.geometry.area == pytest.approx(2.0)  # two triangles of area 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "POINT (1 2)",
+        "LINESTRING (0 0, 1 1)",
+        json.dumps({"type": "Point", "coordinates": [1, 2]}),
+        json.dumps(_fc({"type": "MultiPoint", "coordinates": [[1, 2], [3, 4]]})),
+    ],
+)
+def test_points_and_lines_are_rejected(text: str) -> None:
+    """Points and lines are not areas: AOIError saying the AOI must be a polygon."""
+    with pytest.raises(AOIError, match="must be a polygon"):
+        load_aoi(text)
+
+
+def test_empty_and_broken_inputs_raise_aoierror(tmp_path: Path) -> None:
+    """Empty collections, bad JSON, garbage text and missing files raise AOIError naming the file."""
+    p = tmp_path / "empty.geojson"
+    p.write_text(json.dumps({"type": "FeatureCollection", "features": []}))
+    with pytest.raises(AOIError, match="no geometry") as exc:
+        load_aoi(p)
+    assert exc.value.path == str(p)
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json")
+    with pytest.raises(AOIError, match="not valid JSON"):
+        load_aoi(bad)
+    junk = tmp_path / "junk.wkt"
+    junk.write_text("hello world")
+    with pytest.raises(AOIError, match="neither GeoJSON nor WKT"):
+        load_aoi(junk)
+    with pytest.raises(AOIError, match="does not exist"):
+        load_aoi(tmp_path / "missing.geojson")
+    with pytest.raises(AOIError, match="no area"):
+        load_aoi("POLYGON ((0 0, 1 1, 2 2, 0 0))")
+
+
+def test_area_of_one_degree_box_at_equator() -> None:
+    """A 1°x1° box at the equator has a geodesic area of about 12308 km² (±0.5 %)."""
+    aoi = load_aoi("POLYGON ((0 0, 1 0, 1 1, 0 1, 0 0))")
+    assert aoi.area_km2() == pytest.approx(12308, rel=0.005)
+    cw = load_aoi("POLYGON ((0 0, 0 1, 1 1, 1 0, 0 0))")  # orientation does not change the sign
+    assert cw.area_km2() == pytest.approx(aoi.area_km2(), rel=1e-9)
+
+
+def test_to_crs_densifies_long_edges() -> None:
+    """Reprojection densifies edges: a 1° box in UTM keeps its geodesic area to 0.05 %."""
+    aoi = load_aoi("POLYGON ((3 0, 4 0, 4 1, 3 1, 3 0))")
+    utm = aoi.to_crs("EPSG:32631")
+    assert utm.crs.to_epsg() == 32631
+    assert len(utm.geometry.exterior.coords) > 100
+    assert utm.area_km2() == pytest.approx(aoi.area_km2(), rel=5e-4)
+    assert aoi.to_crs(aoi.crs) is aoi
+
+
+def test_to_geojson_rfc7946_roundtrip() -> None:
+    """to_geojson gives a lon/lat FeatureCollection with a counter-clockwise shell that loads back."""
+    aoi = load_aoi("SRID=32618;POLYGON((200000 2700000, 200000 2710000, 210000 2710000, 210000 2700000, "
+                   "200000 2700000))")
+    doc = aoi.to_geojson()
+    assert doc["type"] == "FeatureCollection"
+    geom = shape(doc["features"][0]["geometry"])
+    assert geom.exterior.is_ccw
+    x0, y0, x1, y1 = geom.bounds
+    assert -80 < x0 < x1 < -76 and 24 < y0 < y1 < 26
+    back = load_aoi(json.dumps(doc))
+    assert back.area_km2() == pytest.approx(aoi.area_km2(), rel=1e-6)
+
+
+def test_real_shapefile(real_data: Path) -> None:
+    """vector/box.shp loads with the UTM 18N CRS from its .prj and its exact corners."""
+    aoi = load_aoi(real_data / "vector" / "box.shp")
+    assert aoi.crs.to_epsg() == 32618
+    assert aoi.bounds == (175000.0, 2700000.0, 250000.0, 2750000.0)
+    assert aoi.geometry.area == pytest.approx(75000 * 50000)
+
+
+def _write_polygon_shp(path: Path, rings: list[list[tuple[float, float]]], prj: str | None) -> None:
+    """A one-record polygon Shapefile (shells clockwise, holes counter-clockwise) for tests."""
+    pts = [p for r in rings for p in r]
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    bbox = struct.pack("<4d", min(xs), min(ys), max(xs), max(ys))
+    parts, n = [], 0
+    for r in rings:
+        parts.append(n)
+        n += len(r)
+    content = (struct.pack("<i", 5) + bbox + struct.pack("<2i", len(rings), n)
+               + struct.pack(f"<{len(parts)}i", *parts) + b"".join(struct.pack("<2d", *p) for p in pts))
+    record = struct.pack(">2i", 1, len(content) // 2) + content
+    header = (struct.pack(">i", 9994) + b"\0" * 20 + struct.pack(">i", (100 + len(record)) // 2)
+              + struct.pack("<2i", 1000, 5) + bbox + b"\0" * 32)
+    path.write_bytes(header + record)
+    if prj is not None:
+        path.with_suffix(".prj").write_text(prj)
+
+
+def test_shapefile_with_hole_and_missing_prj(tmp_path: Path) -> None:
+    """A Shapefile polygon with a hole keeps the hole; without a .prj a CRS must be given."""
+    shell = [(0, 0), (0, 10), (10, 10), (10, 0), (0, 0)]  # clockwise
+    hole = [(4, 4), (6, 4), (6, 6), (4, 6), (4, 4)]  # counter-clockwise
+    shp = tmp_path / "holed.shp"
+    _write_polygon_shp(shp, [shell, hole], CRS.from_epsg(32633).to_wkt())
+    aoi = load_aoi(shp)
+    assert aoi.crs.to_epsg() == 32633
+    assert aoi.geometry.area == pytest.approx(100 - 4)
+    shp2 = tmp_path / "noprj.shp"
+    _write_polygon_shp(shp2, [shell], None)
+    with pytest.raises(AOIError, match=r"no \.prj"):
+        load_aoi(shp2)
+    assert load_aoi(shp2, crs=32633).geometry.area == pytest.approx(100)
+
+
+def test_from_pixel_polygon_maps_through_grid() -> None:
+    """Canvas (col, row) vertices become map coordinates through the grid transform, in its CRS."""
+    grid = GeoGrid(CRS.from_epsg(32618), Affine(30, 0, 100000, 0, -30, 2800000), 100, 100)
+    aoi = from_pixel_polygon([(0, 0), (10, 0), (10, 20), (0, 20)], grid)
+    assert aoi.crs.to_epsg() == 32618
+    assert aoi.bounds == (100000.0, 2800000.0 - 600, 100300.0, 2800000.0)
+    with pytest.raises(AOIError, match="three"):
+        from_pixel_polygon([(0, 0), (1, 1)], grid)
+
+
+def test_ensure_overlap(real_data: Path) -> None:
+    """ensure_overlap reprojects to the scene CRS, and names the scene file when the AOI misses it."""
+    with open_scene(real_data / "geotiff" / "RGB.byte.tif") as scene:
+        box_aoi = load_aoi(real_data / "vector" / "box.shp")
+        ll = box_aoi.to_crs(4326)
+        local = ensure_overlap(ll, scene.info)
+        assert local.crs == scene.info.grid.crs
+        assert local.geometry.symmetric_difference(box_aoi.geometry).area < 1.0  # m²
+        far = load_aoi(real_data / "vector" / "area.geojson")
+        with pytest.raises(AOIError, match="does not overlap the scene") as exc:
+            ensure_overlap(far, scene.info)
+        assert "RGB.byte.tif" in str(exc.value)
+        assert "lon/lat" in str(exc.value)
+        antipode = AOI(box(100, -30, 101, -29), CRS.from_epsg(4326))  # outside UTM 18N's domain
+        with pytest.raises(AOIError, match="does not overlap"):
+            ensure_overlap(antipode, scene.info)
