@@ -59,7 +59,7 @@ def _band_infos(ds, source: str) -> list[BandInfo]:
         offset = float(ds.offsets[i - 1]) if ds.offsets else 0.0
         unit = (ds.units[i - 1] or "") if ds.units else ""
         cal = (
-            Calibration("linear", scale, offset, unit=unit)
+            Calibration("linear", scale, offset, unit=unit, quantity="scaled value")
             if (scale != 1.0 or offset != 0.0)
             else Calibration(unit=unit)
         )
