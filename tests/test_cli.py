@@ -78,10 +78,19 @@ def test_bad_input_exit_1_no_traceback(tmp_path: Path) -> None:
 
 
 def test_usage_error_exit_2() -> None:
-    """Usage errors (missing arguments, unknown command) exit 2."""
+    """Usage errors (missing arguments, unknown options) exit 2."""
     assert run_cli("info").returncode == 2
-    assert run_cli("frobnicate").returncode == 2
+    assert run_cli("info", "x.tif", "--frobnicate").returncode == 2
     assert run_cli("pixel", "x.tif").returncode == 2
+
+
+def test_gui_dispatch_rule() -> None:
+    """No command means the desktop app; a command or -h/--version means the CLI."""
+    from satview.cli import is_gui_invocation
+
+    assert is_gui_invocation([]) and is_gui_invocation(["scene.tar"])
+    assert is_gui_invocation(["scene.tar", "--screenshot", "out.png"])
+    assert not is_gui_invocation(["info", "scene.tar"]) and not is_gui_invocation(["--help"])
 
 
 def test_pixel_outside_scene(real_data: Path) -> None:

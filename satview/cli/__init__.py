@@ -1,5 +1,7 @@
 """The ``satview`` command line: scene facts, pixel values, quick-looks, clips, reprojection, demo.
 
+``satview [PATH] [--dataset NAME] [--screenshot OUT.png]`` (no command) starts the desktop app;
+it is imported only then, so the commands never load Qt.
 Exit codes: 0 success; 1 a bad input (``satview: error: <file>: <message>`` on stderr, no
 traceback); 2 a usage error (argparse). Imports stay light so ``satview info`` starts fast.
 """
@@ -22,7 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="satview",
-        description="Look at and cut up downloaded satellite scenes (Landsat tarballs, GeoTIFF, HDF).",
+        description="Look at and cut up downloaded satellite scenes (Landsat tarballs, GeoTIFF, HDF). "
+        "Without a command, 'satview [PATH] [--dataset NAME] [--screenshot OUT.png]' opens the "
+        "desktop app (on the built-in demo scene when no PATH is given).",
     )
     parser.add_argument("--version", action="version", version=f"satview {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -39,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if is_gui_invocation(args_list):
+        from satview.qt.app import main as gui_main
+
+        return gui_main(args_list)
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
@@ -51,6 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def is_gui_invocation(args: Sequence[str]) -> bool:
+    """True when the arguments name no command: ``satview``, ``satview PATH``, ``satview --screenshot``."""
+    if not args:
+        return True
+    first = args[0]
+    return first not in _COMMANDS and first not in ("-h", "--help", "--version")
 
 
 if __name__ == "__main__":  # pragma: no cover
