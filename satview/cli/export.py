@@ -18,7 +18,8 @@ def _band_list(text: str | None) -> list[str] | None:
 def add_quicklook_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("quicklook", help="write a georeferenced quick-look PNG",
                        description="Write a PNG (with a world file and .aux.xml carrying the CRS) "
-                                   "from the overviews of a scene.")
+                                   "from the overviews of a scene; a single band or index also gets "
+                                   "OUT.legend.png (colour bar, or sea-ice flag colours).")
     p.add_argument("path")
     p.add_argument("-o", "--output", required=True, metavar="OUT.png")
     what = p.add_mutually_exclusive_group()
@@ -50,7 +51,8 @@ def run_quicklook(args: argparse.Namespace) -> int:
         result = write_quicklook(scene, args.output, preset=args.preset, bands=bands, band=args.band,
                                  index=args.index, cmap=args.cmap, size=args.size, stretch=stretch,
                                  dn=args.dn)
-    print(f"{result.path} ({result.width} x {result.height}, bands {', '.join(result.bands)})")
+    legend = f"; legend {result.legend}" if result.legend is not None else ""
+    print(f"{result.path} ({result.width} x {result.height}, bands {', '.join(result.bands)}{legend})")
     return 0
 
 

@@ -17,6 +17,14 @@ Rules
   width, grid height / PNG height). It is written twice: a world file (``OUT.pgw``) and a GDAL
   PAM side-car (``OUT.png.aux.xml``, with the CRS as WKT and the geotransform), so GDAL, rasterio
   and QGIS place the image exactly. The three files appear together, atomically.
+- **Sea ice**: a single band of a sea-ice scene (flags named ``pole_hole``, ``land``, ``coast``,
+  ``missing``, ``land_mask``, ``coastal`` or ``lakes``, or an NSIDC binary file) drawn without a
+  ``cmap`` uses the sea-ice colours: concentration 0-100 % on the "ice" map and each flag in its
+  legend colour (:func:`satview.core.seaice.seaice_rgba`).
+- **Legend**: single bands and indices also get ``OUT.legend.png`` (a colour bar labelled with the
+  stretch limits and unit, or the sea-ice swatches and flag names), written together with the
+  other files, so the georeferenced PNG itself stays an exact image of the scene. RGB composites
+  have no legend (an old legend file of that name is removed).
 """
 
 from __future__ import annotations
@@ -40,14 +48,15 @@ from satview.core.composite import default_bands, resolve_preset
 from satview.core.indices import compute_index, get_index, index_bands
 from satview.core.readers.base import Scene
 from satview.core.render import dn_valid, rgba_band_first
+from satview.core.seaice import band_flag_names, legend_entries, seaice_rgba
 from satview.core.stretch import Levels, Stretch, apply_levels, compute_levels, valid_mask
-from satview.core.types import GeoGrid
+from satview.core.types import BandInfo, GeoGrid
 from satview.errors import ExportError, SatviewError
 
 
 @dataclass(frozen=True)
 class QuicklookResult:
-    """What :func:`write_quicklook` wrote (``world_file``/``aux_xml`` are None when not written)."""
+    """What :func:`write_quicklook` wrote (``world_file``, ``aux_xml``, ``legend``: None when not written)."""
 
     path: Path
     width: int
@@ -58,6 +67,7 @@ class QuicklookResult:
     crs: CRS | None
     world_file: Path | None
     aux_xml: Path | None
+    legend: Path | None = None
 
 
 def quicklook_shape(grid: GeoGrid, size: int) -> tuple[int, int]:
@@ -108,6 +118,28 @@ def _what(
     return ("rgb" if len(names) == 3 else "band"), names, {}
 
 
+#: Flag names that make a band a sea-ice concentration band (NSIDC binary and CDR ``flag_meanings``).
+SEAICE_FLAG_NAMES = frozenset({"pole_hole", "land", "coast", "missing", "land_mask", "coastal", "lakes"})
+#: Levels of a sea-ice rendering: concentration 0-100 % on the "ice" colour map.
+SEAICE_LEVELS = Levels((0.0,), (100.0,), 1.0, "sea-ice concentration 0-100 %")
+
+
+def _seaice_band(scene: Scene, kind: str, names: tuple[str, ...], cmap: str | None) -> BandInfo | None:
+    """The band to draw in sea-ice colours, or None (not one band, a ``cmap`` asked for, or not sea ice)."""
+    if kind != "band" or cmap is not None or len(names) != 1:
+        return None
+    b = scene.info.band(names[0])
+    if scene.info.format == "nsidc-binary" or {n.lower() for _, n in b.flags} & SEAICE_FLAG_NAMES:
+        return b
+    return None
+
+
+def legend_path(png: str | os.PathLike[str]) -> Path:
+    """The legend PNG of quick-look ``png``: ``OUT.png`` -> ``OUT.legend.png``."""
+    p = Path(png)
+    return p.with_name(f"{p.with_suffix('').name}.legend.png")
+
+
 def _check_levels(levels: Levels, nbands: int) -> None:
     if len(levels.lo) not in (1, nbands) or len(levels.hi) != len(levels.lo):
         raise SatviewError(f"the given levels have {len(levels.lo)} band(s) but the quick-look has {nbands}")
@@ -142,6 +174,13 @@ def quicklook_array(
     transform = quicklook_transform(info.grid, shape)
     infos = [info.band(n) for n in names]
 
+    ice = _seaice_band(scene, kind, names, cmap)
+    if ice is not None:
+        raw = scene.read(list(names), out_shape=shape, dn=True)[0]
+        conc = ice.to_physical(raw)
+        if ice.unit.strip() == "1":  # a fraction 0-1
+            conc = conc * np.float32(100.0)
+        return seaice_rgba(conc, raw, band_flag_names(ice)), SEAICE_LEVELS, transform
     if kind == "index":
         assert index is not None
         idx = get_index(index)
@@ -168,6 +207,40 @@ def quicklook_array(
         image8 = apply_levels(data, levels, valid)
         rgb = image8 if kind == "rgb" else apply_colormap(image8[0], cmap or "gray")
     return rgba_band_first(rgb, alpha), levels, transform
+
+
+def quicklook_legend(
+    scene: Scene,
+    levels: Levels,
+    *,
+    preset: str | None = None,
+    bands: list[str] | tuple[str, ...] | None = None,
+    band: str | None = None,
+    index: str | None = None,
+    cmap: str | None = None,
+    dn: bool = False,
+) -> np.ndarray | None:
+    """The legend of a quick-look drawn with these options and ``levels`` ((rows, cols, 4) uint8).
+
+    Sea-ice bands: the concentration swatches and one swatch per flag, named. Other single bands and
+    indices: a colour bar from ``levels.lo`` to ``levels.hi`` labelled with the unit. RGB: None.
+    """
+    from satview.core.legend import colorbar_legend, swatch_legend
+
+    kind, names, _ = _what(scene, preset, bands, band, index)
+    if kind == "rgb":
+        return None
+    ice = _seaice_band(scene, kind, names, cmap)
+    if ice is not None:
+        return swatch_legend(legend_entries(ice), title=ice.name)
+    lo, hi = float(levels.lo[0]), float(levels.hi[0])
+    if kind == "index":
+        assert index is not None
+        idx = get_index(index)
+        return colorbar_legend(cmap or idx.default_cmap, lo, hi, title=idx.key.upper())
+    b = scene.info.band(names[0])
+    unit = "DN" if dn and b.calibration.kind != "none" else b.unit
+    return colorbar_legend(cmap or "gray", lo, hi, unit=unit, title=b.name)
 
 
 def world_file_path(png: str | os.PathLike[str]) -> Path:
@@ -198,12 +271,14 @@ def write_quicklook(
     stretch: Stretch | None = None,
     levels: Levels | None = None,
     dn: bool = False,
+    legend: bool = True,
 ) -> QuicklookResult:
     """Write a georeferenced RGBA quick-look PNG of ``scene`` (see :func:`quicklook_array`).
 
-    Next to ``OUT.png`` come ``OUT.pgw`` (world file) and, when the scene has a CRS,
-    ``OUT.png.aux.xml`` (CRS and geotransform for GDAL/QGIS). Raises ``ExportError`` when the
-    folder does not exist or the files cannot be written; no temporary file is left behind.
+    Next to ``OUT.png`` come ``OUT.pgw`` (world file), when the scene has a CRS
+    ``OUT.png.aux.xml`` (CRS and geotransform for GDAL/QGIS) and, for a single band or an index
+    with ``legend`` True, ``OUT.legend.png`` (see :func:`quicklook_legend`). Raises ``ExportError``
+    when the folder does not exist or the files cannot be written; no temporary file is left behind.
     """
     out = Path(out_png)
     folder = out.parent if str(out.parent) else Path(".")
@@ -214,10 +289,33 @@ def write_quicklook(
         scene, preset=preset, bands=bands, band=band, index=index, cmap=cmap, size=size,
         stretch=stretch, levels=levels, dn=dn,
     )  # fmt: skip
-    crs = scene.info.grid.crs
+    legend_image = quicklook_legend(scene, used_levels, preset=preset, bands=bands, band=band, index=index,
+                                    cmap=cmap, dn=dn) if legend else None
+    return save_quicklook(rgba, out, scene.info.grid.crs, transform, names, used_levels, legend=legend_image)
+
+
+def save_quicklook(
+    rgba: np.ndarray,
+    out_png: str | os.PathLike[str],
+    crs: CRS | None,
+    transform: Affine,
+    bands: tuple[str, ...],
+    levels: Levels,
+    *,
+    legend: np.ndarray | None = None,
+) -> QuicklookResult:
+    """Write a rendered RGBA image ((4, row, col) uint8) as ``out_png`` with its world file, with a
+    CRS its ``.aux.xml`` side-car and with a ``legend`` image ((rows, cols, 4) uint8) its
+    ``OUT.legend.png``, all at once (the writing half of :func:`write_quicklook`)."""
+    out = Path(out_png)
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"the output folder {folder} does not exist", out)
+    names, used_levels = bands, levels
     wld = world_file_path(out)
     aux = Path(f"{out}.aux.xml") if crs is not None else None
-    dests: list[Path] = [out, wld] + ([aux] if aux is not None else [])
+    leg = legend_path(out) if legend is not None else None
+    dests: list[Path] = [out, wld] + ([aux] if aux is not None else []) + ([leg] if leg is not None else [])
     height, width = rgba.shape[1:]
     with atomic_paths(*dests) as tmps:
         tmp_png, tmp_wld = tmps[0], tmps[1]
@@ -232,6 +330,10 @@ def write_quicklook(
                 os.replace(gdal_aux, tmps[2])
             # our own world file: same numbers as GDAL's, but exact and independent of its driver
             tmp_wld.write_text(world_file_text(transform), encoding="ascii")
+            if legend is not None:
+                from satview.core.legend import write_legend_png
+
+                write_legend_png(legend, tmps[-1])
         except SatviewError:
             raise
         except Exception as exc:
@@ -244,7 +346,10 @@ def write_quicklook(
     if aux is None:  # a side-car from an earlier run would place this image wrongly
         with contextlib.suppress(OSError):
             Path(f"{out}.aux.xml").unlink()
-    return QuicklookResult(out, int(width), int(height), names, used_levels, transform, crs, wld, aux)
+    if leg is None:  # nor may a legend of an earlier run describe this image
+        with contextlib.suppress(OSError):
+            legend_path(out).unlink()
+    return QuicklookResult(out, int(width), int(height), names, used_levels, transform, crs, wld, aux, leg)
 
 
 def _write_png(rgba: np.ndarray, path: Path, crs: CRS | None, transform: Affine) -> None:

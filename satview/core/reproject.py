@@ -6,8 +6,9 @@ Rules
   (``rasterio.warp.calculate_default_transform``), which samples the source edges densely and so
   copes with polar and antimeridian-crossing footprints; ``resolution`` fixes the pixel size
   (upper-left corner kept).
-- **Resampling**: nearest by default; categorical bands (QA, flags, classes) always use nearest,
-  whatever was asked for.
+- **Resampling**: nearest by default; categorical bands (QA, flags, classes) and bands with named
+  flag values among their measurements (e.g. sea-ice concentration with land/coast/pole-hole
+  codes) always use nearest, whatever was asked for, so no value appears that was not in the input.
 - **Values**: :func:`reproject_scene` writes raw DN in the source dtype (several dtypes are
   promoted with ``np.result_type``). When every band has the same nodata value (representable in
   that dtype) it is kept; otherwise the file's nodata is the dtype's maximum (unsigned), minimum
@@ -18,6 +19,13 @@ Rules
   by GDAL's chunked, multi-threaded warper (``num_threads`` = all CPUs), so a scene is never
   held in memory. A band whose source GDAL cannot open with the scene's georeferencing is read
   through the scene instead (one band in memory at a time).
+- **Swaths**: a scene without a CRS whose reader gives geolocation arrays (``scene.geolocation()``
+  -> 2-D lon, lat per cell, e.g. VIIRS SDR) is resampled through them, always by nearest: each
+  output pixel takes the cell whose centre (projected into the target CRS) is nearest, if that
+  centre is within half a cell diagonal (:func:`swath_nearest_index`). GDAL's geolocation
+  transformer is not used: it reads geolocation values as pixel corners, half a cell off. The
+  output pixel size is ``resolution`` or, by default, the swath's mean cell spacing in the target
+  CRS; the grid covers every geolocated cell (:func:`swath_target_grid`).
 - **Files**: tiled DEFLATE GeoTIFF written atomically; a failure or a cancel leaves nothing.
 """
 
@@ -119,6 +127,130 @@ def target_grid(
     if transform is None or not width or not height:
         raise SatviewError(f"the scene's extent cannot be expressed in {crs.to_string()}")
     return GeoGrid(crs, Affine(*tuple(transform)[:6]), int(width), int(height))
+
+
+def _finite_lonlat(scene: Scene) -> tuple[np.ndarray, np.ndarray] | None:
+    """The scene's (lon, lat) geolocation arrays (float64, NaN at fills), or None for non-swaths."""
+    geolocation = getattr(scene, "geolocation", None)
+    geo = geolocation() if callable(geolocation) else None
+    if geo is None:
+        return None
+    lon, lat = (np.asarray(a, dtype=np.float64) for a in geo)
+    if lon.shape != lat.shape or lon.shape != scene.info.grid.shape:
+        raise SatviewError(f"the geolocation arrays {lon.shape} do not match the scene grid "
+                           f"{scene.info.grid.shape}", scene.info.path)
+    return lon, lat
+
+
+def swath_target_grid(
+    lon: np.ndarray, lat: np.ndarray, dst_crs: CRS | str | int,
+    resolution: float | Sequence[float] | None = None,
+) -> GeoGrid:
+    """The north-up grid in ``dst_crs`` covering every geolocated cell of a swath.
+
+    ``lon``/``lat`` are the cell centres (NaN at fills). The pixel size is ``resolution`` (one
+    number or (x, y), in target units) or, by default, the mean distance between neighbouring
+    cells along rows and columns in the target CRS. The grid extends half a pixel beyond the
+    outermost centres. Raises ``SatviewError`` when no cell is geolocated or transformable.
+    """
+    crs = parse_crs(dst_crs)
+    x, y = _project_swath(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64), crs)
+    good = np.isfinite(x)
+    res = _resolution(resolution)
+    if res is None:
+        steps = [np.hypot(np.diff(x, axis=ax), np.diff(y, axis=ax)).ravel() for ax in (0, 1)]
+        spacing = np.concatenate(steps)
+        spacing = spacing[np.isfinite(spacing) & (spacing > 0)]
+        if spacing.size == 0:
+            raise SatviewError("the swath is a single point: give a resolution")
+        res = (float(spacing.mean()),) * 2
+    rx, ry = res
+    left, right = float(np.min(x[good])) - rx / 2, float(np.max(x[good])) + rx / 2
+    bottom, top = float(np.min(y[good])) - ry / 2, float(np.max(y[good])) + ry / 2
+    width = max(1, math.ceil((right - left) / rx - 1e-9))
+    height = max(1, math.ceil((top - bottom) / ry - 1e-9))
+    if width * height > 40_000 ** 2:
+        raise SatviewError(f"the output grid would be {width} x {height} pixels: give a larger resolution")
+    return GeoGrid(crs, Affine(rx, 0.0, left, 0.0, -ry, top), int(width), int(height))
+
+
+def _project_swath(lon: np.ndarray, lat: np.ndarray, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres of a swath in ``crs`` (NaN where not geolocated or not transformable)."""
+    from satview.core.geo import transformer
+
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        raise SatviewError("the swath has no valid latitude/longitude")
+    try:
+        x, y = transformer("EPSG:4326", crs).transform(np.where(ok, lon, 0.0), np.where(ok, lat, 0.0))
+    except Exception as exc:
+        raise SatviewError(f"cannot transform the swath to {crs.to_string()} ({exc})") from exc
+    x = np.where(ok, np.asarray(x, dtype=np.float64), np.nan)
+    y = np.where(ok, np.asarray(y, dtype=np.float64), np.nan)
+    good = np.isfinite(x) & np.isfinite(y)
+    if not good.any():
+        raise SatviewError(f"the swath cannot be expressed in {crs.to_string()}")
+    return np.where(good, x, np.nan), np.where(good, y, np.nan)
+
+
+def _neighbour_spacing(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per cell, the largest distance to its row/column neighbours (NaN when it has none)."""
+    out = np.full(x.shape, np.nan)
+    for axis in (0, 1):
+        if x.shape[axis] < 2:
+            continue
+        d = np.hypot(np.diff(x, axis=axis), np.diff(y, axis=axis))
+        lo = [slice(None)] * 2
+        hi = [slice(None)] * 2
+        lo[axis], hi[axis] = slice(None, -1), slice(1, None)
+        out[tuple(lo)] = np.fmax(out[tuple(lo)], d)
+        out[tuple(hi)] = np.fmax(out[tuple(hi)], d)
+    return out
+
+
+def swath_nearest_index(lon: np.ndarray, lat: np.ndarray, grid: GeoGrid) -> np.ndarray:
+    """For each pixel of ``grid`` (north-up), the flat index of the nearest swath cell, or -1.
+
+    Distances are measured between cell centres projected into ``grid.crs``; a pixel is filled
+    only when the nearest centre is within half a cell diagonal (the larger neighbour spacing of
+    that cell x sqrt(2) / 2), so nothing is invented beyond the swath edges. In a geographic CRS,
+    longitude differences count times the cosine of the swath's mean latitude.
+    """
+    if grid.crs is None:
+        raise SatviewError("the target grid needs a CRS")
+    x, y = _project_swath(lon, lat, grid.crs)
+    kx = math.cos(math.radians(float(np.nanmean(lat)))) if grid.crs.is_geographic else 1.0
+    spacing = _neighbour_spacing(x * kx, y)
+    t = grid.transform
+    rx, ry = abs(t.a) * kx, abs(t.e)
+    flat = np.flatnonzero(np.isfinite(x) & np.isfinite(y))
+    fx, fy = x.ravel()[flat], y.ravel()[flat]
+    sp = spacing.ravel()[flat]
+    sp = np.where(np.isfinite(sp), sp, np.nanmax(spacing) if np.isfinite(spacing).any() else max(rx, ry))
+    radius = sp * math.sqrt(2.0) / 2.0
+    col = (fx - t.c) / t.a - 0.5  # pixel coordinates of the centres (pixel centres at integers)
+    row = (fy - t.f) / t.e - 0.5
+    ic, ir = np.rint(col).astype(np.int64), np.rint(row).astype(np.int64)
+    k = int(math.ceil(float(radius.max()) / min(rx, ry))) + 1
+    best_d = np.full(grid.height * grid.width, np.inf)
+    best_i = np.full(grid.height * grid.width, -1, dtype=np.int64)
+    for dr in range(-k, k + 1):
+        for dc in range(-k, k + 1):
+            pr, pc = ir + dr, ic + dc
+            d = np.hypot((pc - col) * rx, (pr - row) * ry)
+            keep = (pr >= 0) & (pr < grid.height) & (pc >= 0) & (pc < grid.width) & (d <= radius)
+            if not keep.any():
+                continue
+            pix, dk, src = pr[keep] * grid.width + pc[keep], d[keep], flat[keep]
+            order = np.lexsort((dk, pix))  # per pixel, the nearest first
+            pix, dk, src = pix[order], dk[order], src[order]
+            first = np.ones(pix.size, dtype=bool)
+            first[1:] = pix[1:] != pix[:-1]
+            pix, dk, src = pix[first], dk[first], src[first]
+            better = dk < best_d[pix]
+            best_d[pix[better]] = dk[better]
+            best_i[pix[better]] = src[better]
+    return best_i.reshape(grid.height, grid.width)
 
 
 def _default_fill(dtype: np.dtype) -> float:
@@ -271,6 +403,18 @@ def _set_metadata(dst: Any, info: SceneInfo, infos: Sequence[BandInfo], resampli
     dst.units = tuple(units)
 
 
+def _take_nearest(data: np.ndarray, index: np.ndarray, src_nodata: float | None, nodata: float) -> np.ndarray:
+    """``data`` sampled at flat ``index`` (-1: no source), with source nodata and gaps as ``nodata``."""
+    out = np.full(index.shape, nodata, dtype=data.dtype)
+    hit = index >= 0
+    vals = data.ravel()[index[hit]]
+    if src_nodata is not None:
+        miss = np.isnan(vals) if math.isnan(src_nodata) else vals == src_nodata
+        vals = np.where(miss, np.asarray(nodata, dtype=data.dtype), vals)
+    out[hit] = vals
+    return out
+
+
 def _open_source(band: BandInfo, grid: GeoGrid) -> Any | None:
     """The band's source dataset when GDAL opens it with usable georeferencing, else None."""
     if not band.source:
@@ -319,14 +463,22 @@ def reproject_scene(
     names = tuple(b.name for b in infos)
     if len(set(names)) != len(names):
         raise SatviewError(f"a band was chosen twice ({', '.join(names)})", info.path)
-    if info.grid.crs is None:
+    swath = _finite_lonlat(scene) if info.grid.crs is None else None
+    if info.grid.crs is None and swath is None:
         raise SatviewError("the scene has no CRS, so it cannot be reprojected", info.path)
-    dst_grid = target_grid(info.grid, crs, resolution)
+    try:
+        dst_grid = (swath_target_grid(*swath, crs, resolution) if swath is not None
+                    else target_grid(info.grid, crs, resolution))
+    except SatviewError as exc:
+        if exc.path is not None:
+            raise
+        raise SatviewError(exc.message, info.path) from exc
     dtype = np.dtype(np.result_type(*[np.dtype(b.dtype) for b in infos]))
     nodata = output_nodata(infos, dtype)
     report = progress or (lambda _f, _m: None)
     threads = os.cpu_count() or 1
     n = len(infos)
+    nearest: np.ndarray | None = None  # swaths: source cell of each output pixel
 
     with atomic_path(out) as tmp:
         try:
@@ -335,15 +487,21 @@ def reproject_scene(
                     if should_cancel is not None and should_cancel():
                         raise CancelledError("the reprojection was cancelled", out)
                     report(0.95 * (i - 1) / n, f"reprojecting {b.name}")
-                    band_rs = Resampling.nearest if b.categorical else rs
+                    band_rs = Resampling.nearest if (b.categorical or b.flags) else rs
                     common: dict[str, Any] = {
                         "dst_transform": dst_grid.transform, "dst_crs": dst_grid.crs,
                         "dst_nodata": nodata, "resampling": band_rs, "num_threads": threads,
                         "warp_mem_limit": WARP_MEM_LIMIT_MB, "init_dest_nodata": True,
                     }  # fmt: skip
                     src_nodata = None if b.nodata is None else float(b.nodata)
-                    ds = _open_source(b, info.grid)
-                    if ds is not None:
+                    ds = _open_source(b, info.grid) if swath is None else None
+                    if swath is not None:  # nearest through the geolocation arrays, one band in memory
+                        if nearest is None:
+                            nearest = swath_nearest_index(*swath, dst_grid)
+                        data = scene.read([b.name], dn=True, should_cancel=should_cancel)[0]
+                        sampled = _take_nearest(data.astype(dtype, copy=False), nearest, src_nodata, nodata)
+                        dst.write(sampled, i)
+                    elif ds is not None:
                         with ds:
                             reproject(
                                 source=rasterio.band(ds, b.source_band),
@@ -363,7 +521,7 @@ def reproject_scene(
                             src_nodata=src_nodata,
                             **common,
                         )
-                _set_metadata(dst, info, infos, rs)
+                _set_metadata(dst, info, infos, Resampling.nearest if swath is not None else rs)
                 report(0.95, "writing the GeoTIFF")
         except SatviewError:
             raise

@@ -314,4 +314,5 @@ def test_scene_without_crs(tmp_path: Path) -> None:
         with open_scene(src) as scene:
             result = write_quicklook(scene, out_dir / "q.png", size=20)
     assert result.crs is None and result.aux_xml is None
-    assert _names(out_dir) == {"q.png", "q.pgw"}
+    assert result.legend == out_dir / "q.legend.png"  # one band: colour bar legend
+    assert _names(out_dir) == {"q.png", "q.pgw", "q.legend.png"}

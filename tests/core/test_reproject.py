@@ -306,3 +306,53 @@ def test_existing_output_is_replaced_atomically(rgb_path: Path, tmp_path: Path) 
         assert ds.count == 1
     assert _only(tmp_path) == {"x.tif"}
     assert not any(n.startswith(".") for n in os.listdir(tmp_path))
+
+
+# -- swaths (2-D lon/lat geolocation) ---------------------------------------------------------------
+
+
+def test_swath_nearest_matches_spherical_nearest() -> None:
+    """Each output pixel takes the swath cell nearest on the sphere (not half a cell off), and pixels
+    beyond the swath's edge stay empty."""
+    from satview.core.geo import transformer
+    from satview.core.readers.hdf5 import SwathGeolocation
+    from satview.core.reproject import swath_nearest_index, swath_target_grid
+
+    rr, cc = np.mgrid[0:40, 0:30]
+    lon = -150.0 + cc * 0.08 - rr * 0.02  # a sheared, rotated swath over Alaska
+    lat = 60.0 + rr * 0.05 + cc * 0.01
+    grid = swath_target_grid(lon, lat, "EPSG:3338")
+    x, y = transformer("EPSG:4326", "EPSG:3338").transform(lon, lat)
+    mean_spacing = np.mean(np.hypot(np.diff(x, axis=1), np.diff(y, axis=1)).ravel().tolist()
+                           + np.hypot(np.diff(x, axis=0), np.diff(y, axis=0)).ravel().tolist())
+    assert grid.crs.to_epsg() == 3338 and grid.res[0] == pytest.approx(mean_spacing)
+    index = swath_nearest_index(lon, lat, grid)
+    sw = SwathGeolocation(lon, lat)
+    to_ll = transformer(grid.crs, "EPSG:4326")
+    agree = filled = 0
+    for r in range(0, grid.height, 2):
+        for c in range(0, grid.width, 2):
+            x, y = grid.transform * (c + 0.5, r + 0.5)
+            cell = sw.cell(*to_ll.transform(x, y))
+            if index[r, c] < 0:
+                continue
+            filled += 1
+            assert cell != (-1, -1)  # never beyond the swath
+            agree += np.ravel_multi_index(cell, lon.shape) == index[r, c]
+    assert filled > 100 and agree >= 0.98 * filled
+
+
+def test_reproject_swath_scene_writes_input_values(real_data: Path, tmp_path: Path) -> None:
+    """A swath scene (no CRS, geolocation arrays) reprojects: only input values, default pixel size."""
+    path = real_data / "hdf5-netcdf/testpyM15.h5"
+    with open_scene(path) as scene:
+        assert scene.info.grid.crs is None
+        dn = scene.read(None, dn=True)
+        result = reproject_scene(scene, tmp_path / "s.tif", 3338, resampling="bilinear")
+    with rasterio.open(result.path) as ds:
+        data = ds.read(1)
+        assert ds.tags()["SATVIEW_RESAMPLING"] == "nearest"
+    got = data[np.isfinite(data)]
+    assert got.size > 50 and set(np.unique(got).tolist()) <= set(np.unique(dn).tolist())
+    with open_scene(path) as scene, pytest.raises(SatviewError, match="resolution must be positive"):
+        reproject_scene(scene, tmp_path / "t.tif", 3338, resolution=-1)

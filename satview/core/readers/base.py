@@ -92,10 +92,22 @@ class Scene:
 
     # -- geolocation (readers with 2-D lat/lon arrays override these) ------------------------
     def lonlat_of_cell(self, row: int, col: int) -> tuple[float, float]:
-        """(lon, lat) of the centre of cell (row, col); NaN when the scene has no geolocation."""
-        from satview.core.geo import pixel_center, to_lonlat
+        """(lon, lat) of the centre of cell (row, col); NaN when the scene has no geolocation or the
+        centre is not on the Earth (e.g. the corners of polar MODIS sinusoidal tiles)."""
+        import math
 
-        return to_lonlat(self.crs, *pixel_center(self.info.grid, row, col))
+        from satview.core.geo import from_lonlat, pixel_center, to_lonlat
+
+        x, y = pixel_center(self.info.grid, row, col)
+        lon, lat = to_lonlat(self.crs, x, y)
+        if self.crs is not None and math.isfinite(lon) and math.isfinite(lat):
+            try:  # off the Earth, PROJ still returns a (wrapped) lon/lat that does not map back
+                x2, y2 = from_lonlat(self.crs, lon, lat)
+            except Exception:
+                x2, y2 = math.nan, math.nan
+            if not math.hypot(x2 - x, y2 - y) <= 1e-3 * max(*self.info.grid.res, 1e-9):
+                return (math.nan, math.nan)
+        return (lon, lat)
 
     def cell_of_lonlat(self, lon: float, lat: float) -> tuple[int, int]:
         """(row, col) of the cell containing (lon, lat); may lie outside the grid."""
