@@ -1,0 +1,611 @@
+"""Run scene decoding in a separate worker process (spawn), so a crashing or GIL-holding reader
+cannot freeze or kill the window.
+
+Two halves:
+
+- ``svc_*`` functions run **in the worker process**. They keep a small LRU cache of open scenes
+  keyed by (path, dataset, mtime, size) and return plain picklable values. Long ones report
+  progress and honour cancellation through :func:`report_progress` / :func:`should_cancel`,
+  which talk to the client through a queue and a shared counter given to the pool initializer.
+- :class:`ReaderService` is the client: one ``ProcessPoolExecutor(max_workers=1)`` with a spawn
+  context. ``submit(fn, *args)`` returns a ``Future``; when the process dies the future fails with
+  ``SatviewError("... the reader crashed on FILE ...")`` and the process is started again.
+  ``inline=True`` runs the same functions in the calling thread (tests, ``Session(sync=True)``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import itertools
+import os
+import pickle
+import queue as queue_mod
+import threading
+import traceback
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import CancelledError as FutureCancelled
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from multiprocessing import get_context
+from typing import Any
+
+from satview.errors import CancelledError, SatviewError
+
+ProgressFn = Callable[[float, str], None]
+
+_MAX_SCENES = 4
+_SCENES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_SCENES_LOCK = threading.Lock()
+
+
+# ----------------------------------------------------------------- task context (both sides)
+
+
+@dataclass(frozen=True)
+class _TaskContext:
+    task_id: int
+    progress: ProgressFn
+    cancelled: Callable[[], bool]
+
+
+_CURRENT: contextvars.ContextVar[_TaskContext | None] = contextvars.ContextVar("satview_task", default=None)
+_QUEUE: Any = None  # worker side: progress queue given to the initializer
+_CANCEL: Any = None  # worker side: shared counter; tasks with id <= its value are cancelled
+
+
+def report_progress(fraction: float, message: str = "") -> None:
+    """Report progress of the running task (no-op outside a service task)."""
+    ctx = _CURRENT.get()
+    if ctx is not None:
+        with contextlib.suppress(Exception):
+            ctx.progress(float(fraction), str(message))
+
+
+def should_cancel() -> bool:
+    """True when the client cancelled the running task."""
+    ctx = _CURRENT.get()
+    return bool(ctx is not None and ctx.cancelled())
+
+
+class RemoteTraceback(Exception):
+    """The traceback text of an exception raised in the worker process (its ``__cause__``)."""
+
+    def __str__(self) -> str:
+        return "\n" + (self.args[0] if self.args else "")
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An exception of the worker, returned as a value so its type, message and path survive."""
+
+    cls: type
+    message: str
+    path: str | None
+    args: tuple[Any, ...]
+    tb: str
+
+    def rebuild(self) -> BaseException:
+        exc: BaseException
+        try:
+            if issubclass(self.cls, SatviewError):
+                exc = self.cls(self.message, self.path)
+            else:
+                exc = self.cls(*self.args)
+        except Exception:
+            exc = RuntimeError(f"{self.cls.__name__}: {self.message}")
+        exc.__cause__ = RemoteTraceback(self.tb)
+        return exc
+
+
+def _failure(exc: BaseException) -> _Failure:
+    tb = "".join(traceback.format_exception(exc))
+    if isinstance(exc, SatviewError):
+        return _Failure(type(exc), exc.message, exc.path, (), tb)
+    args = exc.args
+    try:
+        pickle.dumps((type(exc), args))
+    except Exception:
+        text = f"{type(exc).__name__}: {exc}"
+        return _Failure(RuntimeError, text, None, (text,), tb)
+    return _Failure(type(exc), str(exc), None, args, tb)
+
+
+def _init_worker(progress_queue: Any, cancel_mark: Any) -> None:
+    """Pool initializer (worker side): keep the progress queue and cancel counter, import the stack."""
+    global _QUEUE, _CANCEL
+    _QUEUE, _CANCEL = progress_queue, cancel_mark
+    svc_warmup()
+
+
+def _run(task_id: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Worker side: run ``fn`` with a task context; exceptions come back as ``_Failure`` values."""
+    def cancelled() -> bool:
+        return _CANCEL is not None and _CANCEL.value >= task_id
+
+    def progress(f: float, m: str) -> None:
+        if _QUEUE is not None:
+            _QUEUE.put((task_id, f, m))
+
+    return _call(_TaskContext(task_id, progress, cancelled), fn, args, kwargs)
+
+
+def _call(ctx: _TaskContext, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    token = _CURRENT.set(ctx)
+    try:
+        if ctx.cancelled():
+            raise CancelledError("the task was cancelled before it started")
+        return fn(*args, **kwargs)
+    except Exception as exc:
+        return _failure(exc)
+    finally:
+        _CURRENT.reset(token)
+
+
+# ------------------------------------------------------------------------ worker functions
+
+
+def svc_warmup() -> int:
+    """Import the heavy modules (numpy, rasterio, readers, render) so the first request is fast."""
+    import numpy  # noqa: F401
+    import rasterio  # noqa: F401
+
+    import satview.core.render  # noqa: F401
+    from satview.core.readers import readers
+
+    readers()
+    return os.getpid()
+
+
+def svc_pid() -> int:
+    """The worker's process id (tests)."""
+    return os.getpid()
+
+
+def svc_crash_for_tests(path: str) -> None:
+    """Kill the worker process abruptly, like a crashing C reader (tests only)."""
+    os._exit(1)
+
+
+def svc_wait_for_tests(seconds: float, step: float = 0.02) -> int:
+    """Report progress for up to ``seconds`` unless cancelled (tests of progress and cancel)."""
+    import time
+
+    start = time.monotonic()
+    n = 0
+    while time.monotonic() - start < seconds:
+        if should_cancel():
+            raise CancelledError("the test task was cancelled")
+        report_progress((time.monotonic() - start) / seconds, f"step {n}")
+        n += 1
+        time.sleep(step)
+    return n
+
+
+def _scene(path: str, dataset: str | None) -> Any:
+    """The open scene for (path, dataset) from the LRU cache (reopened when the file changed)."""
+    from satview.core import open_scene
+
+    try:
+        st = os.stat(path)
+        stamp: tuple[Any, ...] = (st.st_mtime_ns, st.st_size)
+    except OSError:
+        stamp = ()
+    key = (os.fspath(path), dataset, *stamp)
+    with _SCENES_LOCK:
+        scene = _SCENES.get(key)
+        if scene is not None and not scene.closed:
+            _SCENES.move_to_end(key)
+            return scene
+    scene = open_scene(path, **({"dataset": dataset} if dataset else {}))
+    with _SCENES_LOCK:
+        _SCENES[key] = scene
+        while len(_SCENES) > _MAX_SCENES:
+            _, old = _SCENES.popitem(last=False)
+            with contextlib.suppress(Exception):
+                old.close()
+    return scene
+
+
+def close_scenes() -> None:
+    """Close every cached scene of this process."""
+    with _SCENES_LOCK:
+        while _SCENES:
+            _, s = _SCENES.popitem()
+            with contextlib.suppress(Exception):
+                s.close()
+
+
+def portable_info(info: Any) -> Any:
+    """``info`` made safe to pickle: metadata entries that do not pickle are dropped."""
+    try:
+        pickle.dumps(info)
+        return info
+    except Exception:
+        meta = {}
+        for k, v in info.metadata.items():
+            try:
+                pickle.dumps(v)
+                meta[k] = v
+            except Exception:
+                continue
+        return replace(info, metadata=meta)
+
+
+def svc_open(path: str, dataset: str | None = None) -> tuple[Any, Any, Any, Any]:
+    """Open a scene: (SceneInfo, default DisplaySpec, render-space Levels, HistogramData)."""
+    from satview.core.render import compute_display_levels, default_display
+
+    scene = _scene(path, dataset)
+    spec = default_display(scene.info)
+    levels, hist = compute_display_levels(scene, spec)
+    return portable_info(scene.info), spec, levels, hist
+
+
+def svc_open_view(path: str, dataset: str | None = None, max_size: int = 1024,
+                  generation: int = 0) -> tuple[Any, Any, Any, Any, Any]:
+    """Open a scene and draw its first picture from one read: (info, spec, levels, hist, RenderResult)."""
+    from satview.core.render import default_display, display_overview
+
+    scene = _scene(path, dataset)
+    spec = default_display(scene.info)
+    levels, hist, result = display_overview(scene, spec, max_size, generation=generation)
+    return portable_info(scene.info), spec, levels, hist, result
+
+
+def svc_levels(path: str, dataset: str | None, spec: Any) -> tuple[Any, Any]:
+    """Render-space levels and histograms of ``spec`` (one overview read)."""
+    from satview.core.render import compute_display_levels
+
+    return compute_display_levels(_scene(path, dataset), spec)
+
+
+def svc_display(path: str, dataset: str | None, spec: Any, max_size: int = 1024,
+                generation: int = 0) -> tuple[Any, Any, Any]:
+    """(levels, histograms, coarse RenderResult) of ``spec``, from one overview read."""
+    from satview.core.render import display_overview
+
+    return display_overview(_scene(path, dataset), spec, max_size, generation=generation)
+
+
+def svc_render(path: str, dataset: str | None, spec: Any, levels: Any, plan: Any, coarse: bool = False,
+               generation: int = 0) -> Any:
+    """``render.render_view`` of the cached scene."""
+    from satview.core.render import render_view
+
+    return render_view(_scene(path, dataset), spec, levels, plan, coarse=coarse, generation=generation)
+
+
+def svc_pixel(path: str, dataset: str | None, row: int, col: int) -> Any:
+    """``pixel.query_pixel`` at (row, col)."""
+    from satview.core.pixel import locate, query_pixel
+
+    scene = _scene(path, dataset)
+    r, c = locate(scene, rowcol=(row, col))
+    return query_pixel(scene, r, c)
+
+
+def svc_locate(path: str, dataset: str | None, lonlat: tuple[float, float] | None = None,
+               xy: tuple[float, float] | None = None) -> tuple[int, int]:
+    """(row, col) of a lon/lat or map x/y point (``pixel.locate``)."""
+    from satview.core.pixel import locate
+
+    return locate(_scene(path, dataset), lonlat=lonlat, xy=xy)
+
+
+def svc_pixel_at(path: str, dataset: str | None, lonlat: tuple[float, float] | None = None,
+                 xy: tuple[float, float] | None = None) -> Any:
+    """The PixelReport of the cell holding a lon/lat or map x/y point."""
+    from satview.core.pixel import locate, query_pixel
+
+    scene = _scene(path, dataset)
+    return query_pixel(scene, *locate(scene, lonlat=lonlat, xy=xy))
+
+
+def svc_clip(path: str, dataset: str | None, aoi: Any, out_path: str, bands: list[str] | None = None,
+             all_touched: bool = False, dst_crs: Any = None, cog: bool = False) -> Any:
+    """``clip.clip_scene`` with progress and cancellation."""
+    from satview.core.clip import clip_scene
+
+    return clip_scene(_scene(path, dataset), aoi, out_path, bands=bands, all_touched=all_touched,
+                      dst_crs=dst_crs, cog=cog, progress=report_progress, should_cancel=should_cancel)
+
+
+def svc_quicklook(path: str, dataset: str | None, spec: Any, levels: Any, out_path: str,
+                  size: int = 2048) -> Any:
+    """A georeferenced quick-look PNG of what is displayed (composite, stretch, overlays)."""
+    import numpy as np
+
+    from satview.core.quicklook import quicklook_shape, quicklook_transform, save_quicklook
+    from satview.core.render import render_array
+
+    scene = _scene(path, dataset)
+    report_progress(0.05, "reading the overview")
+    shape = quicklook_shape(scene.info.grid, size)
+    rgba = render_array(scene, spec, levels, shape)
+    if should_cancel():
+        raise CancelledError("the quick-look export was cancelled", out_path)
+    report_progress(0.7, "writing the PNG")
+    names = tuple(spec.bands) if spec.mode != "index" else (str(spec.index),)
+    result = save_quicklook(np.moveaxis(rgba, -1, 0), out_path, scene.info.grid.crs,
+                            quicklook_transform(scene.info.grid, shape), names, levels)
+    report_progress(1.0, "done")
+    return result
+
+
+def svc_reproject(path: str, dataset: str | None, out_path: str, dst_crs: Any,
+                  bands: list[str] | None = None, resampling: str = "nearest",
+                  resolution: float | None = None) -> Any:
+    """``reproject.reproject_scene`` with progress and cancellation."""
+    from satview.core.reproject import reproject_scene
+
+    return reproject_scene(_scene(path, dataset), out_path, dst_crs, bands=bands, resampling=resampling,
+                           resolution=resolution, progress=report_progress, should_cancel=should_cancel)
+
+
+def svc_reproject_view(path: str, dataset: str | None, spec: Any, levels: Any, dst_crs: Any,
+                       screen: tuple[int, int] = (1024, 1024), generation: int = 0) -> Any:
+    """``render.render_reprojected``: the whole scene warped to ``dst_crs`` at screen resolution."""
+    from satview.core.render import render_reprojected
+
+    return render_reprojected(_scene(path, dataset), spec, levels, dst_crs, screen, generation=generation)
+
+
+def svc_extent_area(path: str, dataset: str | None = None) -> dict[str, Any]:
+    """Sea-ice extent and area (``seaice.scene_extent_and_area``)."""
+    from satview.core.seaice import scene_extent_and_area
+
+    report_progress(0.1, "reading the concentration")
+    out = scene_extent_and_area(_scene(path, dataset))
+    report_progress(1.0, "done")
+    return out
+
+
+# ----------------------------------------------------------------------------------- client
+
+
+def _what(fn: Callable[..., Any]) -> str:
+    name = getattr(fn, "__name__", "working")
+    return {
+        "svc_open": "opening it", "svc_open_view": "opening it", "svc_render": "drawing it",
+        "svc_display": "drawing it", "svc_levels": "computing its statistics",
+        "svc_pixel": "reading a pixel", "svc_pixel_at": "reading a pixel", "svc_clip": "clipping it",
+        "svc_quicklook": "writing a quick-look", "svc_reproject": "reprojecting it",
+        "svc_reproject_view": "reprojecting the view", "svc_extent_area": "measuring the ice",
+    }.get(name, "reading it")  # fmt: skip
+
+
+def crash_error(path: str | None, fn: Callable[..., Any]) -> SatviewError:
+    """The error a request gets when the worker process died under it."""
+    name = os.path.basename(path) if path else "this file"
+    return SatviewError(
+        f"the reader crashed on {name} while {_what(fn)} (the worker process died); "
+        "it has been restarted, so you can carry on",
+        path,
+    )
+
+
+class ReaderService:
+    """A one-process pool (spawn) running ``svc_*`` functions; restarts itself when the process dies.
+
+    ``submit(fn, *args, path=..., progress=...)`` returns a ``Future``; ``progress(fraction,
+    message)`` is called from a helper thread. ``cancel()`` cancels every task submitted so far
+    (running ones see ``should_cancel()``, queued ones do not start). ``warm`` starts the process
+    and imports numpy/rasterio there at once. ``inline`` runs tasks in the calling thread.
+    """
+
+    def __init__(self, name: str = "reader", *, warm: bool = True, inline: bool = False) -> None:
+        self.name = name
+        self.inline = inline
+        self._warm = warm
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._last_id = 0
+        self._closed = False
+        self._executor: ProcessPoolExecutor | None = None
+        self._broken = False
+        self._queue: Any = None
+        self._cancel: Any = None
+        self._cancelled_upto = 0
+        self._callbacks: dict[int, ProgressFn] = {}
+        self._pump: threading.Thread | None = None
+        self._pump_stop = threading.Event()
+        self._restarts = 0
+        if warm and not inline:
+            self._start()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def _start(self) -> None:
+        """(Re)create the pool; called with the lock held."""
+        ctx = get_context("spawn")
+        old = self._executor
+        self._queue = ctx.Queue()
+        self._cancel = ctx.Value("q", self._cancelled_upto, lock=False)
+        self._executor = ProcessPoolExecutor(
+            max_workers=1, mp_context=ctx, initializer=_init_worker, initargs=(self._queue, self._cancel)
+        )
+        self._broken = False
+        self._executor.submit(svc_pid)  # starts the process now (it imports the stack)
+        if old is not None:
+            _kill(old, timeout=0.5)
+        if self._pump is None or not self._pump.is_alive():
+            self._pump_stop.clear()
+            self._pump = threading.Thread(target=self._pump_loop, name=f"satview-{self.name}-progress",
+                                          daemon=True)
+            self._pump.start()
+
+    def restart(self) -> None:
+        """Stop the worker process (killing a running task) and start a fresh one."""
+        with self._lock:
+            if self._closed or self.inline:
+                return
+            self._restarts += 1
+            self._start()
+
+    @property
+    def restarts(self) -> int:
+        """How many times the process was started again."""
+        return self._restarts
+
+    def pids(self) -> list[int]:
+        """Process ids of the live worker processes (empty when inline or shut down)."""
+        ex = self._executor
+        procs = getattr(ex, "_processes", None) or {}
+        return [p.pid for p in list(procs.values()) if p.is_alive()]
+
+    def processes(self) -> list[Any]:
+        """The worker ``multiprocessing.Process`` objects (tests check none outlives shutdown)."""
+        ex = self._executor
+        return list((getattr(ex, "_processes", None) or {}).values())
+
+    def shutdown(self, timeout: float = 3.0) -> None:
+        """Cancel everything, stop the worker process (killed after ``timeout`` s) and the helper
+        thread. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            ex, self._executor = self._executor, None
+            if self._cancel is not None:
+                self._cancel.value = 1 << 62
+        if ex is not None:
+            _kill(ex, timeout)
+        self._pump_stop.set()
+        if self._pump is not None:
+            self._pump.join(2.0)
+        if self._queue is not None:
+            with contextlib.suppress(Exception):
+                self._queue.close()
+                self._queue.cancel_join_thread()
+        if self.inline:
+            close_scenes()
+
+    # -- requests ------------------------------------------------------------------------------
+    def submit(self, fn: Callable[..., Any], *args: Any, path: str | None = None,
+               progress: ProgressFn | None = None, **kwargs: Any) -> Future:
+        """Run ``fn(*args, **kwargs)`` in the worker; ``path`` names the file in crash messages
+        (default: the first argument when it is a string)."""
+        if path is None and args and isinstance(args[0], (str, os.PathLike)):
+            path = os.fspath(args[0])
+        outer: Future = Future()
+        with self._lock:
+            if self._closed:
+                raise SatviewError(f"the {self.name} service has been shut down")
+            task_id = next(self._ids)
+            self._last_id = task_id
+            if self.inline:
+                inline = True
+            else:
+                inline = False
+                if self._executor is None or self._broken:
+                    self._start()
+                if progress is not None:
+                    self._callbacks[task_id] = progress
+                assert self._executor is not None
+                try:
+                    inner = self._executor.submit(_run, task_id, fn, args, kwargs)
+                except (BrokenProcessPool, RuntimeError):
+                    self._start()
+                    inner = self._executor.submit(_run, task_id, fn, args, kwargs)
+        if inline:
+            return self._run_inline(outer, task_id, fn, args, kwargs, progress)
+        ex = self._executor
+        outer.add_done_callback(lambda o: inner.cancel() if o.cancelled() else None)
+        inner.add_done_callback(lambda f: self._settle(f, outer, task_id, fn, path, ex))
+        return outer
+
+    def _run_inline(self, outer: Future, task_id: int, fn: Callable[..., Any], args: tuple[Any, ...],
+                    kwargs: dict[str, Any], progress: ProgressFn | None) -> Future:
+        ctx = _TaskContext(task_id, progress or (lambda _f, _m: None),
+                           lambda: self._cancelled_upto >= task_id)
+        outer.set_running_or_notify_cancel()
+        result = _call(ctx, fn, args, kwargs)
+        if isinstance(result, _Failure):
+            outer.set_exception(result.rebuild())
+        else:
+            outer.set_result(result)
+        return outer
+
+    def cancel(self) -> None:
+        """Cancel every task submitted so far (running tasks stop at their next check)."""
+        with self._lock:
+            self._cancelled_upto = self._last_id
+            if self._cancel is not None:
+                self._cancel.value = self._last_id
+
+    def _settle(self, inner: Future, outer: Future, task_id: int, fn: Callable[..., Any],
+                path: str | None, ex: ProcessPoolExecutor | None) -> None:
+        self._callbacks.pop(task_id, None)
+        if inner.cancelled():
+            outer.cancel()
+            if not outer.cancelled() and outer.set_running_or_notify_cancel():
+                outer.set_exception(FutureCancelled())
+            return
+        if not outer.set_running_or_notify_cancel():
+            return
+        exc = inner.exception()
+        if exc is None:
+            result = inner.result()
+            if isinstance(result, _Failure):
+                outer.set_exception(result.rebuild())
+            else:
+                outer.set_result(result)
+            return
+        if isinstance(exc, BrokenProcessPool):
+            with self._lock:
+                current = ex is self._executor
+                if current:
+                    self._broken = True
+                closed = self._closed
+            if current and not closed:
+                threading.Thread(target=self._restart_if_broken, daemon=True).start()
+                err = crash_error(path, fn)
+                err.__cause__ = exc
+                outer.set_exception(err)
+                return
+            if closed:
+                outer.set_exception(SatviewError(f"the {self.name} service was shut down", path))
+            else:
+                outer.set_exception(SatviewError(f"the {self.name} process was restarted", path))
+            return
+        outer.set_exception(exc)
+
+    def _restart_if_broken(self) -> None:
+        with self._lock:
+            if self._broken and not self._closed:
+                self._restarts += 1
+                with contextlib.suppress(Exception):  # e.g. the interpreter is shutting down
+                    self._start()
+
+    def _pump_loop(self) -> None:
+        while not self._pump_stop.is_set():
+            q = self._queue
+            try:
+                task_id, f, m = q.get(timeout=0.2)
+            except (queue_mod.Empty, OSError, ValueError, EOFError):
+                continue
+            except Exception:
+                continue
+            cb = self._callbacks.get(task_id)
+            if cb is not None:
+                with contextlib.suppress(Exception):
+                    cb(f, m)
+
+
+def _kill(ex: ProcessPoolExecutor, timeout: float) -> None:
+    """Shut an executor down: let its process finish for ``timeout`` s, then terminate/kill it."""
+    procs = list((getattr(ex, "_processes", None) or {}).values())
+    with contextlib.suppress(Exception):
+        ex.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.join(timeout)
+        if p.is_alive():
+            p.terminate()
+            p.join(2.0)
+        if p.is_alive():
+            p.kill()
+            p.join(2.0)
+    with contextlib.suppress(Exception):
+        ex.shutdown(wait=True)

@@ -1,0 +1,389 @@
+"""The raster canvas: shows the session's uint8 RGBA pictures, asks for views and pixels, draws AOIs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+
+VIEW_DEBOUNCE_MS = 120
+_UNSET = object()
+PIXEL_THROTTLE_MS = 40
+_AOI_PEN = pg.mkPen("#ffd400", width=2)
+_DRAW_PEN = pg.mkPen("#00e5ff", width=2, style=Qt.PenStyle.DashLine)
+
+
+def _nice(x: float) -> float:
+    """The largest 1-2-5 x 10^n not above ``x``."""
+    if x <= 0 or not math.isfinite(x):
+        return 0.0
+    e = 10 ** math.floor(math.log10(x))
+    for m in (5, 2, 1):
+        if m * e <= x:
+            return m * e
+    return e
+
+
+class _Overlay(QWidget):
+    """Scale bar (bottom left) and north arrow (top right), painted over the view; mouse-transparent."""
+
+    def __init__(self, canvas: RasterCanvas) -> None:
+        super().__init__(canvas.glw)
+        self.canvas = canvas
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.show_scale = True
+        self.show_north = True
+
+    def paintEvent(self, event: Any) -> None:
+        """Draw the scale bar and the north arrow."""
+        metres_per_px = self.canvas.metres_per_screen_pixel()
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = QFont(self.font())
+        font.setPointSize(9)
+        font.setBold(True)
+        p.setFont(font)
+        if self.show_scale and metres_per_px:
+            length_m = _nice(metres_per_px * min(160, self.width() / 4))
+            px = length_m / metres_per_px
+            x0, y0 = 14, self.height() - 18
+            p.fillRect(QRectF(x0 - 6, y0 - 22, px + 12 + 60, 32), QColor(0, 0, 0, 110))
+            p.setPen(QPen(QColor("white"), 3))
+            p.drawLine(QPointF(x0, y0), QPointF(x0 + px, y0))
+            p.drawLine(QPointF(x0, y0 - 5), QPointF(x0, y0 + 3))
+            p.drawLine(QPointF(x0 + px, y0 - 5), QPointF(x0 + px, y0 + 3))
+            text = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
+            p.drawText(QPointF(x0 + 2, y0 - 8), text)
+        if self.show_north and self.canvas.has_scene():
+            cx, top = self.width() - 26, 12
+            p.setPen(QPen(QColor("white"), 2))
+            p.setBrush(QColor("white"))
+            p.drawPolygon([QPointF(cx, top), QPointF(cx - 7, top + 18), QPointF(cx + 7, top + 18)])
+            p.drawText(QRectF(cx - 10, top + 19, 20, 16), Qt.AlignmentFlag.AlignCenter, "N")
+        p.end()
+
+
+class RasterCanvas(QWidget):
+    """pyqtgraph view of the scene in full-resolution grid pixels (row 0 at the top, aspect locked).
+
+    The coarse whole-scene image stays under the fine image of the current view. View changes are
+    debounced into ``session.request_view``; mouse moves are throttled into ``session.request_pixel``.
+    The AOI tool draws polygons by clicks (double-click or Enter closes, Esc cancels).
+    """
+
+    sig_cursor_moved = Signal(float, float)  # col, row under the mouse (grid pixels)
+    sig_drawing_changed = Signal(bool)  # polygon tool on/off
+    sig_aoi_selected = Signal(object)  # AOI id or None
+
+    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setBackground("#3a3d42")
+        self.vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
+        self.glw.addItem(self.vb)
+        self.coarse = pg.ImageItem(axisOrder="row-major")
+        self.fine = pg.ImageItem(axisOrder="row-major")
+        self.fine.setZValue(1)
+        self.vb.addItem(self.coarse)
+        self.vb.addItem(self.fine)
+        self.draft = pg.PlotDataItem(pen=_DRAW_PEN, symbol="o", symbolSize=7, symbolBrush="#00e5ff")
+        self.draft.setZValue(20)
+        self.vb.addItem(self.draft)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.glw)
+        self.overlay = _Overlay(self)
+
+        self.drawing = False
+        self.vertices: list[tuple[float, float]] = []
+        self.rois: dict[Any, pg.PolyLineROI] = {}
+        self.selected_aoi: Any = None
+        self._syncing = False
+        self._coarse_gen = -1
+        self._coarse_crs: Any = _UNSET
+        self._fine_gen = -1
+        self._last_view: tuple[Any, ...] | None = None
+        self._pending_pixel: tuple[int, int] | None = None
+        self.reprojected = False  # showing a warped picture: grid-pixel tools are off
+
+        self._view_timer = QTimer(self, singleShot=True, interval=VIEW_DEBOUNCE_MS)
+        self._view_timer.timeout.connect(self._send_view)
+        self._pixel_timer = QTimer(self, singleShot=True, interval=PIXEL_THROTTLE_MS)
+        self._pixel_timer.timeout.connect(self._send_pixel)
+        self.vb.sigRangeChanged.connect(self._range_changed)
+        self.vb.sigResized.connect(self._range_changed)
+        self.vb.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.vb.scene().sigMouseClicked.connect(self._mouse_clicked)
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            sc = QShortcut(QKeySequence(key), self.glw)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(self.finish_polygon)
+
+        session.sig_scene_opened.connect(self._scene_opened)
+        session.sig_rendered.connect(self.show_result)
+        session.sig_aois_changed.connect(self.sync_aois)
+
+    # ------------------------------------------------------------------ scene and pictures
+    def has_scene(self) -> bool:
+        """True when a scene is open."""
+        return getattr(self.session, "info", None) is not None
+
+    def grid_size(self) -> tuple[int, int]:
+        """(width, height) of the displayed pixel grid (the coarse picture's rect, else the scene grid)."""
+        if self.coarse.image is not None:
+            r = self.coarse.mapRectToParent(self.coarse.boundingRect())
+            return int(round(r.width())), int(round(r.height()))
+        info = getattr(self.session, "info", None)
+        if info is None:
+            return (1, 1)
+        return info.grid.width, info.grid.height
+
+    def metres_per_screen_pixel(self) -> float | None:
+        """Ground metres per screen pixel at the current zoom (None for geographic or no CRS)."""
+        info = getattr(self.session, "info", None)
+        if info is None or info.grid.crs is None:
+            return None
+        try:
+            if not info.grid.crs.is_projected:
+                return None
+            unit = info.grid.crs.linear_units_factor[1]
+        except Exception:
+            unit = 1.0
+        (x0, x1), _ = self.vb.viewRange()
+        w = max(1.0, self.vb.width())
+        return abs(info.grid.res[0] * unit) * (x1 - x0) / w
+
+    def _scene_opened(self, info: Any) -> None:
+        """A new scene: drop the old pictures and AOIs, frame the whole grid."""
+        self.cancel_drawing()
+        self.coarse.clear()
+        self.fine.clear()
+        self._coarse_gen = self._fine_gen = -1
+        self._coarse_crs = _UNSET
+        self._last_view = None
+        self.vb.setRange(QRectF(0, 0, info.grid.width, info.grid.height), padding=0.02)
+        self.overlay.update()
+
+    def show_result(self, result: Any) -> None:
+        """Put a RenderResult on screen: coarse under everything, fine on top for its window."""
+        rgba = np.asarray(result.rgba)
+        x, y, w, h = result.pixel_rect
+        item = self.coarse if result.coarse else self.fine
+        item.setImage(rgba, autoLevels=False, levels=(0, 255))
+        item.setRect(QRectF(float(x), float(y), float(w), float(h)))
+        gen = int(getattr(result, "generation", 0))
+        if result.coarse:
+            self._coarse_gen = gen
+            if self._fine_gen < gen:
+                self.fine.clear()
+            crs = getattr(result, "crs_wkt", None)
+            self.reprojected = crs is not None
+            if self.reprojected:
+                self.cancel_drawing()
+            for roi in self.rois.values():
+                roi.setVisible(not self.reprojected)
+            if crs != self._coarse_crs:
+                first = self._coarse_crs is _UNSET
+                self._coarse_crs = crs
+                if not first:  # reprojected view: frame the new grid
+                    self.vb.setRange(QRectF(float(x), float(y), float(w), float(h)), padding=0.02)
+        else:
+            self._fine_gen = gen
+        self.overlay.update()
+
+    def resizeEvent(self, event: Any) -> None:
+        """Keep the overlay the size of the view."""
+        super().resizeEvent(event)
+        self.overlay.setGeometry(self.glw.rect())
+
+    # ------------------------------------------------------------------ navigation
+    def view_rect(self) -> tuple[float, float, float, float]:
+        """Visible (col0, row0, col1, row1) in grid pixels, clipped to the grid."""
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        w, h = self.grid_size()
+        return (max(0.0, x0), max(0.0, y0), min(float(w), x1), min(float(h), y1))
+
+    def screen_size(self) -> tuple[int, int]:
+        """Size in device pixels of the visible part of the grid."""
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        c0, r0, c1, r1 = self.view_rect()
+        dpr = self.devicePixelRatioF()
+        sw = self.vb.width() * dpr * max(0.0, c1 - c0) / max(1e-9, x1 - x0)
+        sh = self.vb.height() * dpr * max(0.0, r1 - r0) / max(1e-9, y1 - y0)
+        return max(1, int(round(sw))), max(1, int(round(sh)))
+
+    def _range_changed(self, *args: Any) -> None:
+        self.overlay.update()
+        if self.has_scene():
+            self._view_timer.start()
+
+    def _send_view(self) -> None:
+        c0, r0, c1, r1 = self.view_rect()
+        if c1 <= c0 or r1 <= r0 or not self.has_scene():
+            return
+        view = (c0, r0, c1, r1)
+        screen = self.screen_size()
+        if (view, screen) == self._last_view:
+            return
+        self._last_view = (view, screen)
+        self.session.request_view(view, screen)
+
+    def zoom_to_scene(self) -> None:
+        """Frame the whole grid."""
+        w, h = self.grid_size()
+        self.vb.setRange(QRectF(0, 0, w, h), padding=0.02)
+
+    def zoom(self, factor: float) -> None:
+        """Zoom about the view centre (factor > 1 zooms in)."""
+        self.vb.scaleBy((1.0 / factor, 1.0 / factor))
+
+    def pan(self, dx: float, dy: float) -> None:
+        """Pan by a fraction of the view size (dx right, dy down)."""
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        self.vb.translateBy(x=dx * (x1 - x0), y=dy * (y1 - y0))
+
+    def center_on(self, col: float, row: float) -> None:
+        """Centre the view on a grid position, keeping the zoom."""
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        self.vb.translateBy(x=col - (x0 + x1) / 2, y=row - (y0 + y1) / 2)
+
+    # ------------------------------------------------------------------ mouse
+    def _to_view(self, scene_pos: QPointF) -> QPointF:
+        return self.vb.mapSceneToView(scene_pos)
+
+    def _mouse_moved(self, scene_pos: QPointF) -> None:
+        if not self.has_scene() or not self.vb.sceneBoundingRect().contains(scene_pos):
+            return
+        p = self._to_view(scene_pos)
+        self.sig_cursor_moved.emit(p.x(), p.y())
+        w, h = self.grid_size()
+        col, row = math.floor(p.x()), math.floor(p.y())
+        if 0 <= col < w and 0 <= row < h and not self.reprojected:
+            self._pending_pixel = (row, col)
+            if not self._pixel_timer.isActive():
+                self._pixel_timer.start()
+
+    def _send_pixel(self) -> None:
+        if self._pending_pixel is not None and self.has_scene():
+            row, col = self._pending_pixel
+            self._pending_pixel = None
+            self.session.request_pixel(row, col)
+
+    def _mouse_clicked(self, ev: Any) -> None:
+        if not self.drawing or ev.button() != Qt.MouseButton.LeftButton:
+            return
+        ev.accept()
+        if ev.double():
+            self.finish_polygon()
+            return
+        p = self._to_view(ev.scenePos())
+        self.add_vertex(p.x(), p.y())
+
+    # ------------------------------------------------------------------ AOI drawing
+    def set_drawing(self, on: bool) -> None:
+        """Switch the polygon tool on or off (off drops an unfinished polygon)."""
+        if on == self.drawing or (on and (self.reprojected or not self.has_scene())):
+            if on != self.drawing:
+                self.sig_drawing_changed.emit(self.drawing)
+            return
+        self.drawing = on
+        self.vertices = []
+        self._update_draft()
+        self.glw.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        if on:
+            self.glw.setFocus()
+        self.sig_drawing_changed.emit(on)
+
+    def add_vertex(self, col: float, row: float) -> None:
+        """Add a vertex (grid pixels) to the polygon being drawn."""
+        self.vertices.append((float(col), float(row)))
+        self._update_draft()
+
+    def _update_draft(self) -> None:
+        if not self.vertices:
+            self.draft.setData([], [])
+            return
+        pts = [*self.vertices, self.vertices[0]] if len(self.vertices) > 2 else self.vertices
+        self.draft.setData([p[0] for p in pts], [p[1] for p in pts])
+
+    def finish_polygon(self) -> Any:
+        """Close the polygon being drawn and hand it to the session; returns the new AOI id or None."""
+        if not self.drawing:
+            return None
+        verts = self.vertices
+        self.set_drawing(False)
+        if len(verts) < 3:
+            return None
+        return self.session.add_aoi(verts)
+
+    def cancel_drawing(self) -> bool:
+        """Drop an unfinished polygon; True when the tool was on."""
+        was = self.drawing
+        self.set_drawing(False)
+        return was
+
+    def sync_aois(self, summaries: Any) -> None:
+        """Draw the session's AOIs (added, imported, changed) and remove deleted ones."""
+        ids = [s.id for s in summaries or []]
+        for aoi_id in list(self.rois):
+            if aoi_id not in ids:
+                self.vb.removeItem(self.rois.pop(aoi_id))
+        for aoi_id in ids:
+            try:
+                verts = [(float(v[0]), float(v[1])) for v in self.session.aoi_vertices_pixels(aoi_id)]
+            except Exception:
+                continue
+            if len(verts) > 1 and verts[0] == verts[-1]:
+                verts = verts[:-1]
+            roi = self.rois.get(aoi_id)
+            if roi is not None:
+                cur = self.roi_vertices(roi)
+                if len(cur) == len(verts) and np.allclose(cur, verts, atol=1e-6):
+                    continue
+                self.vb.removeItem(self.rois.pop(aoi_id))
+            self._add_roi(aoi_id, verts)
+        if self.selected_aoi not in self.rois:
+            self.select_aoi(None)
+
+    def _add_roi(self, aoi_id: Any, verts: list[tuple[float, float]]) -> None:
+        roi = pg.PolyLineROI([list(v) for v in verts], closed=True, pen=_AOI_PEN, removable=True)
+        roi.setZValue(10)
+        roi.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
+        roi.sigRegionChangeFinished.connect(lambda r, i=aoi_id: self._roi_edited(i, r))
+        roi.sigRemoveRequested.connect(lambda r, i=aoi_id: self.session.remove_aoi(i))
+        roi.sigClicked.connect(lambda r, ev, i=aoi_id: self.select_aoi(i))
+        self.vb.addItem(roi)
+        self.rois[aoi_id] = roi
+
+    @staticmethod
+    def roi_vertices(roi: pg.PolyLineROI) -> list[tuple[float, float]]:
+        """Vertices of a ROI in grid pixels."""
+        out = []
+        for _name, pos in roi.getLocalHandlePositions():
+            p = roi.mapToParent(pos)
+            out.append((p.x(), p.y()))
+        return out
+
+    def _roi_edited(self, aoi_id: Any, roi: pg.PolyLineROI) -> None:
+        if not self._syncing:
+            self.session.update_aoi(aoi_id, self.roi_vertices(roi))
+
+    def select_aoi(self, aoi_id: Any) -> None:
+        """Highlight one AOI (or none)."""
+        self.selected_aoi = aoi_id
+        for i, roi in self.rois.items():
+            roi.setPen(pg.mkPen("#ff4081", width=3) if i == aoi_id else _AOI_PEN)
+        self.sig_aoi_selected.emit(aoi_id)
+
+    def delete_selected_aoi(self) -> None:
+        """Delete the highlighted AOI through the session."""
+        if self.selected_aoi is not None:
+            self.session.remove_aoi(self.selected_aoi)

@@ -1,0 +1,1 @@
+"""Dialogs of the desktop app: clip export and error details."""

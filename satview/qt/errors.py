@@ -1,0 +1,54 @@
+"""The one value errors travel in to the user: ``ErrorReport`` (title, message, details, path)."""
+
+from __future__ import annotations
+
+import traceback
+from concurrent.futures import CancelledError as FutureCancelled
+from dataclasses import dataclass
+
+from satview.errors import CancelledError, SatviewError
+
+
+@dataclass(frozen=True)
+class ErrorReport:
+    """What went wrong, ready to show: a short ``title``, a one-line ``message`` (for a
+    ``SatviewError`` its ``str()``, which names the file), ``details`` (traceback text, shown on
+    demand) and the file concerned (``path``, or None). ``cancelled`` is True when the user
+    cancelled the work (a status-bar note, not an error dialog)."""
+
+    title: str
+    message: str
+    details: str = ""
+    path: str | None = None
+    cancelled: bool = False
+
+    @property
+    def status_text(self) -> str:
+        """One line for the status bar."""
+        return f"{self.title}: {self.message}" if self.title else self.message
+
+    def __str__(self) -> str:
+        return self.status_text
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, title: str = "Error", path: str | None = None) -> ErrorReport:
+        """A report of ``exc``; ``path`` is used when the exception does not name a file itself."""
+        details = format_details(exc)
+        if isinstance(exc, (CancelledError, FutureCancelled)):
+            msg = str(exc) or "the work was cancelled"
+            return cls("Cancelled", msg, details, getattr(exc, "path", None) or path, cancelled=True)
+        if isinstance(exc, SatviewError):
+            return cls(title, str(exc), details, exc.path or path)
+        text = str(exc).strip()
+        msg = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        if path:
+            msg = f"{path}: {msg}"
+        return cls(title if title != "Error" else "Unexpected error", msg, details, path)
+
+
+def format_details(exc: BaseException) -> str:
+    """The full traceback text of ``exc`` (with the worker process's traceback as its cause)."""
+    try:
+        return "".join(traceback.format_exception(exc))
+    except Exception:  # a broken exception object must not break error reporting
+        return repr(exc)

@@ -1,0 +1,423 @@
+"""The main window: wires the session to the canvas, docks, menus, toolbar, status bar and settings."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QWidget,
+)
+
+from satview.qt.canvas import RasterCanvas
+from satview.qt.dialogs.export import ExportDialog
+from satview.qt.icons import app_icon
+from satview.qt.notify import ErrorReporter
+from satview.qt.panels.aoi import AoiPanel
+from satview.qt.panels.bands import BandsPanel
+from satview.qt.panels.files import FilesPanel
+from satview.qt.panels.projection import ProjectionPanel
+from satview.qt.session import Session
+
+MAX_RECENT = 10
+OPEN_FILTER = (
+    "Scenes (*.tar *.tar.gz *.tgz *.tif *.tiff *.TIF *_MTL.txt *_MTL.json *_MTL.xml"
+    " *.hdf *.h5 *.he5 *.nc *.bin);;"
+    "All files (*)"
+)
+
+
+class MainWindow(QMainWindow):
+    """satview's window: canvas in the middle, Files / Bands / Projection / AOIs docks around it."""
+
+    sig_opened = Signal(str)  # a scene was opened (its path)
+
+    def __init__(
+        self,
+        session: Session | None = None,
+        *,
+        root_dir: str | None = None,
+        settings: QSettings | None = None,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("satviewMainWindow")
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.settings = settings if settings is not None else QSettings("satview", "satview")
+        self.session = session if session is not None else Session(self)
+        self.canvas = RasterCanvas(self.session, self)
+        self.setCentralWidget(self.canvas)
+        self._build_status_bar()
+        self.reporter = ErrorReporter(self.statusBar(), self)
+        self.actions_: dict[str, QAction] = {}
+        self._build_actions()
+        self.files = FilesPanel(root_dir or self.settings.value("last_dir", os.getcwd()))
+        self.bands = BandsPanel(self.session)
+        self.projection = ProjectionPanel(self.session)
+        self.aoi_panel = AoiPanel(self.session, self.actions_)
+        self.docks: dict[str, QDockWidget] = {}
+        self._add_dock("files", "Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self._add_dock("bands", "Bands", self.bands, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
+        self._add_dock("projection", "Projection", self.projection, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.docks["bands"], self.docks["projection"])
+        self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
+        self.docks["bands"].raise_()
+        self._build_menus()
+        self._wire()
+        self._centre_next_pixel = False
+        self.setWindowTitle("satview")
+        self.resize(1400, 900)
+        geometry, state = self.settings.value("geometry"), self.settings.value("window_state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    # ------------------------------------------------------------------ building
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.cursor_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setVisible(False)
+        sb.addPermanentWidget(self.cursor_label)
+        sb.addPermanentWidget(self.progress)
+        sb.addPermanentWidget(self.cancel_button)
+
+    def _act(
+        self, key: str, text: str, slot: Any, shortcut: Any = None, tip: str = "", checkable: bool = False
+    ) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcuts(shortcut if isinstance(shortcut, list) else [QKeySequence(shortcut)])
+        a.setToolTip(
+            f"{tip or text.replace('...', '')} ({a.shortcut().toString()})" if shortcut else tip or text
+        )
+        a.setCheckable(checkable)
+        (a.toggled if checkable else a.triggered).connect(slot)
+        self.addAction(a)
+        self.actions_[key] = a
+        return a
+
+    def _build_actions(self) -> None:
+        k = QKeySequence
+        self._act("open", "&Open...", self.open_dialog, k.StandardKey.Open, "Open a scene")
+        self._act("open_folder", "Open &folder...", self.open_folder_dialog)
+        self._act("clip", "Export clipped &GeoTIFF...", self.export_clip, "Ctrl+E")
+        self._act("quicklook", "&Quick-look PNG...", self.export_quicklook, "Ctrl+Shift+E")
+        self._act("quit", "&Quit", self.close, "Ctrl+Q")
+        self._act(
+            "draw",
+            "Draw &polygon",
+            self.canvas.set_drawing,
+            "P",
+            "Draw an AOI polygon: click vertices, double-click or Enter closes, Esc cancels",
+            checkable=True,
+        )
+        self._act("delete", "&Delete AOI", self.delete_aoi, k.StandardKey.Delete)
+        self._act("import", "&Import AOIs (GeoJSON)...", self.import_aois)
+        self._act("export", "E&xport AOIs (GeoJSON)...", self.export_aois)
+        self._act("cancel", "&Cancel", self.cancel, "Esc", "Cancel drawing or the running task")
+        self._act("zoom_scene", "Zoom to &scene", self.canvas.zoom_to_scene, "Ctrl+0")
+        self._act("zoom_in", "Zoom &in", lambda: self.canvas.zoom(1.5), [k("+"), k("="), k("Ctrl++")])
+        self._act("zoom_out", "Zoom &out", lambda: self.canvas.zoom(1 / 1.5), [k("-"), k("Ctrl+-")])
+        for key, text, dx, dy in (
+            ("left", "Pan left", -0.2, 0),
+            ("right", "Pan right", 0.2, 0),
+            ("up", "Pan up", 0, -0.2),
+            ("down", "Pan down", 0, 0.2),
+        ):
+            self._act(
+                f"pan_{key}",
+                text,
+                lambda _c=False, x=dx, y=dy: self.canvas.pan(x, y),
+                getattr(Qt.Key, f"Key_{key.capitalize()}"),
+            )
+        self._act("scale_bar", "Scale &bar", self._toggle_scale_bar, checkable=True).setChecked(True)
+        self._act("north", "&North arrow", self._toggle_north, checkable=True).setChecked(True)
+        self.cancel_button.clicked.connect(self.cancel)
+        # pan/zoom keys should not steal typing in line edits and spin boxes
+        for key in ("zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down", "draw", "delete"):
+            self.actions_[key].setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.canvas.addAction(self.actions_[key])
+
+    def _build_menus(self) -> None:
+        a = self.actions_
+        m = self.menuBar().addMenu("&File")
+        m.addActions([a["open"], a["open_folder"]])
+        self.recent_menu = m.addMenu("Open &recent")
+        m.addSeparator()
+        m.addActions([a["clip"], a["quicklook"]])
+        m.addSeparator()
+        m.addAction(a["quit"])
+        m = self.menuBar().addMenu("&View")
+        m.addActions([a["zoom_scene"], a["zoom_in"], a["zoom_out"]])
+        m.addSeparator()
+        m.addActions([a["scale_bar"], a["north"]])
+        m.addSeparator()
+        for dock in self.docks.values():
+            m.addAction(dock.toggleViewAction())
+        m = self.menuBar().addMenu("&AOI")
+        m.addActions([a["draw"], a["delete"], a["import"], a["export"], a["cancel"]])
+        style = self.style()
+        for key, icon in (("open", "SP_DialogOpenButton"), ("zoom_scene", "SP_TitleBarMaxButton"),
+                          ("draw", "SP_FileDialogDetailedView"), ("clip", "SP_DialogSaveButton"),
+                          ("quicklook", "SP_FileIcon"), ("cancel", "SP_BrowserStop")):
+            a[key].setIcon(style.standardIcon(getattr(QStyle.StandardPixmap, icon)))
+        tb = self.addToolBar("Main")
+        tb.setObjectName("mainToolBar")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.addActions([a["open"], a["zoom_scene"], a["zoom_in"], a["zoom_out"]])
+        tb.addSeparator()
+        tb.addActions([a["draw"], a["clip"], a["quicklook"], a["cancel"]])
+        self._fill_recent()
+
+    def _add_dock(
+        self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea, scroll: bool = False
+    ) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        if scroll:
+            area_w = QScrollArea()
+            area_w.setWidgetResizable(True)
+            area_w.setWidget(widget)
+            widget = area_w
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+
+    def _wire(self) -> None:
+        s = self.session
+        s.sig_failed.connect(self.reporter.report)
+        s.sig_scene_opened.connect(self._scene_opened)
+        s.sig_busy.connect(self._busy)
+        s.sig_progress.connect(self._progress)
+        s.sig_task_finished.connect(self._task_finished)
+        s.sig_pixel.connect(self._pixel)
+        self.files.sig_open_requested.connect(self.open_path)
+        s.sig_scene_opened.connect(self.files.show_datasets)
+        self.bands.sig_units_changed.connect(self.projection.set_physical)
+        self.projection.sig_locate_requested.connect(self._locate)
+        self.canvas.sig_drawing_changed.connect(self._drawing_changed)
+        self.canvas.sig_aoi_selected.connect(self.aoi_panel.select)
+        self.aoi_panel.sig_aoi_selected.connect(self.canvas.select_aoi)
+        self.canvas.sig_cursor_moved.connect(
+            lambda c, r: self.cursor_label.setText(f"col {c:.1f}  row {r:.1f}")
+        )
+
+    # ------------------------------------------------------------------ opening
+    def open_path(self, path: str, dataset: str | None = None) -> None:
+        """Open a scene (file or folder) in the background."""
+        path = os.path.abspath(os.path.expanduser(path))
+        self.statusBar().showMessage(f"Opening {os.path.basename(path)}...")
+        self.reporter.clear()
+        self.session.open(path, dataset)
+
+    def open_dialog(self) -> None:
+        """Ask for a scene file (QFileDialog through the class, so tests can replace it)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open scene", self.files.root, OPEN_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_folder_dialog(self) -> None:
+        """Ask for an unpacked scene folder."""
+        path = QFileDialog.getExistingDirectory(self, "Open scene folder", self.files.root)
+        if path:
+            self.open_path(path)
+
+    def _scene_opened(self, info: Any) -> None:
+        li = getattr(info, "landsat", None)
+        name = li.product_id if li is not None else os.path.basename(info.path.rstrip("/"))
+        if getattr(info, "dataset", None):
+            name += f" [{info.dataset}]"
+        self.setWindowTitle(f"{name} — satview")
+        self.statusBar().showMessage(
+            f"Opened {name}: {info.grid.width} x {info.grid.height}, {len(info.bands)} bands"
+        )
+        self._add_recent(info.path)
+        self.settings.setValue("last_dir", os.path.dirname(os.path.abspath(info.path)))
+        self.sig_opened.emit(info.path)
+
+    def _add_recent(self, path: str) -> None:
+        recent = [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recent_files", [path, *recent][:MAX_RECENT])
+        self._fill_recent()
+
+    def recent_files(self) -> list[str]:
+        """Recently opened scenes, newest first."""
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value or []]
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for p in self.recent_files():
+            act = self.recent_menu.addAction(os.path.basename(p.rstrip("/")) or p)
+            act.setToolTip(p)
+            act.triggered.connect(lambda _c=False, path=p: self.open_path(path))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept local files and folders."""
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Open the first dropped file or folder."""
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if isinstance(u, QUrl) and u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_path(paths[0])
+
+    # ------------------------------------------------------------------ status and tasks
+    def _busy(self, busy: bool, message: str) -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        if busy:
+            self.progress.setRange(0, 0)
+        if message:
+            self.statusBar().showMessage(message)
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        if message:
+            self.statusBar().showMessage(message)
+
+    def _task_finished(self, kind: str, result: Any) -> None:
+        path = getattr(result, "path", None) or getattr(result, "out_path", None)
+        what = {
+            "clip": "Clipped GeoTIFF written",
+            "quicklook": "Quick-look written",
+            "reproject": "Reprojected view ready",
+            "extent": "Sea-ice extent computed",
+        }.get(kind, kind)
+        self.statusBar().showMessage(f"{what}: {path}" if path else what)
+
+    def _pixel(self, report: Any) -> None:
+        if self._centre_next_pixel:
+            self._centre_next_pixel = False
+            self.canvas.center_on(report.col + 0.5, report.row + 0.5)
+
+    def _locate(self, lon: float, lat: float) -> None:
+        self._centre_next_pixel = True
+        self.session.locate_lonlat(lon, lat)
+
+    def cancel(self) -> None:
+        """Esc: drop the polygon being drawn, else cancel the running work."""
+        if not self.canvas.cancel_drawing():
+            self.session.cancel()
+            self.statusBar().showMessage("Cancelled")
+
+    def _drawing_changed(self, on: bool) -> None:
+        a = self.actions_["draw"]
+        a.blockSignals(True)
+        a.setChecked(on)
+        a.blockSignals(False)
+        if on:
+            self.statusBar().showMessage(
+                "Click the polygon's vertices; double-click or Enter closes it, Esc cancels"
+            )
+
+    def _toggle_scale_bar(self, on: bool) -> None:
+        self.canvas.overlay.show_scale = on
+        self.canvas.overlay.update()
+
+    def _toggle_north(self, on: bool) -> None:
+        self.canvas.overlay.show_north = on
+        self.canvas.overlay.update()
+
+    # ------------------------------------------------------------------ AOIs and exports
+    def delete_aoi(self) -> None:
+        """Delete the highlighted AOI."""
+        aoi_id = self.aoi_panel.selected_id() or self.canvas.selected_aoi
+        if aoi_id is not None:
+            self.session.remove_aoi(aoi_id)
+
+    def import_aois(self) -> None:
+        """Import AOI polygons from GeoJSON (or WKT/shapefile, as the core reads them)."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import AOIs", self.files.root, "GeoJSON (*.geojson *.json);;All files (*)"
+        )
+        if path:
+            self.session.import_aois(path)
+
+    def export_aois(self) -> None:
+        """Save the AOIs as GeoJSON."""
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export AOIs", os.path.join(self.files.root, "aois.geojson"), "GeoJSON (*.geojson)"
+        )
+        if path:
+            self.session.export_aois(path)
+
+    def export_clip(self) -> None:
+        """Open the clip dialog and start the export in the background."""
+        if self.session.info is None:
+            return
+        if not self.session.aois:
+            self.statusBar().showMessage("Draw (P) or import an AOI first; the clip follows its outline")
+            return
+        dlg = ExportDialog(
+            self.session.info, list(self.session.aois), self.aoi_panel.selected_id(), self.files.root, self
+        )
+        self.export_dialog = dlg
+        if dlg.exec() == QDialog.DialogCode.Accepted:
+            c = dlg.choice()
+            self.session.export_clip(
+                c.out_path,
+                aoi_id=c.aoi_id,
+                bands=c.bands,
+                all_touched=c.all_touched,
+                dst_crs=c.dst_crs.to_string() if c.dst_crs is not None else None,
+                cog=c.cog,
+            )
+
+    def export_quicklook(self) -> None:
+        """Save the current composite and stretch as a PNG with georeference side files."""
+        info = self.session.info
+        if info is None:
+            return
+        li = getattr(info, "landsat", None)
+        stem = li.product_id if li is not None else os.path.basename(info.path).split(".")[0]
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Quick-look PNG", os.path.join(self.files.root, f"{stem}.png"), "PNG (*.png)"
+        )
+        if path:
+            self.session.export_quicklook(path if path.lower().endswith(".png") else path + ".png")
+
+    # ------------------------------------------------------------------ closing
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Remember the layout and stop background work."""
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("window_state", self.saveState())
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop every worker this window started (idempotent)."""
+        self.files.shutdown()
+        self.session.shutdown()

@@ -1,0 +1,286 @@
+"""Session: scenes open and draw through worker processes; stale results are dropped; errors arrive
+as ErrorReports; exports match the core; nothing outlives shutdown()."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+from satview.core import open_scene
+from satview.core import service as svc
+from satview.core.clip import clip_scene
+from satview.core.pixel import query_pixel
+from satview.core.render import DisplaySpec, RenderResult
+from satview.core.stretch import Levels, Stretch
+from satview.qt.errors import ErrorReport
+from satview.qt.session import AOISummary, Session
+
+T = 60_000
+TARBALL = "landsat-tarballs/LC09_L1TP_112081_20220209_20220209_02_T1.tar"
+NSIDC = "nsidc/nt_20171002_f17_v1.1_n.bin"
+
+
+@pytest.fixture(scope="module")
+def demo_tar(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from satview.core.demo import make_demo_scene
+
+    return make_demo_scene(tmp_path_factory.mktemp("demo"), size=(300, 320))
+
+
+@pytest.fixture(scope="module")
+def session(qapp):
+    """One process-backed Session for the module (spawning workers costs about a second)."""
+    s = Session()
+    yield s
+    s.shutdown()
+
+
+@contextlib.contextmanager
+def recording(signal, into: list | None = None, fn=None):
+    """Collect a signal's emissions (or call ``fn``) inside the block; disconnect afterwards."""
+    got: list = [] if into is None else into
+    slot = fn or (lambda *a: got.append(a[0] if len(a) == 1 else a))
+    signal.connect(slot)
+    try:
+        yield got
+    finally:
+        signal.disconnect(slot)
+
+
+def _open(qtbot, session: Session, path: Path) -> RenderResult:
+    with recording(session.sig_rendered) as got, qtbot.waitSignals(
+        [session.sig_scene_opened, session.sig_rendered], order="strict", timeout=T
+    ):
+        session.open(str(path))
+    return got[-1]
+
+
+def test_open_landsat_tarball_then_first_picture(qtbot, session: Session, real_data: Path) -> None:
+    """A real tarball: sig_scene_opened, then display/histogram, then the coarse picture."""
+    path = real_data / TARBALL
+    order: list[str] = []
+    with contextlib.ExitStack() as stack:
+        for name in ("sig_scene_opened", "sig_display_changed", "sig_histogram", "sig_rendered"):
+            stack.enter_context(recording(getattr(session, name), fn=lambda *a, n=name: order.append(n)))
+        res = _open(qtbot, session, path)
+    assert order[:4] == ["sig_scene_opened", "sig_display_changed", "sig_histogram", "sig_rendered"]
+    assert session.info is not None and session.info.path == str(path) and session.path == str(path)
+    assert session.display is not None and session.display.mode == "rgb"
+    assert res.coarse and res.rgba.dtype == np.uint8 and res.rgba.shape[2] == 4
+    assert res.rgba.flags.c_contiguous
+    assert res.pixel_rect == (0.0, 0.0, float(session.info.grid.width), float(session.info.grid.height))
+    assert session.levels is not None and all(-0.5 < v < 2.0 for v in session.levels.lo)  # reflectance
+
+
+def test_open_nsidc_binary_in_sea_ice_colours(qtbot, session: Session, real_data: Path) -> None:
+    """The NSIDC binary opens with the sea-ice display; extent/area arrive through sig_task_finished."""
+    res = _open(qtbot, session, real_data / NSIDC)
+    assert session.display is not None and session.display.seaice
+    assert res.rgba.shape == (448, 304, 4)
+    with qtbot.waitSignal(session.sig_task_finished, timeout=T) as blk:
+        session.compute_extent_area()
+    kind, result = blk.args
+    assert kind == "extent" and result["extent_km2"] > result["area_km2"] > 0
+
+
+def test_stale_results_are_dropped(qtbot, session: Session, real_data: Path, demo_tar: Path) -> None:
+    """Open A then B at once: only B's scene and pictures are emitted."""
+    b = real_data / TARBALL
+    with recording(session.sig_scene_opened) as infos, recording(session.sig_rendered) as rendered:
+        with qtbot.waitSignal(session.sig_rendered, timeout=T):
+            session.open(str(demo_tar))
+            session.open(str(b))
+        qtbot.wait(500)
+    opened = [i.path for i in infos]
+    assert opened == [str(b)]
+    assert len(rendered) == 1 and rendered[0].rgba.shape[:2] == (60, 60)
+
+
+def test_pixel_matches_the_core(qtbot, session: Session, demo_tar: Path) -> None:
+    """The cursor readout equals satview.core.pixel.query_pixel for the same cell."""
+    _open(qtbot, session, demo_tar)
+    with qtbot.waitSignal(session.sig_pixel, timeout=T) as blk:
+        session.request_pixel(150, 170)
+    with open_scene(demo_tar) as s:
+        assert blk.args[0] == query_pixel(s, 150, 170)
+
+
+def test_zoomed_in_view_gets_a_fine_picture(qtbot, session: Session, demo_tar: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Zoomed in past the coarse image: a fine render of (about) the view arrives; zoomed out: none."""
+    import satview.qt.session as session_mod
+
+    monkeypatch.setattr(session_mod, "COARSE_SIZE", 128)  # the small demo scene needs a coarser overview
+    coarse = _open(qtbot, session, demo_tar)
+    assert max(coarse.rgba.shape[:2]) == 128
+    with qtbot.waitSignal(session.sig_rendered, timeout=T) as blk:
+        session.request_view((100, 100, 160, 140), (600, 400))
+    res = blk.args[0]
+    assert not res.coarse
+    x, y, w, h = res.pixel_rect
+    assert x <= 100 and y <= 100 and x + w >= 160 and y + h >= 140 and w < 100
+    with recording(session.sig_rendered) as got:
+        session.request_view((-50, -50, 400, 400), (100, 100))  # 4.5 px per screen px: coarse suffices
+        qtbot.wait(300)
+    assert got == []
+
+
+def test_display_and_levels_changes_re_render(qtbot, session: Session, demo_tar: Path) -> None:
+    """set_display recomputes levels (one histogram); set_levels (physical) re-renders without stats."""
+    _open(qtbot, session, demo_tar)
+    spec = DisplaySpec(mode="band", bands=("SR_B5",), cmap="viridis", stretch=Stretch(mode="minmax"))
+    with qtbot.waitSignals([session.sig_display_changed, session.sig_histogram, session.sig_rendered],
+                           timeout=T):
+        session.set_display(spec)
+    assert session.display == spec
+    with recording(session.sig_histogram) as hist, recording(session.sig_display_changed) as changed, \
+            qtbot.waitSignals([session.sig_display_changed, session.sig_rendered], timeout=T):
+        session.set_levels(Levels((0.05,), (0.4,)))
+    assert changed[0][1] == Levels((0.05,), (0.4,)) and hist == []
+    assert session.levels == Levels((0.05,), (0.4,))
+
+
+def test_clip_export_equals_clip_scene(qtbot, session: Session, demo_tar: Path, tmp_path: Path) -> None:
+    """An AOI drawn in grid pixels, exported through the session, gives clip_scene's GeoTIFF."""
+    _open(qtbot, session, demo_tar)
+    verts = [(40.0, 50.0), (220.0, 70.0), (200.0, 250.0), (60.0, 230.0)]
+    with qtbot.waitSignal(session.sig_aois_changed, timeout=T) as blk:
+        aid = session.add_aoi(verts)
+    summary = blk.args[0][-1]
+    assert isinstance(summary, AOISummary) and summary.id == aid and summary.n_vertices == 4
+    assert summary.area_km2 == pytest.approx(180 * 180 * 0.0009, rel=0.2)
+    out = tmp_path / "clip.tif"
+    with qtbot.waitSignal(session.sig_task_finished, timeout=T) as blk:
+        session.export_clip(str(out), aoi_id=aid, bands=["SR_B4", "SR_B3"])
+    kind, result = blk.args
+    assert kind == "clip" and Path(result.path) == out
+    from satview.core.aoi import from_pixel_polygon
+
+    with open_scene(demo_tar) as s:
+        direct = clip_scene(s, from_pixel_polygon(verts, s.info.grid), tmp_path / "direct.tif",
+                            bands=["SR_B4", "SR_B3"])
+    with rasterio.open(out) as a, rasterio.open(direct.path) as b:
+        assert a.transform == b.transform and np.array_equal(a.read(), b.read())
+    assert np.allclose(session.aoi_vertices_pixels(aid), verts) or np.allclose(
+        session.aoi_vertices_pixels(aid), verts[::-1])
+    session.remove_aoi(aid)
+
+
+def test_quicklook_export(qtbot, session: Session, demo_tar: Path, tmp_path: Path) -> None:
+    """The quick-look PNG of the current display is written with its world file."""
+    _open(qtbot, session, demo_tar)
+    out = tmp_path / "ql.png"
+    with qtbot.waitSignal(session.sig_task_finished, timeout=T) as blk:
+        session.export_quicklook(str(out), size=160)
+    kind, result = blk.args
+    assert kind == "quicklook" and out.exists() and out.with_suffix(".pgw").exists()
+    assert max(result.width, result.height) == 160
+
+
+def test_corrupt_file_fails_and_session_carries_on(qtbot, session: Session, demo_tar: Path,
+                                                   tmp_path: Path) -> None:
+    """A damaged TIFF gives one ErrorReport naming the file; the next open works."""
+    bad = tmp_path / "broken.tif"
+    bad.write_bytes(b"II*\x00" + b"\x00garbage" * 20)
+    with qtbot.waitSignal(session.sig_failed, timeout=T) as blk:
+        session.open(str(bad))
+    report = blk.args[0]
+    assert isinstance(report, ErrorReport) and str(bad) in report.message and report.path == str(bad)
+    assert report.details
+    _open(qtbot, session, demo_tar)
+
+
+def test_reader_crash_is_reported_and_recovered(qtbot, session: Session, demo_tar: Path) -> None:
+    """A worker that dies under a request: "the reader crashed on FILE", then the session works again."""
+    _open(qtbot, session, demo_tar)
+    with qtbot.waitSignal(session.sig_failed, timeout=T) as blk:
+        session._run(session.services[0], svc.svc_crash_for_tests, str(demo_tar), done=lambda r: None,
+                     title="Crash test")
+    report = blk.args[0]
+    assert "crashed" in report.message and demo_tar.name in report.message
+    _open(qtbot, session, demo_tar)
+    with qtbot.waitSignal(session.sig_pixel, timeout=T):
+        session.request_pixel(10, 10)
+
+
+def test_cancel_an_export(qtbot, session: Session) -> None:
+    """cancel() ends the running export with a cancelled ErrorReport."""
+    with qtbot.waitSignal(session.sig_progress, timeout=T):
+        session._run(session.services[1], svc.svc_wait_for_tests, 30.0, done=lambda r: None,
+                     title="Export", pool="export", progress=True)
+    with qtbot.waitSignal(session.sig_failed, timeout=T) as blk:
+        session.cancel()
+    assert blk.args[0].cancelled
+
+
+def test_shutdown_leaves_no_worker_process(qtbot, demo_tar: Path) -> None:
+    """After shutdown() no worker process of the session is alive (and shutdown is idempotent)."""
+    s = Session()
+    _open(qtbot, s, demo_tar)
+    with qtbot.waitSignal(s.sig_task_finished, timeout=T):
+        s.export_quicklook(str(demo_tar.parent / "x.png"), size=64)
+    procs = s.services[0].processes() + s.services[1].processes()
+    assert len(procs) == 2 and all(p.is_alive() for p in procs)
+    s.shutdown()
+    s.shutdown()
+    assert not any(p.is_alive() for p in procs)
+    assert not any(p in multiprocessing.active_children() for p in procs)
+    assert s.runner.active == 0
+
+
+# ---------------------------------------------------------------------------- sync mode
+
+
+@pytest.fixture
+def sync_session(qapp):
+    s = Session(sync=True)
+    yield s
+    s.shutdown()
+
+
+def test_sync_session_runs_inline(qtbot, sync_session: Session, demo_tar: Path) -> None:
+    """sync=True: every signal is emitted before the call returns; no process is started."""
+    got: list[str] = []
+    for name in ("sig_scene_opened", "sig_rendered", "sig_pixel"):
+        getattr(sync_session, name).connect(lambda *a, n=name: got.append(n))
+    sync_session.open(str(demo_tar))
+    sync_session.request_pixel(5, 5)
+    assert got == ["sig_scene_opened", "sig_rendered", "sig_pixel"]
+    assert sync_session.services[0].pids() == []
+
+
+def test_aoi_geojson_round_trip(qtbot, sync_session: Session, demo_tar: Path, tmp_path: Path) -> None:
+    """Exported AOIs import back as the same polygons (one AOI per feature)."""
+    sync_session.open(str(demo_tar))
+    a = sync_session.add_aoi([(10, 10), (100, 10), (100, 80), (10, 80)])
+    b = sync_session.add_aoi([(150, 150), (250, 160), (200, 260)])
+    out = tmp_path / "aois.geojson"
+    sync_session.export_aois(str(out))
+    doc = json.loads(out.read_text())
+    assert len(doc["features"]) == 2
+    for aid in (a, b):
+        sync_session.remove_aoi(aid)
+    assert sync_session.aois == []
+    sync_session.import_aois(str(out))
+    assert [s.name for s in sync_session.aois] == ["AOI 1", "AOI 2"]
+    first = sync_session.aois[0].id
+    from shapely.geometry import Polygon
+
+    got = Polygon(sync_session.aoi_vertices_pixels(first))
+    assert got.symmetric_difference(Polygon([(10, 10), (100, 10), (100, 80), (10, 80)])).area < 1.0
+
+
+def test_errors_never_escape(qtbot, sync_session: Session) -> None:
+    """Calls without a scene or with bad input report through sig_failed and never raise."""
+    reports: list[ErrorReport] = []
+    sync_session.sig_failed.connect(reports.append)
+    assert sync_session.add_aoi([(0, 0), (1, 1), (2, 0)]) == -1
+    sync_session.export_clip("/nonexistent/x.tif")
+    sync_session.locate_lonlat(0, 0)
+    assert len(reports) == 3 and all(isinstance(r, ErrorReport) and r.message for r in reports)
