@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from satview import __version__
 from satview.errors import SatviewError
 
-_COMMANDS = ("info", "pixel", "quicklook", "clip", "reproject", "demo")
+_COMMANDS = ("info", "pixel", "quicklook", "clip", "reproject", "demo", "batch")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser (one sub-parser per command)."""
-    from satview.cli import demo, export, info, pixel
+    from satview.cli import batch, demo, export, info, pixel
 
     parser = argparse.ArgumentParser(
         prog="satview",
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_clip_parser(sub)
     export.add_reproject_parser(sub)
     demo.add_parser(sub)
+    batch.add_parser(sub)
     return parser
 
 

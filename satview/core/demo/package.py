@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gzip
 import os
 import shutil
@@ -48,18 +49,57 @@ def output_path(
     size: tuple[int, int] | None = None,
     fmt: Format = "tar",
     seed: int = 0,
+    acquired: dt.date | None = None,
 ) -> Path:
     """Where :func:`make_demo_scene` puts (or finds) the scene for these arguments.
 
-    ``<dest_dir>/<cols>x<rows>[-seed<n>]/<product id>.tar`` (``.tar.gz``, or a folder for "dir").
+    ``<dest_dir>/<cols>x<rows>[-seed<n>][-<date>]/<product id>.tar`` (``.tar.gz``, or a folder for "dir").
     """
     rows, cols = _size(full, size)
     base = Path(dest_dir) if dest_dir is not None else user_cache_dir("demo")
-    folder = base / (f"{cols}x{rows}" + (f"-seed{seed}" if seed else ""))
+    folder = base / (f"{cols}x{rows}" + (f"-seed{seed}" if seed else "")
+                     + (f"-{acquired:%Y%m%d}" if acquired else ""))
     suffix = {"tar": ".tar", "tar.gz": ".tar.gz", "dir": ""}.get(fmt)
     if suffix is None:
         raise ValueError(f"unknown demo scene format {fmt!r}; use 'tar', 'tar.gz' or 'dir'")
-    return folder / f"{g.DEMO_PRODUCT_ID}{suffix}"
+    return folder / f"{_redate_text(g.DEMO_PRODUCT_ID, acquired)}{suffix}"
+
+
+def _redate_text(text: str, acquired: dt.date | None) -> str:
+    """``text`` with the demo's acquisition and processing dates (all spellings) moved to ``acquired``.
+
+    Only identifiers and dates change (product ids, scene id, MTL dates); pixels, sun angles and
+    the WRS path/row stay those of the default scene.
+    """
+    if acquired is None:
+        return text
+    acq0, proc0 = g.ACQUIRED.date(), g.L2_GENERATED.date()
+    proc = acquired + (proc0 - acq0)
+    pairs = [
+        (f"{acq0:%Y%m%d}", f"{acquired:%Y%m%d}"),
+        (acq0.isoformat(), acquired.isoformat()),
+        (f"{proc0:%Y%m%d}", f"{proc:%Y%m%d}"),
+        (proc0.isoformat(), proc.isoformat()),
+        (f"{acq0:%Y%j}LGN", f"{acquired:%Y%j}LGN"),
+    ]
+    for old, new in pairs:
+        text = text.replace(old, new)
+    return text
+
+
+def _redate_files(folder: Path, names: list[str], acquired: dt.date | None) -> list[str]:
+    """Rename the scene's files and rewrite its MTLs for another date (see :func:`_redate_text`)."""
+    if acquired is None:
+        return names
+    out = []
+    for name in names:
+        new = _redate_text(name, acquired)
+        if "_MTL." in name:
+            text = (folder / name).read_text(encoding="utf-8")
+            (folder / name).write_text(_redate_text(text, acquired), encoding="utf-8")
+        os.replace(folder / name, folder / new)
+        out.append(new)
+    return sorted(out)
 
 
 def _size(full: bool, size: tuple[int, int] | None) -> tuple[int, int]:
@@ -80,6 +120,7 @@ def make_demo_scene(
     size: tuple[int, int] | None = None,
     fmt: Format = "tar",
     seed: int = 0,
+    acquired: dt.date | None = None,
     force: bool = False,
     progress: ProgressFn | None = None,
 ) -> Path:
@@ -92,11 +133,11 @@ def make_demo_scene(
     download), "tar.gz" or "dir" (an unpacked folder). An existing output is returned at once
     unless ``force``; the output appears under its final name only when complete.
     ``progress(fraction, message)`` is called as the work advances. The content is a function
-    of ``seed`` and the size only.
+    of ``seed`` and the size only; ``acquired`` moves the product's date (and so its product id).
     """
     report = progress or (lambda _f, _m: None)
     rows, cols = _size(full, size)
-    final = output_path(dest_dir, full=full, size=size, fmt=fmt, seed=seed)
+    final = output_path(dest_dir, full=full, size=size, fmt=fmt, seed=seed, acquired=acquired)
     if final.exists() and not force:
         report(1.0, f"reusing {final}")
         return final
@@ -106,9 +147,9 @@ def make_demo_scene(
     except OSError as exc:
         raise ExportError(f"cannot write the demo scene: {exc.strerror or exc}", final.parent) from exc
     try:
-        scene_dir = build / g.DEMO_PRODUCT_ID
+        scene_dir = build / final.name.removesuffix(".tar.gz").removesuffix(".tar")
         scene_dir.mkdir()
-        names = _write_scene(scene_dir, rows, cols, seed, report)
+        names = _redate_files(scene_dir, _write_scene(scene_dir, rows, cols, seed, report), acquired)
         report(_RENDER + _COG, "packing")
         if fmt == "dir":
             scene_dir.chmod(0o755)

@@ -1,0 +1,200 @@
+"""Where batch tasks run: in this process, on a local process pool ("spawn"), or on Dask distributed.
+
+All three take the same picklable top-level task functions and give results back the same way:
+``run(fn, jobs)`` yields ``(job index, result)`` as jobs finish, where ``result`` is what the task
+returned or the exception that kept it from returning (a crashed worker, a lost Dask worker).
+Dask is imported only when a :class:`DaskExecutor` is started.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent import futures as cf
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from satview.errors import SatviewError
+
+Job = tuple[Any, ...]
+ShouldCancel = Callable[[], bool]
+_POLL_SECONDS = 0.2
+#: a job whose worker process died this many times is given up (it probably crashes the reader)
+_MAX_CRASHES = 2
+
+
+def _never() -> bool:
+    return False
+
+
+class BatchExecutor:
+    """Base class: a context manager that starts and stops the workers, and :meth:`run`."""
+
+    name = "serial"
+    workers = 1
+
+    def __init__(self) -> None:
+        self._depth = 0
+
+    def __enter__(self) -> BatchExecutor:
+        if self._depth == 0:
+            self.start()
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            self.close()
+
+    def start(self) -> None:
+        """Start the workers (nothing for the serial executor)."""
+
+    def close(self) -> None:
+        """Stop the workers."""
+
+    def run(self, fn: Callable[..., Any], jobs: list[Job],
+            should_cancel: ShouldCancel = _never) -> Iterator[tuple[int, Any]]:
+        """Run ``fn(*job)`` for every job; yield ``(index, result or exception)`` as they finish.
+
+        Stops early (pending jobs are dropped) once ``should_cancel()`` is true.
+        """
+        for i, job in enumerate(jobs):
+            if should_cancel():
+                return
+            try:
+                yield i, fn(*job)
+            except Exception as exc:
+                yield i, exc
+
+
+class SerialExecutor(BatchExecutor):
+    """Runs the tasks one after the other in this process (debugging, tests, tiny batches)."""
+
+
+class LocalPoolExecutor(BatchExecutor):
+    """A ``ProcessPoolExecutor`` with the "spawn" start method and ``workers`` processes.
+
+    When a worker process dies (e.g. a reader crashing on a damaged file), the pool is restarted
+    and the unfinished jobs are resubmitted; a job that was running in dying pools
+    ``_MAX_CRASHES`` times is given up with an error.
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        super().__init__()
+        self.workers = max(1, int(workers or os.cpu_count() or 1))
+        self._pool: cf.ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def run(self, fn: Callable[..., Any], jobs: list[Job],
+            should_cancel: ShouldCancel = _never) -> Iterator[tuple[int, Any]]:
+        if self._pool is None:
+            raise RuntimeError("start the executor first (use it as a context manager)")
+        crashes = [0] * len(jobs)
+        pending = {self._pool.submit(fn, *job): i for i, job in enumerate(jobs)}
+        while pending:
+            if should_cancel():
+                for f in pending:
+                    f.cancel()
+                return
+            done, _ = cf.wait(pending, timeout=_POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
+            broken: list[int] = []
+            for f in done:
+                i = pending.pop(f)
+                try:
+                    yield i, f.result()
+                except BrokenProcessPool:
+                    broken.append(i)
+                except Exception as exc:
+                    yield i, exc
+            if broken:
+                broken += [pending.pop(f) for f in list(pending)]  # the whole pool is gone
+                self.close()
+                self.start()
+                assert self._pool is not None
+                for i in sorted(broken):
+                    crashes[i] += 1
+                    if crashes[i] >= _MAX_CRASHES:
+                        yield i, SatviewError("the worker process crashed while working on this file")
+                    else:
+                        pending[self._pool.submit(fn, *jobs[i])] = i
+
+
+class DaskExecutor(BatchExecutor):
+    """Dask distributed: ``scheduler`` is a scheduler address, or "local" for a ``LocalCluster``.
+
+    The local cluster listens on loopback only, with ``workers`` processes of one thread each.
+    Workers must see the input and output paths (a shared file system on a real cluster).
+    """
+
+    name = "dask"
+
+    def __init__(self, scheduler: str = "local", workers: int | None = None) -> None:
+        super().__init__()
+        self.scheduler = scheduler
+        self.workers = max(1, int(workers or os.cpu_count() or 1))
+        self._client: Any = None
+        self._cluster: Any = None
+
+    def start(self) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:
+            raise SatviewError("--scheduler needs Dask: pip install 'satview[batch-dask]'") from exc
+        try:
+            if self.scheduler == "local":
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                             host="127.0.0.1", dashboard_address=None)
+                self._client = Client(self._cluster)
+            else:
+                self._client = Client(self.scheduler, timeout=30)
+        except OSError as exc:
+            self.close()
+            raise SatviewError(f"cannot reach the Dask scheduler {self.scheduler}: {exc}") from exc
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def run(self, fn: Callable[..., Any], jobs: list[Job],
+            should_cancel: ShouldCancel = _never) -> Iterator[tuple[int, Any]]:
+        if self._client is None:
+            raise RuntimeError("start the executor first (use it as a context manager)")
+        from distributed import wait
+
+        pending = {self._client.submit(fn, *job, pure=False): i for i, job in enumerate(jobs)}
+        while pending:
+            if should_cancel():
+                self._client.cancel(list(pending))
+                return
+            try:
+                done = wait(list(pending), timeout=_POLL_SECONDS, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                continue
+            for f in done:
+                i = pending.pop(f)
+                try:
+                    yield i, f.result()
+                except Exception as exc:
+                    yield i, exc
+
+
+def make_executor(workers: int | None = None, scheduler: str | None = None) -> BatchExecutor:
+    """The executor for ``--workers``/``--scheduler``: Dask when a scheduler is named, else a local pool."""
+    if scheduler:
+        return DaskExecutor(scheduler, workers)
+    return LocalPoolExecutor(workers)
