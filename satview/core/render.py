@@ -341,14 +341,54 @@ def _read_frame(scene: Scene, spec: DisplaySpec, window: Window, shape: tuple[in
     return _Frame("rgb" if spec.mode == "rgb" else "band", data, valid, infos, dn)
 
 
-def _frame_levels(frame: _Frame, spec: DisplaySpec) -> Levels:
+#: QA flags whose pixels are left out of the stretch statistics: clouds and snow would set the
+#: upper limits and leave the land dark; they saturate to white instead, as they look.
+CLOUD_FLAGS = ("cloud", "dilated_cloud", "snow")
+#: Below this share of clear pixels the whole valid area is used after all (an overcast scene).
+MIN_CLEAR_FRACTION = 0.05
+
+
+def clear_sky(scene: Scene, window: Window, shape: tuple[int, int]) -> np.ndarray | None:
+    """(row, col) True where the scene's QA band says no cloud or snow, at ``shape``; None without QA.
+
+    Used only for statistics: contrast limits of a partly cloudy scene then follow the land and
+    water, not the clouds, as an analyst would set them by hand. An overcast or snow-covered
+    scene (under ``MIN_CLEAR_FRACTION`` clear) keeps its full statistics.
+    """
+    name = default_qa_band(scene.info)
+    if name is None:
+        return None
+    band = scene.info.band(name)
+    if band.qa is None or not all(f in qa_decoder.flag_names(band.qa) for f in CLOUD_FLAGS):
+        return None
+    qa = scene.read([name], window=window, out_shape=shape, dn=True)[0]
+    cloudy = np.zeros(shape, dtype=bool)
+    for flag in CLOUD_FLAGS:
+        cloudy |= qa_decoder.mask(band.qa, qa, flag)
+    clear = ~cloudy
+    return clear if clear.mean() >= MIN_CLEAR_FRACTION else None
+
+
+def stats_mask(valid: np.ndarray | None, clear: np.ndarray | None) -> np.ndarray | None:
+    """Validity for statistics: the pixel mask (band, row, col) restricted to clear-sky pixels."""
+    if clear is None:
+        return valid
+    if valid is None:
+        return clear
+    return valid & clear[np.newaxis]
+
+
+def _frame_levels(frame: _Frame, spec: DisplaySpec, clear: np.ndarray | None = None) -> Levels:
     if frame.kind == "seaice":
         return Levels((0.0,), (100.0,), 1.0, "sea-ice concentration 0-100 %")
     if frame.kind == "index" and spec.stretch.mode == "none":
         idx = get_index(spec.index or "")
         lo, hi = idx.value_range
         return Levels((lo,), (hi,), spec.stretch.gamma, f"fixed {idx.key.upper()} range {lo:g} to {hi:g}")
-    return compute_levels(frame.values, spec.stretch, frame.valid)
+    levels = compute_levels(frame.values, spec.stretch, stats_mask(frame.valid, clear))
+    if clear is not None:
+        levels = replace(levels, source=f"{levels.source}; clouds and snow left out")
+    return levels
 
 
 def _histograms(frame: _Frame, render_levels: Levels, phys_levels: Levels) -> tuple[BandHistogram, ...]:
@@ -471,10 +511,19 @@ def _full_plan(scene: Scene, max_size: int) -> ReadPlan:
     return overview_plan(scene.info.grid.width, scene.info.grid.height, max_size)
 
 
-def _stats(info: SceneInfo, spec: DisplaySpec, frame: _Frame) -> tuple[Levels, HistogramData]:
-    levels = _frame_levels(frame, spec)
+def _stats(info: SceneInfo, spec: DisplaySpec, frame: _Frame,
+           clear: np.ndarray | None = None) -> tuple[Levels, HistogramData]:
+    levels = _frame_levels(frame, spec, clear if frame.kind in ("rgb", "band") else None)
     phys = levels_to_physical(info, spec, levels) if frame.dn else levels
     return levels, HistogramData(_histograms(frame, levels, phys), phys, levels, frame.dn)
+
+
+def _clear_for(scene: Scene, spec: DisplaySpec, frame: _Frame, plan: ReadPlan) -> np.ndarray | None:
+    if frame.kind not in ("rgb", "band") or spec.stretch.mode == "none":
+        return None
+    if frame.infos and all(b.categorical for b in frame.infos):
+        return None
+    return clear_sky(scene, plan.window, plan.out_shape)
 
 
 def compute_display_levels(
@@ -483,7 +532,7 @@ def compute_display_levels(
     """Render-space levels of ``spec`` and the histograms, from ONE decimated whole-scene read."""
     plan = _full_plan(scene, max_size)
     frame = _read_frame(scene, spec, plan.window, plan.out_shape)
-    return _stats(scene.info, spec, frame)
+    return _stats(scene.info, spec, frame, _clear_for(scene, spec, frame, plan))
 
 
 def display_overview(scene: Scene, spec: DisplaySpec, max_size: int = 1024, *,
@@ -491,7 +540,7 @@ def display_overview(scene: Scene, spec: DisplaySpec, max_size: int = 1024, *,
     """Levels, histograms and the coarse whole-scene picture of ``spec``, all from one read."""
     plan = _full_plan(scene, max_size)
     frame = _read_frame(scene, spec, plan.window, plan.out_shape)
-    levels, hist = _stats(scene.info, spec, frame)
+    levels, hist = _stats(scene.info, spec, frame, _clear_for(scene, spec, frame, plan))
     rgba = _paint(frame, spec, levels)
     _overlay_qa(scene, spec, rgba, plan.window, plan.out_shape)
     return levels, hist, RenderResult(rgba, plan.pixel_rect, True, generation)

@@ -64,12 +64,14 @@ def test_default_display_is_natural_colour_with_qa_band(scene) -> None:
 
 
 def test_levels_come_from_one_decimated_read(scene, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Levels cost exactly one whole-scene read at overview size; rendering never recomputes them."""
+    """Levels cost one whole-scene read at overview size (plus the QA band at the same size, to
+    leave clouds out); rendering never recomputes them."""
     spec = default_display(scene.info)
     calls = _count_reads(scene, monkeypatch)
     levels, _ = compute_display_levels(scene, spec, max_size=128)
-    assert len(calls) == 1
-    assert max(calls[0]["out_shape"]) == 128
+    display = [c for c in calls if c["bands"] != ["QA_PIXEL"]]
+    assert len(display) == 1 and len(calls) <= 2
+    assert all(max(c["out_shape"]) == 128 for c in calls)
     assert len(levels.lo) == 3 and all(lo < hi for lo, hi in zip(levels.lo, levels.hi, strict=True))
 
     def boom(*a, **k):
@@ -79,6 +81,23 @@ def test_levels_come_from_one_decimated_read(scene, monkeypatch: pytest.MonkeyPa
     plan = plan_read(scene.width, scene.height, (10, 10, 110, 90), (100, 80))
     assert plan is not None
     render_view(scene, spec, levels, plan)
+
+
+def test_clouds_do_not_set_the_limits(scene) -> None:
+    """With a QA band, cloud and snow pixels are left out of the percentiles (land sets them)."""
+    from rasterio.windows import Window
+
+    from satview.core.render import clear_sky
+
+    spec = default_display(scene.info)
+    levels, _ = compute_display_levels(scene, spec, max_size=256)
+    shape = (scene.height, scene.width)
+    clear = clear_sky(scene, Window(0, 0, scene.width, scene.height), shape)
+    assert clear is not None and 0.05 < clear.mean() < 1.0
+    red = scene.read("SR_B4", dn=True)[0]
+    land = red[clear & (red > 0)]
+    assert levels.hi[0] <= np.percentile(land, 99.5)
+    assert "clouds and snow left out" in levels.source
 
 
 def test_levels_are_dn_internally_and_physical_for_the_ui(scene) -> None:
@@ -148,19 +167,19 @@ def test_north_pixel_renders_at_the_top(tmp_path: Path) -> None:
 
 
 def test_qa_overlay_changes_only_flagged_pixels(scene) -> None:
-    """Switching on the cloud overlay alters exactly the QA cloud pixels, towards white."""
+    """Switching on the water overlay alters exactly the QA water pixels, towards blue."""
     spec = default_display(scene.info)
     levels, _ = compute_display_levels(scene, spec)
     plan = overview_plan(scene.width, scene.height, 1024)
     plain = render_view(scene, spec, levels, plan).rgba
-    over = render_view(scene, DisplaySpec(**{**spec.__dict__, "qa_flags": ("cloud",)}), levels, plan).rgba
+    over = render_view(scene, DisplaySpec(**{**spec.__dict__, "qa_flags": ("water",)}), levels, plan).rgba
     qa = scene.read(["QA_PIXEL"], dn=True)[0]
-    cloud = mask("c2_qa_pixel", qa, "cloud")
-    assert cloud.any()
+    water = mask("c2_qa_pixel", qa, "water")
+    assert water.any()
     changed = np.any(plain != over, axis=-1)
-    assert not changed[~cloud].any()
-    assert changed[cloud].mean() > 0.9  # (pixels already white stay white)
-    assert np.all(over[cloud][:, :3].astype(int) >= plain[cloud][:, :3].astype(int))
+    assert not changed[~water].any()
+    assert changed[water].mean() > 0.9
+    assert np.all(over[water][:, 2].astype(int) >= plain[water][:, 2].astype(int))
     assert qa_color("cloud") == QA_COLORS["cloud"] == (255, 255, 255)
     assert qa_color("cloud_confidence>=high") == QA_COLORS["cloud"]
     assert qa_color("snow_ice_confidence>=medium") == QA_COLORS["snow"]
@@ -172,7 +191,7 @@ def test_display_overview_equals_levels_plus_render(scene, monkeypatch: pytest.M
     spec = default_display(scene.info)
     calls = _count_reads(scene, monkeypatch)
     levels, _, res = display_overview(scene, spec, 200)
-    assert len(calls) == 1 and res.coarse
+    assert [c["bands"] for c in calls] == [["SR_B4", "SR_B3", "SR_B2"], ["QA_PIXEL"]] and res.coarse
     levels2, _ = compute_display_levels(scene, spec, 200)
     assert levels == levels2
     again = render_view(scene, spec, levels, overview_plan(scene.width, scene.height, 200), coarse=True)
