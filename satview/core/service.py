@@ -473,6 +473,9 @@ class ReaderService:
         if ex is not None:
             _kill(ex, timeout)
         self._pump_stop.set()
+        if self._queue is not None:  # wake the progress pump at once instead of after its timeout
+            with contextlib.suppress(Exception):
+                self._queue.put_nowait((0, 0.0, ""))
         if self._pump is not None:
             self._pump.join(2.0)
         if self._queue is not None:
@@ -592,6 +595,21 @@ class ReaderService:
             if cb is not None:
                 with contextlib.suppress(Exception):
                     cb(f, m)
+
+
+_PRESTARTED: dict[str, ReaderService] = {}
+
+
+def prestart(name: str = "display") -> None:
+    """Start a reader service's process now (e.g. before the GUI imports Qt), so its imports run
+    in parallel with the app's start-up; :func:`take_prestarted` hands it to the session."""
+    if name not in _PRESTARTED:
+        _PRESTARTED[name] = ReaderService(name)
+
+
+def take_prestarted(name: str = "display") -> ReaderService | None:
+    """The service :func:`prestart` started for ``name`` (once), or None."""
+    return _PRESTARTED.pop(name, None)
 
 
 def _kill(ex: ProcessPoolExecutor, timeout: float) -> None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 SCREENSHOT_TIMEOUT_S = 120.0
-SETTLE_MS = 900  # after the first picture, wait this long without new pictures before grabbing
+SETTLE_MS = 160  # after the first picture, wait this long without new pictures before grabbing
 SETTLE_MAX_MS = 8000
 
 
@@ -134,7 +134,7 @@ class _Screenshot:
         self.error: Any = None
         self.first = QElapsedTimer()
         self.settle = QTimer(singleShot=True, interval=SETTLE_MS)
-        self.settle.timeout.connect(lambda: self.finish(0))
+        self.settle.timeout.connect(self._settled)
         self.timeout = QTimer(singleShot=True, interval=int(timeout_s * 1000))
         self.timeout.timeout.connect(self._timed_out)
         self.timeout.start()
@@ -148,6 +148,14 @@ class _Screenshot:
             self.first.start()
         if self.first.elapsed() < SETTLE_MAX_MS:
             self.settle.start()
+
+    def _settled(self) -> None:
+        """Grab once no finer picture is on its way (a pending view render restarts the wait)."""
+        busy = self.window.session.view_render_active or self.window.canvas.view_update_pending()
+        if busy and self.first.elapsed() < SETTLE_MAX_MS:
+            self.settle.start()
+            return
+        self.finish(0)
 
     def _failed(self, report: Any) -> None:
         if self.code is not None or getattr(report, "cancelled", False):
@@ -196,6 +204,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return selftest()
     if args.screenshot and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from satview.core import service
+
+    service.prestart("display")  # the reader process imports its stack while Qt loads here
 
     from PySide6.QtCore import QSettings, QThreadPool
     from PySide6.QtGui import QGuiApplication

@@ -236,6 +236,10 @@ class RasterCanvas(QWidget):
         self._last_view = (view, screen)
         self.session.request_view(view, screen)
 
+    def view_update_pending(self) -> bool:
+        """True while a view change waits for its debounce before being sent to the session."""
+        return self._view_timer.isActive()
+
     def zoom_to_scene(self) -> None:
         """Frame the whole grid."""
         w, h = self.grid_size()

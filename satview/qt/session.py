@@ -136,7 +136,8 @@ class Session(QObject):
         self._busy_seq = 0
         self._closed = False
         self._runner = TaskRunner(self, sync=sync)
-        self._display_svc = svc.ReaderService("display", inline=sync)
+        pre = None if sync else svc.take_prestarted("display")
+        self._display_svc = pre or svc.ReaderService("display", inline=sync)
         self._export_svc = svc.ReaderService("export", inline=sync, warm=False)
         app = QCoreApplication.instance()
         if app is not None:
@@ -152,6 +153,11 @@ class Session(QObject):
     def dataset(self) -> str | None:
         """The dataset of the open scene (HDF/netCDF), or None."""
         return self._dataset
+
+    @property
+    def view_render_active(self) -> bool:
+        """True while a viewport render is running or queued (screenshot mode waits for it)."""
+        return self._view_busy or self._view_pending
 
     @property
     def reprojection(self) -> str | None:
