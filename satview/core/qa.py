@@ -184,9 +184,11 @@ def mask(key: str, data: np.ndarray, flag: str, min_confidence: str | None = Non
     if arr.dtype.kind == "f":
         valid = np.isfinite(arr)
         ints = np.where(valid, arr, 0).astype(np.int64)
-    else:
+    else:  # native width: shifts and masks need no int64 copy
         valid = None
-        ints = arr.astype(np.int64, copy=False)
+        ints = arr.view(np.dtype(f"u{arr.dtype.itemsize}")) if arr.dtype.kind == "i" else arr
+        if ints.dtype.kind == "b":
+            ints = ints.view(np.uint8)
     flag = flag.strip()
     if flag == "saturated" and _is_radsat(key):
         bits = 0
@@ -205,19 +207,22 @@ def mask(key: str, data: np.ndarray, flag: str, min_confidence: str | None = Non
         if name not in fields:
             raise KeyError(f"unknown flag {flag!r} for {key}; known: {', '.join(flag_names(key))}")
         f = fields[name]
-        raw = (ints >> f.bit) & ((1 << f.width) - 1)
-        if not op:
-            result = raw != 0
+        if not op and f.width == 1 and f.bit < 8 * ints.dtype.itemsize:
+            result = (ints & ints.dtype.type(1 << f.bit)) != 0
         else:
-            target = _level_value(f, level)
-            result = {
-                ">=": raw >= target,
-                "<=": raw <= target,
-                ">": raw > target,
-                "<": raw < target,
-                "==": raw == target,
-                "!=": raw != target,
-            }[op]
+            raw = (ints >> f.bit) & ((1 << f.width) - 1)
+            if not op:
+                result = raw != 0
+            else:
+                target = _level_value(f, level)
+                result = {
+                    ">=": raw >= target,
+                    "<=": raw <= target,
+                    ">": raw > target,
+                    "<": raw < target,
+                    "==": raw == target,
+                    "!=": raw != target,
+                }[op]
     if valid is not None:
         result = result & valid
     return np.asarray(result, dtype=bool)

@@ -176,12 +176,22 @@ class _Stats:
 
 
 def _int_counts(chunk: np.ndarray, valid: np.ndarray | None) -> np.ndarray:
-    v = _values(chunk, valid)
+    """Full-range histogram of an integer chunk (≤ 16 bit) over its valid pixels.
+
+    Invalid pixels are counted as 0 and subtracted afterwards: cheaper than gathering the valid
+    values with a boolean index first.
+    """
+    v = chunk
     if v.dtype.kind == "b":
         v = v.view(np.uint8)
     elif v.dtype.kind == "i":  # view as unsigned: the counts get rotated back below
         v = v.view(np.uint8 if v.dtype.itemsize == 1 else np.uint16)
-    return np.bincount(v, minlength=1 << (8 * v.dtype.itemsize))
+    size = 1 << (8 * v.dtype.itemsize)
+    if valid is None:
+        return np.bincount(v.ravel(), minlength=size)
+    counts = np.bincount(np.where(valid, v, 0).ravel(), minlength=size)
+    counts[0] -= int(valid.size - np.count_nonzero(valid))
+    return counts
 
 
 def _ranks(n: int, p: float) -> tuple[int, int, float]:
