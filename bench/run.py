@@ -384,6 +384,81 @@ def case_gui(ctx: dict, reps: int) -> list[Row]:
     return rows
 
 
+BATCH_SCENES = 12
+BATCH_SIZE = (1000, 1000)
+
+
+def _batch_folder() -> Path:
+    """12 demo scenes of 1000 x 1000 with different seeds and dates (generated once into the cache)."""
+    import datetime as dt
+
+    from satview.core.cache import user_cache_dir
+    from satview.core.demo import make_demo_scene
+
+    folder = user_cache_dir("bench-batch")
+    first = dt.date(2021, 3, 1)
+    for i in range(BATCH_SCENES):
+        make_demo_scene(folder, size=BATCH_SIZE, seed=i + 1, acquired=first + dt.timedelta(days=16 * i))
+    return folder
+
+
+#: Runs the CLI in-process and prints its own "in X s" (discovery, workers, tasks, summaries) as JSON.
+_BATCH_CLI = (
+    "import contextlib,io,json,re,sys;from satview.cli import main;buf=io.StringIO();"
+    "ctx=contextlib.redirect_stdout(buf);ctx.__enter__();rc=main(sys.argv[1:]);ctx.__exit__(None,None,None);"
+    "m=re.search(r' in ([0-9.]+) s [(]',buf.getvalue());"
+    "print(buf.getvalue()[-300:]);print(json.dumps({'batch':float(m.group(1)) if m else float('nan')}));"
+    "sys.exit(rc)"
+)
+
+
+def case_batch(ctx: dict, reps: int) -> list[Row]:
+    folder, work = _batch_folder(), ctx["work"]
+
+    def cmd(out: str, *extra: str) -> list[str]:
+        return [sys.executable, "-c", _BATCH_CLI, "batch", "quicklook", str(folder), "-o", str(work / out),
+                "--force", *extra]
+
+    s = alternate(
+        {
+            "one": cmd("batch-w1", "--workers", "1"),
+            "two": cmd("batch-w2", "--workers", "2"),
+            "dask": cmd("batch-dask", "--scheduler", "local", "--workers", "2"),
+        },
+        reps,
+    )
+    n = BATCH_SCENES
+
+    def ratio(a: str, b: str, key: str | None) -> float:
+        return s[a].median(key) / s[b].median(key)
+
+    def rate(series: Series) -> str:
+        return (f"{fmt_s(series, 'batch')}, {n / series.median('batch'):.2f} scenes/s "
+                f"(whole process {series.median():.2f} s)")
+
+    speedup, speedup_wall = ratio("one", "two", "batch"), ratio("one", "two", None)
+    dask, dask_wall = ratio("dask", "two", "batch"), ratio("dask", "two", None)
+    size = f"{BATCH_SIZE[1]} x {BATCH_SIZE[0]}"
+    return [
+        Row(
+            f"`satview batch quicklook`, {n} scenes {size}, --workers 2 vs 1 (batch time: workers start, "
+            "tasks, contact sheet)",
+            rate(s["two"]),
+            "--workers 1: " + rate(s["one"]),
+            f"{speedup:.2f}x throughput (whole process {speedup_wall:.2f}x)",
+            "≥ 1.7x",
+            speedup >= 1.7,
+        ),
+        Row(
+            f"`satview batch quicklook`, {n} scenes, Dask LocalCluster (--scheduler local --workers 2)",
+            rate(s["dask"]),
+            "local process pool, --workers 2: " + rate(s["two"]),
+            f"{dask:.2f}x time (whole process {dask_wall:.2f}x)",
+            "≤ 1.2x",
+            dask <= 1.2,
+        ),
+    ]
+
 CASES: dict[str, Callable[[dict, int], list[Row]]] = {
     "info": case_info,
     "composite": case_composite,
@@ -393,6 +468,7 @@ CASES: dict[str, Callable[[dict, int], list[Row]]] = {
     "clip": case_clip,
     "reproject": case_reproject,
     "gui": case_gui,
+    "batch": case_batch,
 }
 
 

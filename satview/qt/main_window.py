@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.reporter = ErrorReporter(self.statusBar(), self)
         self.actions_: dict[str, QAction] = {}
+        self.batch_dialog: Any = None
         self._build_actions()
         self.files = FilesPanel(root_dir or self.settings.value("last_dir", os.getcwd()))
         self.bands = BandsPanel(self.session)
@@ -120,6 +121,7 @@ class MainWindow(QMainWindow):
         self._act("open_folder", "Open &folder...", self.open_folder_dialog)
         self._act("clip", "Export clipped &GeoTIFF...", self.export_clip, "Ctrl+E")
         self._act("quicklook", "&Quick-look PNG...", self.export_quicklook, "Ctrl+Shift+E")
+        self._act("batch", "&Batch...", self.batch, "Ctrl+B", "Quick-looks or clips of whole folders")
         self._act("quit", "&Quit", self.close, "Ctrl+Q")
         self._act(
             "draw",
@@ -162,7 +164,7 @@ class MainWindow(QMainWindow):
         m.addActions([a["open"], a["open_folder"]])
         self.recent_menu = m.addMenu("Open &recent")
         m.addSeparator()
-        m.addActions([a["clip"], a["quicklook"]])
+        m.addActions([a["clip"], a["quicklook"], a["batch"]])
         m.addSeparator()
         m.addAction(a["quit"])
         m = self.menuBar().addMenu("&View")
@@ -409,6 +411,16 @@ class MainWindow(QMainWindow):
         if path:
             self.session.export_quicklook(path if path.lower().endswith(".png") else path + ".png")
 
+    def batch(self) -> None:
+        """Show the (non-modal) batch dialog; it keeps its choices and a running batch between openings."""
+        if self.batch_dialog is None:
+            from satview.qt.dialogs.batch import BatchDialog
+
+            self.batch_dialog = BatchDialog(self.session, self.files.root, self, reporter=self.reporter)
+        self.batch_dialog.show()
+        self.batch_dialog.raise_()
+        self.batch_dialog.activateWindow()
+
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: QCloseEvent) -> None:
         """Remember the layout and stop background work."""
@@ -419,5 +431,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop every worker this window started (idempotent)."""
+        if self.batch_dialog is not None:
+            self.batch_dialog.shutdown()
         self.files.shutdown()
         self.session.shutdown()
