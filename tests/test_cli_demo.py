@@ -50,7 +50,7 @@ def test_quicklook_clip_reproject(demo: Path, tmp_path: Path) -> None:
     """The three export commands write georeferenced files into the output folder only."""
     png = tmp_path / "ql.png"
     sv("quicklook", str(demo), "-o", str(png), "--preset", "color-infrared", "--size", "512")
-    with rasterio.Env(GDAL_PAM_ENABLED="YES"), rasterio.open(png) as ds:
+    with rasterio.Env(GDAL_PAM_ENABLED="YES", GDAL_DISABLE_READDIR_ON_OPEN="FALSE"), rasterio.open(png) as ds:
         assert max(ds.width, ds.height) == 512 and ds.crs.to_epsg() == 32611
     aoi = tmp_path / "aoi.geojson"
     aoi.write_text(json.dumps({"type": "Polygon", "coordinates": [[

@@ -4,13 +4,17 @@
 it is imported only then, so the commands never load Qt.
 Exit codes: 0 success; 1 a bad input (``satview: error: <file>: <message>`` on stderr, no
 traceback); 2 a usage error (argparse). Imports stay light so ``satview info`` starts fast.
+Commands on HDF4 / HDF5 / netCDF files run in a child process (:mod:`satview.cli.isolate`), so a
+crash in those C libraries gives exit 1 and "the reader crashed" instead of killing satview.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from satview import __version__
 from satview.errors import SatviewError
@@ -50,10 +54,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return gui_main(args_list)
     parser = build_parser()
     args = parser.parse_args(args_list)
+    from satview.cli import isolate
+
+    if isolate.needs_isolation(args):  # HDF / netCDF: a crash in a C library must not kill us
+        return run_command(args, isolate.run_isolated)
+    return run_command(args)
+
+
+def run_command(args: argparse.Namespace, runner: Callable[[argparse.Namespace], Any] | None = None) -> int:
+    """Run a parsed command (``args.func(args)``, or ``runner(args)``) and turn errors into exit codes.
+
+    A ``SatviewError`` prints ``satview: error: <file>: <message>`` on stderr and gives 1; with
+    ``--json`` a second stderr line holds ``{"error": {"error", "category", "path", "message"}}``
+    (stdout stays empty, so a failed command never looks like a result).
+    """
     try:
-        return int(args.func(args) or 0)
+        return int((runner or args.func)(args) or 0)
     except SatviewError as exc:
         print(f"satview: error: {exc}", file=sys.stderr)
+        if getattr(args, "json", False):
+            print(json.dumps({"error": exc.to_dict()}), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("satview: interrupted", file=sys.stderr)

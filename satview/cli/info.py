@@ -31,9 +31,13 @@ def open_for_cli(path: str, dataset: str | None = None):
     if dataset:
         options["dataset"] = dataset
     try:
-        return open_scene(path, **options)
+        scene = open_scene(path, **options)
     finally:
         progress.done()
+    from satview.cli.isolate import notify_opened
+
+    notify_opened()
+    return scene
 
 
 def run(args: argparse.Namespace) -> int:

@@ -10,16 +10,20 @@ per-user cache and reused on the next open; nothing is ever written next to the 
 from __future__ import annotations
 
 import hashlib
+import lzma
 import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from satview.core.cache import user_cache_dir
-from satview.errors import SceneReadError
+from satview.core.guard import check_path, open_regular
+from satview.errors import SceneReadError, TooLargeError, UnsafeArchiveError
 
 ProgressFn = Callable[[float, str], None]
 
@@ -39,29 +43,91 @@ class TarMember:
         return self.name.rsplit("/", 1)[-1]
 
 
-def list_tar(path: str | os.PathLike[str]) -> list[TarMember]:
-    """Regular-file members of an uncompressed tar, in archive order.
+def _safe_parts(name: str) -> list[str] | None:
+    """The path parts of a member name, or None when it is absolute or climbs out with ``..``."""
+    text = name.replace("\\", "/")
+    if text.startswith("/") or (len(text) > 1 and text[1] == ":") or "\x00" in text:
+        return None
+    parts = [part for part in text.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        return None
+    return parts
 
-    Raises ``SceneReadError`` for a truncated or damaged archive.
+
+class MemberCheck:
+    """Checks tar headers one by one, before any member's data is used (see :func:`check_member`)."""
+
+    def __init__(self, src: Path) -> None:
+        self.src = src
+        self.count = 0
+        self.declared = 0
+        self.names: set[str] = set()
+
+    def check(self, info: tarfile.TarInfo) -> list[str] | None:
+        """The safe path parts of a regular member; None for folders; raises for anything unsafe.
+
+        Refused (``UnsafeArchiveError``): absolute names, ``..``, symbolic and hard links, devices,
+        FIFOs, sparse or other special members, duplicate names, more than the member budget.
+        """
+        from satview.core.guard import LIMITS
+
+        self.count += 1
+        if self.count > LIMITS.max_tar_members:
+            raise UnsafeArchiveError(f"the archive holds more than {LIMITS.max_tar_members} members; "
+                                     "a satellite scene has a few dozen", self.src)
+        parts = _safe_parts(info.name)
+        if parts is None or (not parts and not info.isdir()):
+            raise UnsafeArchiveError(f"the archive holds an unsafe member name {info.name!r} "
+                                     "(absolute, or leading out of the folder with '..')", self.src)
+        if info.issym() or info.islnk():
+            raise UnsafeArchiveError(f"the archive holds a link {info.name!r} -> {info.linkname!r}; "
+                                     "satellite scenes hold plain files only", self.src)
+        if info.isdir():
+            return None
+        if info.ischr() or info.isblk() or info.isfifo():
+            raise UnsafeArchiveError(f"the archive holds a device or FIFO member {info.name!r}", self.src)
+        if not info.isfile() or info.issparse():
+            raise UnsafeArchiveError(f"the archive holds a special member {info.name!r} "
+                                     f"(type {info.type!r})", self.src)
+        key = "/".join(parts).casefold()
+        if key in self.names:
+            raise UnsafeArchiveError(f"the archive holds the member {info.name!r} twice", self.src)
+        self.names.add(key)
+        if info.size < 0:
+            raise SceneReadError(f"the archive member {info.name!r} declares a negative size", self.src)
+        self.declared += info.size
+        return parts
+
+
+def list_tar(path: str | os.PathLike[str]) -> list[TarMember]:
+    """Regular-file members of an uncompressed tar, in archive order, after checking every header.
+
+    Raises ``SceneReadError`` for a truncated or damaged archive (a member declaring more bytes
+    than the file has), ``UnsafeArchiveError`` for absolute or ``..`` names, links, devices,
+    duplicates or too many members (see :class:`MemberCheck`).
     """
     p = Path(path)
     members: list[TarMember] = []
-    size = p.stat().st_size
+    size = check_path(p).st_size
+    checker = MemberCheck(p)
     try:
-        with tarfile.open(p, mode="r:") as tf:
+        with open_regular(p) as fh, tarfile.open(fileobj=fh, mode="r:") as tf:
             for info in tf:
-                if info.isfile():
-                    if info.offset_data + info.size > size:
-                        raise SceneReadError(
-                            f"the archive is truncated: member {info.name} ends at byte "
-                            f"{info.offset_data + info.size} but the file has {size} bytes",
-                            p,
-                        )
-                    members.append(TarMember(info.name, info.offset_data, info.size))
+                if checker.check(info) is None:
+                    continue
+                if info.offset_data + info.size > size:
+                    raise SceneReadError(
+                        f"the archive is truncated: member {info.name} ends at byte "
+                        f"{info.offset_data + info.size} but the file has {size} bytes",
+                        p,
+                    )
+                members.append(TarMember(info.name, info.offset_data, info.size))
     except tarfile.ReadError as exc:
         raise SceneReadError(f"the tar archive is damaged or truncated ({exc})", p) from exc
     except EOFError as exc:
         raise SceneReadError("the tar archive is truncated", p) from exc
+    except (UnicodeError, ValueError, OverflowError) as exc:
+        raise SceneReadError(f"the tar archive has a damaged header ({exc})", p) from exc
     if members:
         last = members[-1]
         padded_end = last.offset + -(-last.size // 512) * 512
@@ -82,7 +148,7 @@ def gdal_member_path(archive: str | os.PathLike[str], member: TarMember) -> str:
 
 def read_member(archive: str | os.PathLike[str], member: TarMember, limit: int = 16 << 20) -> bytes:
     """The bytes of a (small) member of a plain tar, read directly at its offset."""
-    with open(archive, "rb") as fh:
+    with open_regular(archive) as fh:
         fh.seek(member.offset)
         return fh.read(min(member.size, limit))
 
@@ -107,27 +173,39 @@ def unpacked_dir(path: str | os.PathLike[str]) -> Path:
 def unpack_to_cache(path: str | os.PathLike[str], progress: ProgressFn | None = None) -> Path:
     """Decompress a compressed tar once into the per-user cache; return the folder.
 
-    The archive is streamed in a single pass (no listing pass first). The folder appears under
-    its final name only when complete, so an interrupted unpack is redone on the next open.
-    A cached folder is reused while the archive's size and modification time are unchanged.
+    The archive is streamed in a single pass (no listing pass first); every header is checked
+    (:class:`MemberCheck`, then ``tarfile.data_filter``) before its member is written, and the
+    total unpacked size and the expansion ratio are watched while streaming (budgets in
+    :data:`satview.core.guard.LIMITS`). The folder appears under its final name only when
+    complete; on any failure the partial folder is deleted, and one left by a killed process is
+    removed at the next unpack. A cached folder is reused while the archive is unchanged.
     """
+    from satview.core.atomic import cleanup_stale, temp_prefix
+
     src = Path(path)
+    check_path(src)
     dest = unpacked_dir(src)
     if dest.is_dir():
         return dest
+    cleanup_stale(dest.parent)
     total = max(src.stat().st_size, 1)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(dest.name), dir=dest.parent))
     try:
-        with open(src, "rb") as raw:
+        with open_regular(src) as raw:
+            budget = _UnpackBudget(src, raw, tmp)
+            checker = MemberCheck(src)
             try:
                 with tarfile.open(fileobj=raw, mode="r|*") as tf:
                     for info in tf:
-                        if not info.isfile():
+                        parts = checker.check(info)
+                        if parts is None:
                             continue
-                        _extract_member(tf, info, tmp, src)
+                        budget.declare(info)
+                        _extract_member(tf, info, tmp, src, parts, budget)
                         if progress is not None:
                             progress(min(raw.tell() / total, 1.0), f"unpacking {info.name}")
-            except (tarfile.ReadError, EOFError, OSError) as exc:
+            except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError,
+                    UnicodeError, OverflowError) as exc:
                 if isinstance(exc, SceneReadError):
                     raise
                 raise SceneReadError(
@@ -147,17 +225,75 @@ def unpack_to_cache(path: str | os.PathLike[str], progress: ProgressFn | None = 
         raise
 
 
-def _extract_member(tf: tarfile.TarFile, info: tarfile.TarInfo, root: Path, src: Path) -> None:
-    """Write one regular member below ``root``, refusing names that would escape it."""
-    parts = [part for part in info.name.replace("\\", "/").split("/") if part not in ("", ".")]
-    if not parts or ".." in parts:
-        raise SceneReadError(f"the archive holds an unsafe member name {info.name!r}", src)
+class _UnpackBudget:
+    """Running totals of one unpack: declared sizes, bytes written, free space, expansion ratio."""
+
+    def __init__(self, src: Path, raw: BinaryIO, root: Path) -> None:
+        self.src, self.raw, self.root = src, raw, root
+        self.declared = 0
+        self.written = 0
+
+    def declare(self, info: tarfile.TarInfo) -> None:
+        """Check a member's declared size against the total budget and the cache's free space."""
+        from satview.core.guard import LIMITS, human_bytes
+
+        self.declared += info.size
+        if self.declared > LIMITS.max_unpacked_bytes:
+            raise TooLargeError(
+                f"the archive unpacks to more than {human_bytes(LIMITS.max_unpacked_bytes)} "
+                f"(member {info.name!r} declares {human_bytes(info.size)})", self.src)
+        try:
+            free = shutil.disk_usage(self.root).free
+        except OSError:
+            return
+        if info.size > free - (256 << 20):
+            raise TooLargeError(
+                f"member {info.name!r} needs {human_bytes(info.size)} but the cache folder "
+                f"{self.root.parent} has only {human_bytes(free)} free", self.src)
+
+    def wrote(self, n: int) -> None:
+        """Count ``n`` unpacked bytes and stop when the expansion ratio looks like a bomb."""
+        from satview.core.guard import LIMITS
+
+        self.written += n
+        if self.written > LIMITS.ratio_floor_bytes:
+            read = max(self.raw.tell(), 1)
+            if self.written > LIMITS.max_unpack_ratio * read:
+                raise TooLargeError(
+                    f"the archive expands more than {LIMITS.max_unpack_ratio:.0f} times "
+                    f"({self.written} bytes from {read}); refusing what looks like a decompression bomb",
+                    self.src)
+
+
+def _extract_member(tf: tarfile.TarFile, info: tarfile.TarInfo, root: Path, src: Path,
+                    parts: list[str] | None = None, budget: _UnpackBudget | None = None) -> None:
+    """Write one regular member below ``root`` with ``tarfile.data_filter`` semantics.
+
+    Names that would escape ``root`` (absolute, ``..``), links and special files are refused.
+    """
+    if parts is None:
+        parts = _safe_parts(info.name)
+    if not parts:
+        raise UnsafeArchiveError(f"the archive holds an unsafe member name {info.name!r}", src)
+    try:
+        tarfile.data_filter(info, str(root))
+    except tarfile.FilterError as exc:
+        raise UnsafeArchiveError(f"the archive holds an unsafe member {info.name!r} ({exc})", src) from exc
     target = root.joinpath(*parts)
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise UnsafeArchiveError(f"the archive holds an unsafe member name {info.name!r}", src)
     target.parent.mkdir(parents=True, exist_ok=True)
     fobj = tf.extractfile(info)
     if fobj is None:
         return
-    with fobj, open(target, "wb") as out:
-        shutil.copyfileobj(fobj, out, 1 << 20)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    with fobj, os.fdopen(os.open(target, flags, 0o644), "wb") as out:
+        while True:
+            chunk = fobj.read(1 << 20)
+            if not chunk:
+                break
+            out.write(chunk)
+            if budget is not None:
+                budget.wrote(len(chunk))
         if out.tell() != info.size:
             raise SceneReadError(f"the archive is truncated inside member {info.name}", src)

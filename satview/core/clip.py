@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -56,7 +55,7 @@ from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
 from satview.core.aoi import AOI, _grid_polygon, _polygonal, ensure_overlap
-from satview.core.atomic import atomic_path
+from satview.core.atomic import atomic_path, scratch_path
 from satview.core.env import gdal_env
 from satview.core.geo import parse_crs
 from satview.core.readers.base import Scene
@@ -459,19 +458,9 @@ def _to_cog(src_path: Path, dst_path: Path, dtype: np.dtype, categorical: bool, 
         raise ExportError(f"cannot write the Cloud-Optimized GeoTIFF ({exc})", dst_path) from exc
 
 
-@contextlib.contextmanager
-def _scratch(folder: Path, name: str) -> Iterator[Path]:
-    """A temporary .tif next to the output, always removed afterwards."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.part.", suffix=".tif", dir=folder)
-    except OSError as exc:
-        raise ExportError(f"cannot write in {folder}: {exc.strerror or exc}", folder / name) from exc
-    os.close(fd)
-    try:
-        yield Path(tmp)
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+def _scratch(folder: Path, name: str) -> contextlib.AbstractContextManager[Path]:
+    """A temporary .tif next to the output (named like every satview temporary file), always removed."""
+    return scratch_path(folder, f"{name}.part", suffix=".tif")
 
 
 def _bounded_gdal_cache() -> contextlib.AbstractContextManager[Any]:

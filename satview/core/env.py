@@ -1,8 +1,10 @@
-"""GDAL configuration that keeps satview from writing next to the user's files.
+"""GDAL configuration that keeps satview from writing next to (or reading beside) the user's files.
 
 Imported by every core module that touches GDAL, before any dataset is opened. Options are set
 in the process environment (GDAL reads them there) so they hold in every thread and in
 subprocesses, and are also offered as a ``rasterio.Env`` for code that wants them explicit.
+GDAL's own temporary files (``CPL_TMPDIR``) go to ``<cache>/tmp``, set on the first
+:func:`ensure_thread_env` (not at import, so importing satview creates no folder).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ GDAL_OPTIONS: dict[str, str] = {
     "GDAL_PAM_ENABLED": "NO",
     # no <file>.gz.properties index next to .tar.gz / .gz inputs
     "CPL_VSIL_GZIP_WRITE_PROPERTIES": "NO",
+    # never list or probe the input's folder for side-cars (.ovr, .aux.xml, .msk, world files):
+    # satview reads exactly the file it was given (its readers find scene files themselves)
+    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
     # decode the blocks of one read on every core
     "GDAL_NUM_THREADS": "ALL_CPUS",
 }
@@ -35,12 +40,34 @@ def gdal_env(**extra: Any):
 _local = threading.local()
 
 
+_tmpdir_lock = threading.Lock()
+_tmpdir_set = False
+
+
+def ensure_tmpdir() -> None:
+    """Point GDAL's temporary files (``CPL_TMPDIR``) into satview's cache, once per process."""
+    global _tmpdir_set
+    if _tmpdir_set:
+        return
+    with _tmpdir_lock:
+        if _tmpdir_set:
+            return
+        _tmpdir_set = True
+        try:
+            from satview.core.cache import user_cache_dir
+
+            os.environ["CPL_TMPDIR"] = str(user_cache_dir("tmp"))
+        except OSError:  # an unwritable cache: GDAL keeps its default
+            pass
+
+
 def ensure_thread_env() -> None:
     """Enter one GDAL environment for the calling thread, kept until the thread ends.
 
     Without an active environment every ``rasterio.open`` builds and tears down its own, which
     costs about 30 ms per dataset (a Landsat scene opens a dozen of them).
     """
+    ensure_tmpdir()
     if getattr(_local, "env", None) is None:
         env = gdal_env()
         env.__enter__()

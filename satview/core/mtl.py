@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from satview.errors import MetadataError
+from satview.core.guard import open_regular
+from satview.errors import MetadataError, SatviewError, TooLargeError
 
 __all__ = ["MTL", "find_mtl_name", "parse_mtl"]
 
@@ -23,6 +24,8 @@ _INT_RE = re.compile(r"[+-]?\d+")
 _FLOAT_RE = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
 _KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_:.]*")
 _MAX_WARNINGS = 20
+#: Metadata files larger than this are refused (real MTLs are 5-70 KiB).
+MAX_MTL_BYTES = 8 << 20
 _MAX_DEPTH = 32  # real MTLs nest 2-3 levels; deeper content is dropped (and recursion stays bounded)
 
 
@@ -140,11 +143,18 @@ def _load(source: str | bytes | os.PathLike[str], name: str | None) -> tuple[str
         path = Path(os.fspath(source))
         label = name or str(path)
         try:
-            data = path.read_bytes()
+            with open_regular(path) as fh:
+                data = fh.read(MAX_MTL_BYTES + 1)
+        except SatviewError as exc:
+            raise MetadataError(f"cannot read the metadata file: {exc.message}", label,
+                                category=exc.category) from exc
         except OSError as exc:
             raise MetadataError(f"cannot read the metadata file: {exc.strerror or exc}", label) from exc
     else:
         data = str(source)
+    if len(data) > MAX_MTL_BYTES:
+        raise TooLargeError(f"the metadata is over {MAX_MTL_BYTES >> 20} MiB, far too large to be Landsat "
+                            "metadata", label)
     if isinstance(data, bytes):
         if data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
@@ -155,6 +165,8 @@ def _load(source: str | bytes | os.PathLike[str], name: str | None) -> tuple[str
     else:
         text = data
     text = text.lstrip("\ufeff").replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+    if "<!ENTITY" in text or "<!entity" in text:  # MTL XML never declares entities (billion laughs)
+        raise MetadataError("the XML metadata declares entities, which satview does not expand", label)
     return text, label
 
 

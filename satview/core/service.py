@@ -9,8 +9,15 @@ Two halves:
   which talk to the client through a queue and a shared counter given to the pool initializer.
 - :class:`ReaderService` is the client: one ``ProcessPoolExecutor(max_workers=1)`` with a spawn
   context. ``submit(fn, *args)`` returns a ``Future``; when the process dies the future fails with
-  ``SatviewError("... the reader crashed on FILE ...")`` and the process is started again.
+  ``ReaderCrashedError("... the reader crashed on FILE ...")`` and the process is started again.
   ``inline=True`` runs the same functions in the calling thread (tests, ``Session(sync=True)``).
+
+Protection: every request on a file has a deadline scaled by the file's size (:data:`DEADLINES`,
+e.g. 30 s + 10 s per GB to open; ``SATVIEW_DEADLINE_SCALE`` multiplies them, 0 turns them off);
+when it passes, the worker is killed and replaced and the request fails with
+``ReaderTimeoutError`` ("timed out") naming the file. On Linux each worker's address space is
+capped (:func:`memory_cap`, ``RLIMIT_AS``; ``SATVIEW_WORKER_MEMORY`` overrides it), so a runaway
+allocation fails inside the worker as a ``MemoryError``, reported as "too large".
 """
 
 from __future__ import annotations
@@ -21,18 +28,26 @@ import itertools
 import os
 import pickle
 import queue as queue_mod
+import sys
 import threading
+import time
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import CancelledError as FutureCancelled
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from typing import Any
 
-from satview.errors import CancelledError, SatviewError
+from satview.errors import (
+    CancelledError,
+    ReaderCrashedError,
+    ReaderTimeoutError,
+    SatviewError,
+    TooLargeError,
+)
 
 ProgressFn = Callable[[float, str], None]
 
@@ -54,6 +69,22 @@ class _TaskContext:
 _CURRENT: contextvars.ContextVar[_TaskContext | None] = contextvars.ContextVar("satview_task", default=None)
 _QUEUE: Any = None  # worker side: progress queue given to the initializer
 _CANCEL: Any = None  # worker side: shared counter; tasks with id <= its value are cancelled
+_RUNNING: Any = None  # worker side: shared value, the id of the task running now (0: none)
+
+GiB = 1 << 30
+
+#: Deadlines by request: (seconds, extra seconds per GB of the file). Others get ``_DEFAULT_DEADLINE``
+#: when they name a file, none otherwise. Exports write whole scenes, so they get much longer.
+DEADLINES: dict[str, tuple[float, float]] = {
+    "svc_open": (30.0, 10.0), "svc_open_view": (30.0, 10.0), "svc_levels": (30.0, 10.0),
+    "svc_display": (30.0, 10.0), "svc_render": (30.0, 10.0), "svc_pixel": (30.0, 10.0),
+    "svc_locate": (30.0, 10.0), "svc_pixel_at": (30.0, 10.0), "svc_reproject_view": (60.0, 20.0),
+    "svc_extent_area": (60.0, 20.0), "svc_quicklook": (120.0, 30.0), "svc_clip": (600.0, 120.0),
+    "svc_reproject": (600.0, 120.0),
+    "svc_warmup": (0.0, 0.0), "svc_pid": (0.0, 0.0),
+}  # fmt: skip
+_DEFAULT_DEADLINE = (30.0, 10.0)
+_AUTO: Any = object()
 
 
 def report_progress(fraction: float, message: str = "") -> None:
@@ -79,19 +110,20 @@ class RemoteTraceback(Exception):
 
 @dataclass(frozen=True)
 class _Failure:
-    """An exception of the worker, returned as a value so its type, message and path survive."""
+    """An exception of the worker, returned as a value so its type, message, path and category survive."""
 
     cls: type
     message: str
     path: str | None
     args: tuple[Any, ...]
     tb: str
+    category: str | None = None
 
     def rebuild(self) -> BaseException:
         exc: BaseException
         try:
             if issubclass(self.cls, SatviewError):
-                exc = self.cls(self.message, self.path)
+                exc = self.cls(self.message, self.path, category=self.category)
             else:
                 exc = self.cls(*self.args)
         except Exception:
@@ -103,7 +135,7 @@ class _Failure:
 def _failure(exc: BaseException) -> _Failure:
     tb = "".join(traceback.format_exception(exc))
     if isinstance(exc, SatviewError):
-        return _Failure(type(exc), exc.message, exc.path, (), tb)
+        return _Failure(type(exc), exc.message, exc.path, (), tb, exc.category)
     args = exc.args
     try:
         pickle.dumps((type(exc), args))
@@ -113,10 +145,57 @@ def _failure(exc: BaseException) -> _Failure:
     return _Failure(type(exc), str(exc), None, args, tb)
 
 
-def _init_worker(progress_queue: Any, cancel_mark: Any) -> None:
-    """Pool initializer (worker side): keep the progress queue and cancel counter, import the stack."""
-    global _QUEUE, _CANCEL
-    _QUEUE, _CANCEL = progress_queue, cancel_mark
+def memory_cap() -> int | None:
+    """The address-space cap of a worker process in bytes (None: no cap).
+
+    ``SATVIEW_WORKER_MEMORY`` (bytes, or with a K/M/G suffix; 0 for none) overrides the default,
+    which on Linux is the smaller of 8 GiB and 75 % of the physical memory (never below 2 GiB).
+    """
+    text = os.environ.get("SATVIEW_WORKER_MEMORY", "").strip()
+    if text:
+        try:
+            scale = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30}.get(text[-1].lower(), 1)
+            value = int(float(text.rstrip("kKmMgG")) * scale)
+        except ValueError:
+            value = -1
+        if value >= 0:
+            return value or None
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 * GiB
+    return max(min(8 * GiB, int(ram * 0.75)), 2 * GiB)
+
+
+def apply_memory_cap(cap: int | None) -> None:
+    """Cap this process's address space at ``cap`` bytes (``RLIMIT_AS``; Linux), and keep glibc from
+    reserving a 64 MiB heap per thread, which would spend the cap on reservations."""
+    if not cap:
+        return
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = cap if hard == resource.RLIM_INFINITY else min(cap, hard)
+        if soft == resource.RLIM_INFINITY or soft > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-8, 4)  # M_ARENA_MAX = 4
+
+
+def _init_worker(progress_queue: Any, cancel_mark: Any, running: Any = None, cap: int | None = None) -> None:
+    """Pool initializer (worker side): keep the shared values, cap the memory, import the stack."""
+    global _QUEUE, _CANCEL, _RUNNING
+    _QUEUE, _CANCEL, _RUNNING = progress_queue, cancel_mark, running
+    apply_memory_cap(cap)
     svc_warmup()
 
 
@@ -129,7 +208,13 @@ def _run(task_id: int, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: di
         if _QUEUE is not None:
             _QUEUE.put((task_id, f, m))
 
-    return _call(_TaskContext(task_id, progress, cancelled), fn, args, kwargs)
+    if _RUNNING is not None:  # shared memory, seen by the client's deadline watch at once
+        _RUNNING.value = task_id
+    try:
+        return _call(_TaskContext(task_id, progress, cancelled), fn, args, kwargs)
+    finally:
+        if _RUNNING is not None:
+            _RUNNING.value = 0
 
 
 def _call(ctx: _TaskContext, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -138,6 +223,11 @@ def _call(ctx: _TaskContext, fn: Callable[..., Any], args: tuple[Any, ...], kwar
         if ctx.cancelled():
             raise CancelledError("the task was cancelled before it started")
         return fn(*args, **kwargs)
+    except MemoryError as exc:  # the worker's memory cap (or the machine's) was reached
+        path = args[0] if args and isinstance(args[0], str) else None
+        err = TooLargeError("not enough memory: the file needs more than the reader process may use", path)
+        err.__cause__ = exc
+        return _failure(err)
     except Exception as exc:
         return _failure(exc)
     finally:
@@ -167,6 +257,21 @@ def svc_pid() -> int:
 def svc_crash_for_tests(path: str) -> None:
     """Kill the worker process abruptly, like a crashing C reader (tests only)."""
     os._exit(1)
+
+
+def svc_hang_for_tests(path: str, seconds: float = 3600.0) -> None:
+    """Block without checking for cancellation, like a C reader in an endless loop (tests only)."""
+    import time as _time
+
+    _time.sleep(seconds)
+
+
+def svc_allocate_for_tests(path: str, nbytes: int) -> int:
+    """Allocate and touch ``nbytes`` (tests of the memory cap); returns the worker's pid."""
+    import numpy as np
+
+    a = np.ones(int(nbytes), dtype=np.uint8)
+    return int(a[-1]) and os.getpid()
 
 
 def svc_wait_for_tests(seconds: float, step: float = 0.02) -> int:
@@ -380,11 +485,53 @@ def _what(fn: Callable[..., Any]) -> str:
 def crash_error(path: str | None, fn: Callable[..., Any]) -> SatviewError:
     """The error a request gets when the worker process died under it."""
     name = os.path.basename(path) if path else "this file"
-    return SatviewError(
+    return ReaderCrashedError(
         f"the reader crashed on {name} while {_what(fn)} (the worker process died); "
         "it has been restarted, so you can carry on",
         path,
     )
+
+
+def timeout_error(path: str | None, fn: Callable[..., Any], seconds: float) -> SatviewError:
+    """The error a request gets when it ran past its deadline (the worker was killed and replaced)."""
+    name = os.path.basename(path) if path else "this file"
+    return ReaderTimeoutError(
+        f"the reader timed out on {name} while {_what(fn)} (no result after {seconds:.0f} s); it was "
+        "stopped and restarted, so you can carry on",
+        path,
+    )
+
+
+def deadline_for(fn: Callable[..., Any], path: str | None, scale: float | None = None) -> float | None:
+    """Seconds ``fn`` on ``path`` may run (:data:`DEADLINES` scaled by the file's size), or None."""
+    if scale is None:
+        try:
+            scale = float(os.environ.get("SATVIEW_DEADLINE_SCALE", "1") or 1)
+        except ValueError:
+            scale = 1.0
+    if scale <= 0:
+        return None
+    name = getattr(fn, "__name__", "")
+    base, per_gb = DEADLINES.get(name, _DEFAULT_DEADLINE if path else (0.0, 0.0))
+    if base <= 0:
+        return None
+    size = 0
+    if path:
+        with contextlib.suppress(OSError, ValueError):
+            size = os.stat(path).st_size
+    return scale * (base + per_gb * size / 1e9)
+
+
+@dataclass
+class _Watch:
+    """A submitted request under a deadline (client side)."""
+
+    outer: Future
+    fn: Callable[..., Any]
+    path: str | None
+    deadline: float
+    executor: Any
+    started: float | None = None
 
 
 class ReaderService:
@@ -396,9 +543,16 @@ class ReaderService:
     and imports numpy/rasterio there at once. ``inline`` runs tasks in the calling thread.
     """
 
-    def __init__(self, name: str = "reader", *, warm: bool = True, inline: bool = False) -> None:
+    def __init__(self, name: str = "reader", *, warm: bool = True, inline: bool = False,
+                 deadline_scale: float | None = None, memory: int | Any | None = _AUTO) -> None:
         self.name = name
         self.inline = inline
+        self.deadline_scale = deadline_scale
+        self.memory = memory_cap() if memory is _AUTO else memory
+        self._running: Any = None
+        self._watches: dict[int, _Watch] = {}
+        self._watchdog: threading.Thread | None = None
+        self._timeouts = 0
         self._warm = warm
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -417,19 +571,25 @@ class ReaderService:
             self._start()
 
     # -- lifecycle ---------------------------------------------------------------------------
-    def _start(self) -> None:
-        """(Re)create the pool; called with the lock held."""
+    def _start(self, kill_now: bool = False) -> None:
+        """(Re)create the pool; called with the lock held. ``kill_now`` kills the old process at once."""
         ctx = get_context("spawn")
         old = self._executor
         self._queue = ctx.Queue()
         self._cancel = ctx.Value("q", self._cancelled_upto, lock=False)
+        self._running = ctx.Value("q", 0, lock=False)
         self._executor = ProcessPoolExecutor(
-            max_workers=1, mp_context=ctx, initializer=_init_worker, initargs=(self._queue, self._cancel)
+            max_workers=1, mp_context=ctx, initializer=_init_worker,
+            initargs=(self._queue, self._cancel, self._running, self.memory),
         )
         self._broken = False
         self._executor.submit(svc_pid)  # starts the process now (it imports the stack)
         if old is not None:
-            _kill(old, timeout=0.5)
+            _kill(old, timeout=0.0 if kill_now else 0.5)
+        if self._watchdog is None or not self._watchdog.is_alive():
+            self._watchdog = threading.Thread(target=self._watch_loop, name=f"satview-{self.name}-deadlines",
+                                              daemon=True)
+            self._watchdog.start()
         if self._pump is None or not self._pump.is_alive():
             self._pump_stop.clear()
             self._pump = threading.Thread(target=self._pump_loop, name=f"satview-{self.name}-progress",
@@ -448,6 +608,11 @@ class ReaderService:
     def restarts(self) -> int:
         """How many times the process was started again."""
         return self._restarts
+
+    @property
+    def timeouts(self) -> int:
+        """How many requests ran past their deadline (each killed and replaced the worker)."""
+        return self._timeouts
 
     def pids(self) -> list[int]:
         """Process ids of the live worker processes (empty when inline or shut down)."""
@@ -487,11 +652,15 @@ class ReaderService:
 
     # -- requests ------------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, path: str | None = None,
-               progress: ProgressFn | None = None, **kwargs: Any) -> Future:
+               progress: ProgressFn | None = None, deadline: float | Any | None = _AUTO,
+               **kwargs: Any) -> Future:
         """Run ``fn(*args, **kwargs)`` in the worker; ``path`` names the file in crash messages
-        (default: the first argument when it is a string)."""
+        (default: the first argument when it is a string). ``deadline`` is in seconds from the
+        moment the worker starts the request (default :func:`deadline_for`; None: no deadline)."""
         if path is None and args and isinstance(args[0], (str, os.PathLike)):
             path = os.fspath(args[0])
+        if deadline is _AUTO:
+            deadline = deadline_for(fn, path, self.deadline_scale)
         outer: Future = Future()
         with self._lock:
             if self._closed:
@@ -515,6 +684,9 @@ class ReaderService:
         if inline:
             return self._run_inline(outer, task_id, fn, args, kwargs, progress)
         ex = self._executor
+        if deadline is not None and deadline > 0:
+            with self._lock:
+                self._watches[task_id] = _Watch(outer, fn, path, float(deadline), ex)
         outer.add_done_callback(lambda o: inner.cancel() if o.cancelled() else None)
         inner.add_done_callback(lambda f: self._settle(f, outer, task_id, fn, path, ex))
         return outer
@@ -541,6 +713,17 @@ class ReaderService:
     def _settle(self, inner: Future, outer: Future, task_id: int, fn: Callable[..., Any],
                 path: str | None, ex: ProcessPoolExecutor | None) -> None:
         self._callbacks.pop(task_id, None)
+        with self._lock:
+            self._watches.pop(task_id, None)
+        if outer.done():  # already failed by its deadline
+            return
+        try:
+            self._settle_outer(inner, outer, fn, path, ex)
+        except (RuntimeError, InvalidStateError):  # the deadline watch finished it meanwhile
+            return
+
+    def _settle_outer(self, inner: Future, outer: Future, fn: Callable[..., Any], path: str | None,
+                      ex: ProcessPoolExecutor | None) -> None:
         if inner.cancelled():
             outer.cancel()
             if not outer.cancelled() and outer.set_running_or_notify_cancel():
@@ -571,9 +754,42 @@ class ReaderService:
             if closed:
                 outer.set_exception(SatviewError(f"the {self.name} service was shut down", path))
             else:
-                outer.set_exception(SatviewError(f"the {self.name} process was restarted", path))
+                outer.set_exception(SatviewError(
+                    f"the {self.name} process was restarted (a request on a file crashed or timed out) "
+                    "before this request finished; try again", path))
             return
         outer.set_exception(exc)
+
+    def _watch_loop(self) -> None:
+        """Deadline watch (client side): start each request's clock when the worker picks it up, and
+        kill and replace the worker when a request runs past its deadline."""
+        while not self._closed:
+            time.sleep(0.05)
+            with self._lock:
+                if not self._watches:
+                    continue
+                running = self._running.value if self._running is not None else 0
+                now = time.monotonic()
+                expired: list[tuple[int, _Watch]] = []
+                for task_id, w in list(self._watches.items()):
+                    if w.outer.done():
+                        self._watches.pop(task_id, None)
+                        continue
+                    if w.started is None and task_id == running and w.executor is self._executor:
+                        w.started = now
+                    if w.started is not None and now - w.started > w.deadline:
+                        expired.append((task_id, w))
+                for task_id, _w in expired:
+                    self._watches.pop(task_id, None)
+                if expired and not self._closed and any(w.executor is self._executor for _, w in expired):
+                    self._timeouts += len(expired)
+                    self._restarts += 1
+                    with contextlib.suppress(Exception):
+                        self._start(kill_now=True)
+            for _task_id, w in expired:
+                with contextlib.suppress(RuntimeError, InvalidStateError):
+                    if w.outer.set_running_or_notify_cancel():
+                        w.outer.set_exception(timeout_error(w.path, w.fn, w.deadline))
 
     def _restart_if_broken(self) -> None:
         with self._lock:
@@ -613,8 +829,13 @@ def take_prestarted(name: str = "display") -> ReaderService | None:
 
 
 def _kill(ex: ProcessPoolExecutor, timeout: float) -> None:
-    """Shut an executor down: let its process finish for ``timeout`` s, then terminate/kill it."""
+    """Shut an executor down: let its process finish for ``timeout`` s, then terminate/kill it
+    (``timeout`` 0: kill at once, for a process stuck past its deadline)."""
     procs = list((getattr(ex, "_processes", None) or {}).values())
+    if timeout <= 0:
+        for p in procs:
+            with contextlib.suppress(Exception):
+                p.kill()
     with contextlib.suppress(Exception):
         ex.shutdown(wait=False, cancel_futures=True)
     for p in procs:

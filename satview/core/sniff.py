@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import stat
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,20 +101,25 @@ def _hdf5_userblock(fh, size: int) -> bool:
 
 
 def sniff(path: str | os.PathLike[str]) -> Sniffed:
-    """Identify ``path`` by content. Raises ``SceneReadError`` when it cannot be read at all."""
+    """Identify ``path`` by content. Raises ``SceneReadError`` when it cannot be read at all.
+
+    The path is checked first (:func:`satview.core.guard.check_path`): FIFOs, devices and sockets
+    are refused without being opened (``NotRegularFileError``), and so are ``/vsi`` paths and URLs.
+    """
+    from satview.core.guard import check_path, open_regular
+
     p = Path(path)
+    st = check_path(path, allow_dir=True, allow_empty=True)
+    if stat.S_ISDIR(st.st_mode):
+        return Sniffed(p, "directory", 0)
+    size = st.st_size
     try:
-        if p.is_dir():
-            return Sniffed(p, "directory", 0)
-        size = p.stat().st_size
-        with open(p, "rb") as fh:
+        with open_regular(p) as fh:
             head = fh.read(HEAD_BYTES)
             if size > 520 and not head.startswith(b"\x89HDF") and _hdf5_userblock(fh, size):
                 return Sniffed(p, "hdf5", size, head)
-    except FileNotFoundError as exc:
-        raise SceneReadError("no such file or folder", p) from exc
-    except PermissionError as exc:
-        raise SceneReadError("permission denied: the file cannot be read", p) from exc
+    except SceneReadError:
+        raise
     except OSError as exc:
         raise SceneReadError(f"cannot be read: {exc.strerror or exc}", p) from exc
     if size == 0:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -197,6 +199,23 @@ class _Screenshot:
 
 
 # ---------------------------------------------------------------------------------- main
+def cleanup_stale_exports() -> threading.Thread:
+    """Remove temporary files left by exports that were killed (in a background thread).
+
+    Only satview's own temporary names in folders where an export of a dead process was writing
+    (see :func:`satview.core.atomic.cleanup_pending`) are touched.
+    """
+    from satview.core.atomic import cleanup_pending
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # best effort: never stop the app from starting
+            cleanup_pending()
+
+    t = threading.Thread(target=run, name="satview-stale-cleanup", daemon=True)
+    t.start()
+    return t
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the desktop app; ``argv`` are the arguments after the program name. Returns the exit code."""
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -208,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from satview.core import service
 
     service.prestart("display")  # the reader process imports its stack while Qt loads here
+    cleanup_stale_exports()
 
     from PySide6.QtCore import QSettings, QThreadPool
     from PySide6.QtGui import QGuiApplication

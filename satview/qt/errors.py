@@ -6,7 +6,7 @@ import traceback
 from concurrent.futures import CancelledError as FutureCancelled
 from dataclasses import dataclass
 
-from satview.errors import CancelledError, SatviewError
+from satview.errors import CancelledError, SatviewError, category_of
 
 
 @dataclass(frozen=True)
@@ -14,18 +14,22 @@ class ErrorReport:
     """What went wrong, ready to show: a short ``title``, a one-line ``message`` (for a
     ``SatviewError`` its ``str()``, which names the file), ``details`` (traceback text, shown on
     demand) and the file concerned (``path``, or None). ``cancelled`` is True when the user
-    cancelled the work (a status-bar note, not an error dialog)."""
+    cancelled the work (a status-bar note, not an error dialog). ``category`` is the failure
+    category of a problem with an input file ("truncated or corrupt", "timed out", ... see
+    :data:`satview.errors.CATEGORIES`), or None."""
 
     title: str
     message: str
     details: str = ""
     path: str | None = None
     cancelled: bool = False
+    category: str | None = None
 
     @property
     def status_text(self) -> str:
-        """One line for the status bar."""
-        return f"{self.title}: {self.message}" if self.title else self.message
+        """One line for the status bar: ``title (category): message``."""
+        title = f"{self.title} ({self.category})" if self.title and self.category else self.title
+        return f"{title}: {self.message}" if title else self.message
 
     def __str__(self) -> str:
         return self.status_text
@@ -38,7 +42,10 @@ class ErrorReport:
             msg = str(exc) or "the work was cancelled"
             return cls("Cancelled", msg, details, getattr(exc, "path", None) or path, cancelled=True)
         if isinstance(exc, SatviewError):
-            return cls(title, str(exc), details, exc.path or path)
+            return cls(title, str(exc), details, exc.path or path, category=exc.category)
+        if isinstance(exc, MemoryError):
+            msg = f"{path}: not enough memory" if path else "not enough memory"
+            return cls(title, msg, details, path, category=category_of(exc))
         text = str(exc).strip()
         msg = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
         if path:

@@ -63,7 +63,8 @@ class ErrorReporter(QObject):
             report = report_from_exception(report)
         self.last = report
         self.history = [*self.history[-49:], report]
-        text = f"{report.title}: {report.message}" if report.title else report.message
+        text = getattr(report, "status_text", None) or (
+            f"{report.title}: {report.message}" if report.title else report.message)  # with the category
         log.warning("%s", text)
         if self.status_bar is not None:
             self.status_bar.showMessage(text.replace("\n", " "))

@@ -560,14 +560,16 @@ class Session(QObject):
             for f in aoi.to_geojson()["features"]:
                 f["properties"] = {"name": aoi.name or f"AOI {aid}", "id": aid}
                 features.append(f)
+        from satview.core.atomic import atomic_path
+
         out = Path(path)
-        tmp = out.with_name(f".{out.name}.tmp")
         try:
-            tmp.write_text(json.dumps({"type": "FeatureCollection", "features": features}, indent=1),
-                           encoding="utf-8")
-            os.replace(tmp, out)
+            with atomic_path(out) as tmp:  # temp name + fsync + rename, like every export
+                tmp.write_text(json.dumps({"type": "FeatureCollection", "features": features}, indent=1),
+                               encoding="utf-8")
+        except ExportError:
+            raise
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise ExportError(f"cannot write the AOI file ({exc.strerror or exc})", out) from exc
 
     def aoi_vertices_pixels(self, aoi_id: int) -> list[tuple[float, float]]:

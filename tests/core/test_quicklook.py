@@ -25,7 +25,7 @@ from satview.core.stretch import Levels, Stretch, apply_levels
 from satview.core.types import GeoGrid
 from satview.errors import BandNotFoundError, ExportError, SatviewError
 
-PAM = {"GDAL_PAM_ENABLED": "YES"}
+PAM = {"GDAL_PAM_ENABLED": "YES", "GDAL_DISABLE_READDIR_ON_OPEN": "FALSE"}  # as QGIS reads it
 
 
 @pytest.fixture
@@ -141,7 +141,7 @@ def test_png_without_pam_still_has_the_world_file(rgb_path: Path, tmp_path: Path
     out = tmp_path / "q.png"
     with open_scene(rgb_path) as scene:
         result = write_quicklook(scene, out, size=100)
-    with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(out) as ds:
+    with rasterio.Env(GDAL_PAM_ENABLED="NO", GDAL_DISABLE_READDIR_ON_OPEN="FALSE"), rasterio.open(out) as ds:
         assert ds.transform.almost_equals(result.transform)
 
 

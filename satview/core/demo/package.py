@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 import satview.core.env  # noqa: F401  (GDAL options before rasterio)
-from satview.core.atomic import atomic_path
+from satview.core.atomic import atomic_path, temp_prefix
 from satview.core.cache import user_cache_dir
 from satview.core.demo import grid as g
 from satview.core.demo.landcover import Block, BlockCounts, SceneModel
@@ -143,7 +143,7 @@ def make_demo_scene(
         return final
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        build = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))
+        build = Path(tempfile.mkdtemp(prefix=temp_prefix("build"), dir=final.parent))
     except OSError as exc:
         raise ExportError(f"cannot write the demo scene: {exc.strerror or exc}", final.parent) from exc
     try:

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from satview.core.env import ensure_thread_env
+from satview.core.guard import check_declared, check_path
 from satview.core.readers.base import Scene
 from satview.core.sniff import Sniffed, sniff
-from satview.errors import SatviewError, UnsupportedFormatError
+from satview.errors import SatviewError, TooLargeError, UnsupportedFormatError
 
 Opener = Callable[..., Scene]
 Probe = Callable[[Sniffed], bool]
@@ -66,6 +67,7 @@ def identify(path: str | os.PathLike[str]) -> str | None:
 
 def open_scene(path: str | os.PathLike[str], **options: Any) -> Scene:
     """Open ``path`` as a scene (a context manager). Raises a ``SatviewError`` naming the file."""
+    check_path(path, allow_dir=True)  # before any library sees it: no FIFOs, devices, /vsi, URLs, empties
     ensure_thread_env()
     sn = sniff(path)
     entry = _match(sn)
@@ -75,7 +77,18 @@ def open_scene(path: str | os.PathLike[str], **options: Any) -> Scene:
         raise UnsupportedFormatError(
             f"this {entry.name} file has no datasets to choose from (--dataset is for HDF and netCDF)", path
         )
-    return entry.opener(Path(path), sn, **options)
+    try:
+        scene = entry.opener(Path(path), sn, **options)
+    except MemoryError as exc:
+        raise TooLargeError("not enough memory to open the file", path) from exc
+    try:
+        grid = scene.info.grid
+        check_declared(path, grid.width, grid.height, len(scene.info.bands),
+                       [b.dtype for b in scene.info.bands], "the scene")
+    except BaseException:
+        scene.close()
+        raise
+    return scene
 
 
 def _match(sn: Sniffed) -> ReaderEntry | None:

@@ -19,8 +19,9 @@ from rasterio.enums import Resampling
 from rasterio.windows import Window
 
 import satview.core.env  # noqa: F401  (GDAL options before any dataset is opened)
+from satview.core.guard import check_read
 from satview.core.types import BandInfo, SceneInfo
-from satview.errors import SatviewError, SceneReadError
+from satview.errors import SatviewError, SceneReadError, TooLargeError
 
 ProgressFn = Callable[[float, str], None]
 
@@ -146,15 +147,20 @@ class Scene:
         win = self._check_window(window)
         shape = self._out_shape(win, out_shape)
         dtype = np.float32 if not dn else np.result_type(*[np.dtype(b.dtype) for b in infos])
-        out = np.empty((len(infos), *shape), dtype=dtype)
-        for i, info in enumerate(infos):
-            if should_cancel is not None and should_cancel():
-                from satview.errors import CancelledError
+        check_read(self.path, len(infos), *shape, dtype)  # "too large" rather than a MemoryError
+        try:
+            out = np.empty((len(infos), *shape), dtype=dtype)
+            for i, info in enumerate(infos):
+                if should_cancel is not None and should_cancel():
+                    from satview.errors import CancelledError
 
-                raise CancelledError("reading was cancelled", self.path)
-            rs = Resampling.nearest if (info.categorical or resampling is None) else resampling
-            raw = self._read_band(info, win, shape, rs)
-            out[i] = raw if dn else info.to_physical(raw)
+                    raise CancelledError("reading was cancelled", self.path)
+                rs = Resampling.nearest if (info.categorical or resampling is None) else resampling
+                raw = self._read_band(info, win, shape, rs)
+                out[i] = raw if dn else info.to_physical(raw)
+        except MemoryError as exc:
+            raise TooLargeError(f"not enough memory to read {len(infos)} band(s) of {shape[0]} x {shape[1]} "
+                                "pixels", self.path) from exc
         return out
 
     def read_dn(self, bands: str | Sequence[str], **kwargs: Any) -> np.ndarray:
@@ -215,9 +221,12 @@ class Scene:
         return (rows, cols)
 
 
-def read_error(path: str, exc: Exception) -> SceneReadError:
+def read_error(path: str, exc: BaseException) -> SceneReadError:
     """A ``SceneReadError`` for a GDAL failure, with the GDAL message in plain words."""
     msg = str(exc).strip() or exc.__class__.__name__
+    low = msg.lower()
+    if isinstance(exc, MemoryError) or "out of memory" in low or "cannot allocate" in low:
+        return TooLargeError(f"not enough memory to read the raster data ({msg[:200]})", path)
     for prefix in ("/vsitar/", "/vsisubfile/"):
         if prefix in msg:
             msg = msg.split(":", 1)[-1].strip() or msg

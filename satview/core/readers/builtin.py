@@ -40,14 +40,14 @@ def _open_landsat(path: Path, sn: Sniffed, progress: Any = None, **_: Any) -> Sc
 def _open_geotiff(path: Path, sn: Sniffed, **_: Any) -> Scene:
     from satview.core.readers.raster import RasterScene
 
-    return RasterScene(path, fmt="geotiff")
+    return RasterScene(path, fmt="geotiff", kind="tiff")
 
 
 @register("gdal", {"png", "jpeg", "jp2"}, priority=0)
 def _open_gdal(path: Path, sn: Sniffed, **_: Any) -> Scene:
     from satview.core.readers.raster import RasterScene
 
-    return RasterScene(path, fmt="gdal")
+    return RasterScene(path, fmt="gdal", kind=sn.kind)
 
 
 # --- HDF, netCDF and NSIDC sea ice (modules imported only when such a file is opened) ---------

@@ -31,6 +31,7 @@ from rasterio.windows import Window
 
 from satview.core import hdfeos
 from satview.core.geo import footprint_lonlat
+from satview.core.guard import check_dataset_shape
 from satview.core.readers.array_read import read_window
 from satview.core.readers.base import Scene
 from satview.core.types import BandInfo, Calibration, DatasetInfo, GeoGrid, SceneInfo
@@ -128,6 +129,7 @@ class Hdf4Scene(Scene):
             grids += hdfeos.grids_from_metadata(old_text, "OldStructMetadata") if old_text else []
         except (ValueError, MetadataError) as exc:
             warnings.append(f"the HDF-EOS StructMetadata cannot be parsed ({exc}); grid in pixels")
+        check_dataset_shape(self._path, chosen.shape, chosen.dtype, f"dataset {chosen.name}")
         row_axis, col_axis = _spatial_axes(chosen, grids)
         rows, cols = chosen.shape[row_axis], chosen.shape[col_axis]
         grid, eos_grid = _georeference(chosen, rows, cols, grids, bool(eos_text), warnings)

@@ -24,6 +24,7 @@ from rasterio.windows import Window
 
 from satview.core.cf import Georef, Orientation, cf_band, clean_attrs, georeference, oriented_reader
 from satview.core.geo import footprint_lonlat
+from satview.core.guard import check_dataset_shape
 from satview.core.readers.array_read import read_window
 from satview.core.readers.base import Scene
 from satview.core.types import BandInfo, DatasetInfo, GeoGrid, SceneInfo
@@ -381,6 +382,7 @@ def _open(f: Any, spath: str, dataset: str | None) -> CFScene:
             f"dataset {chosen} ({' x '.join(map(str, dinfo.shape)) or 'scalar'}, {dinfo.dtype}) cannot be "
             "shown as an image: only numeric datasets with at least 2 dimensions can", spath)
     ds = f[chosen]
+    check_dataset_shape(spath, ds.shape, ds.dtype, f"dataset {chosen}", ds.chunks)
     store = _H5Store(f, chosen, pure, spath)
     file_shape = (int(ds.shape[-2]), int(ds.shape[-1]))
     geo = georeference(store, chosen, dinfo.attrs, dinfo.dims[-2:], file_shape, root,

@@ -18,18 +18,18 @@ from rasterio.windows import Window
 
 from satview.core.archive import gdal_member_path, list_tar, read_member, unpack_to_cache
 from satview.core.geo import footprint_lonlat
+from satview.core.guard import check_path
 from satview.core.landsat import band_files, band_name_from_filename, describe_band, landsat_info
-from satview.core.mtl import MTL, find_mtl_name, parse_mtl
+from satview.core.mtl import MAX_MTL_BYTES, MTL, find_mtl_name, parse_mtl
 from satview.core.readers.base import Scene
 from satview.core.readers.gdal_handles import DatasetPool
 from satview.core.readers.read_aligned import read_aligned
 from satview.core.sniff import Sniffed, sniff
 from satview.core.types import BandInfo, GeoGrid, SceneInfo
-from satview.errors import MetadataError, SceneReadError
+from satview.errors import SceneReadError, TooLargeError
 
 ProgressFn = Callable[[float, str], None]
 _RASTER_SUFFIXES = (".tif", ".tiff")
-_MAX_MTL_BYTES = 8 << 20
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class LandsatScene(Scene):
                  sniffed: Sniffed | None = None) -> None:
         super().__init__()
         self._display = os.fspath(path)
-        self._pool = DatasetPool(self._display)
+        self._pool = DatasetPool(self._display, ("GTiff",))  # band files are GeoTIFFs, nothing else
         sn = sniffed or sniff(path)
         files, mtl = _collect(Path(path), sn, progress)
         info = landsat_info(mtl)
@@ -139,7 +139,10 @@ def _collect(path: Path, sn: Sniffed, progress: ProgressFn | None) -> tuple[dict
             raise SceneReadError("the archive holds no Landsat MTL metadata file (*_MTL.txt/.json/.xml)",
                                  path)
         member = next(m for m in members if m.name == mtl_name)
-        mtl = parse_mtl(read_member(path, member, _MAX_MTL_BYTES), name=f"{path}:{mtl_name}")
+        if member.size > MAX_MTL_BYTES:
+            raise TooLargeError(f"the MTL member {mtl_name} is {member.size} bytes, far too large to be "
+                                "Landsat metadata", path)
+        mtl = parse_mtl(read_member(path, member, MAX_MTL_BYTES), name=f"{path}:{mtl_name}")
         return files, mtl
     if sn.is_archive or sn.kind in ("tar.bz2", "tar.xz"):
         folder = unpack_to_cache(path, progress)
@@ -179,9 +182,9 @@ def _collect_folder(folder: Path, display: Path) -> tuple[dict[str, _File], MTL]
 
 def _parse_file(path: Path) -> MTL:
     try:
-        size = path.stat().st_size
-        if size > _MAX_MTL_BYTES:
-            raise MetadataError(f"the MTL file is {size} bytes, far too large to be Landsat metadata", path)
+        size = check_path(path).st_size
+        if size > MAX_MTL_BYTES:
+            raise TooLargeError(f"the MTL file is {size} bytes, far too large to be Landsat metadata", path)
         return parse_mtl(path)
     except OSError as exc:
         raise SceneReadError(f"cannot read the MTL file ({exc.strerror or exc})", path) from exc

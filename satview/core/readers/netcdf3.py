@@ -20,6 +20,7 @@ import numpy as np
 import satview.core.env  # noqa: F401  (no side-car files next to inputs)
 from satview.core.cf import Orientation, cf_band, clean_attrs, georeference
 from satview.core.geo import footprint_lonlat
+from satview.core.guard import check_dataset_shape
 from satview.core.readers.base import read_error
 from satview.core.readers.hdf5 import MAX_BANDS, CFScene, band_names, default_dataset, resolve_dataset
 from satview.core.types import BandInfo, DatasetInfo, GeoGrid, SceneInfo
@@ -234,6 +235,7 @@ def open_netcdf3(path: str | os.PathLike[str], sniffed: Any = None, dataset: str
         raise UnsupportedFormatError(
             f"variable {chosen} ({' x '.join(map(str, var.shape)) or 'scalar'}) cannot be shown as an "
             "image: only numeric variables with at least 2 dimensions can", spath)
+    check_dataset_shape(spath, var.shape, var.dtype, f"variable {chosen}")
     try:
         ds = _open_gdal(spath, chosen)
     except Exception as exc:

@@ -2,29 +2,80 @@
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
 import numpy as np
+from affine import Affine
 from rasterio.enums import ColorInterp, Resampling
 from rasterio.windows import Window
 
 from satview.core.geo import footprint_lonlat
-from satview.core.readers.base import Scene
+from satview.core.readers.base import Scene, read_error
 from satview.core.readers.gdal_handles import DatasetPool
 from satview.core.readers.read_aligned import read_aligned
 from satview.core.types import BandInfo, Calibration, GeoGrid, SceneInfo
+from satview.errors import SatviewError
+
+#: The only GDAL drivers allowed to open a file of each sniffed kind (never GDAL's guess).
+GDAL_DRIVERS: dict[str, tuple[str, ...]] = {
+    "tiff": ("GTiff",),
+    "png": ("PNG",),
+    "jpeg": ("JPEG",),
+    "jp2": ("JP2OpenJPEG",),
+}
+
+
+#: World-file suffixes GDAL would look for next to images of each kind.
+_WORLD_FILE_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "png": (".pgw", ".pngw", ".wld"),
+    "jpeg": (".jgw", ".jpgw", ".jpegw", ".wld"),
+    "jp2": (".j2w", ".jp2w", ".wld"),
+}
+
+
+def world_file_transform(path: Path, kind: str) -> Affine | None:
+    """The transform of an image's world file (``.pgw``, ``.wld``, ...), read by satview itself.
+
+    GDAL runs with ``GDAL_DISABLE_READDIR_ON_OPEN=EMPTY_DIR`` (it never probes the input's
+    folder), so the one side-car an image needs to be placed is looked up here: a small regular
+    file with six numbers. Anything else (missing, odd, huge) gives None.
+    """
+    from satview.core.guard import check_path
+
+    for suffix in _WORLD_FILE_SUFFIXES.get(kind, ()):
+        for cand in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+            try:
+                st = check_path(cand)
+                if st.st_size > 4096:
+                    continue
+                values = [float(v) for v in cand.read_text(encoding="ascii", errors="replace").split()]
+            except (SatviewError, OSError, ValueError):
+                continue
+            if len(values) != 6 or not all(math.isfinite(v) for v in values):
+                continue
+            a, d, b, e, c, f = values  # world files give the centre of the upper-left pixel
+            return Affine(a, b, c - a / 2 - b / 2, d, e, f - d / 2 - e / 2)
+    return None
 
 
 class RasterScene(Scene):
     """A GeoTIFF (or other GDAL raster) opened through rasterio."""
 
-    def __init__(self, path: str | os.PathLike[str], fmt: str = "geotiff") -> None:
+    def __init__(self, path: str | os.PathLike[str], fmt: str = "geotiff", kind: str | None = None) -> None:
         super().__init__()
-        self._pool = DatasetPool(os.fspath(path))
+        drivers = GDAL_DRIVERS.get(kind or ("tiff" if fmt == "geotiff" else ""))
+        self._pool = DatasetPool(os.fspath(path), drivers)
         src = os.path.abspath(path)
         ds = self._pool.get(src)
-        grid = GeoGrid(ds.crs, ds.transform, ds.width, ds.height)
+        transform = ds.transform
+        self._placed_by_world_file = False
+        if kind in _WORLD_FILE_SUFFIXES and transform.is_identity:
+            placed = world_file_transform(Path(path), kind)
+            if placed is not None:
+                transform, self._placed_by_world_file = placed, True
+        grid = GeoGrid(ds.crs, transform, ds.width, ds.height)
         self.info = SceneInfo(
             path=os.fspath(path),
             format=fmt,
@@ -42,6 +93,11 @@ class RasterScene(Scene):
         self, band: BandInfo, window: Window, out_shape: tuple[int, int], resampling: Resampling
     ) -> np.ndarray:
         ds = self._pool.get(band.source)
+        if self._placed_by_world_file:  # GDAL does not know the grid; the file's pixels are the grid's
+            try:
+                return ds.read(band.source_band, window=window, out_shape=out_shape, resampling=resampling)
+            except Exception as exc:
+                raise read_error(self.path, exc) from exc
         return read_aligned(ds, band, self.info.grid, window, out_shape, resampling, self.path)
 
 

@@ -1,0 +1,229 @@
+"""Run a CLI command on a risky file (HDF4, HDF5/netCDF) in a short-lived child process.
+
+pyhdf, h5py and GDAL's HDF/netCDF drivers can segfault, abort or loop forever on damaged files.
+For those formats the whole command body runs in a child process (forkserver on Linux, else
+spawn; never a plain fork); its output is forwarded line by line, so the command looks the same.
+When the child dies, ``satview`` still exits 1 with ``satview: error: FILE: the reader crashed
+...``; when opening takes longer than its deadline (as in the GUI: 30 s + 10 s per GB, scaled by
+``SATVIEW_DEADLINE_SCALE``), the child is killed and the error says "timed out". The child's
+address space is capped like the GUI's reader processes. Landsat and GeoTIFF stay in-process.
+
+Tests may replace :data:`CHILD_MAIN` by a function of the same signature importable in the child.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import signal
+import sys
+import time
+from typing import Any
+
+from satview.errors import ReaderCrashedError, ReaderTimeoutError, SatviewError
+
+#: Sniffed kinds whose readers run in a child process.
+RISKY_KINDS = frozenset({"hdf4", "hdf5", "netcdf3"})
+#: Commands that read a scene from ``args.path``.
+READING_COMMANDS = frozenset({"info", "pixel", "quicklook", "clip", "reproject"})
+#: Seconds the child may take to start (imports) before its open deadline starts.
+START_LIMIT_S = 120.0
+
+#: Modules the fork server imports once, so each child starts with them loaded.
+PRELOAD = ["numpy", "rasterio", "pyproj", "shapely", "h5py", "pyhdf.SD", "satview.cli", "satview.cli.export",
+           "satview.core.readers.builtin", "satview.core.readers.hdf4", "satview.core.readers.hdf5",
+           "satview.core.readers.netcdf3", "satview.core.describe", "satview.core.pixel",
+           "satview.core.render", "satview.core.quicklook", "satview.core.clip", "satview.core.reproject",
+           "satview.cli._isolate_warm"]
+
+_CONN: Any = None  # child side: the pipe to the parent
+
+
+def in_child() -> bool:
+    """True inside the isolated child process."""
+    return _CONN is not None
+
+
+def needs_isolation(args: argparse.Namespace) -> bool:
+    """True when ``args`` is a reading command on a file of a risky kind (and not in the child)."""
+    path = getattr(args, "path", None)
+    if in_child() or not path or getattr(args, "command", None) not in READING_COMMANDS:
+        return False
+    if os.environ.get("SATVIEW_CLI_INPROCESS", "") not in ("", "0"):
+        return False
+    from satview.core.sniff import sniff
+
+    try:
+        return sniff(path).kind in RISKY_KINDS
+    except SatviewError:  # the in-process run reports it (nothing was opened)
+        return False
+
+
+def notify_opened() -> None:
+    """Child side: the scene is open, so the open deadline no longer applies."""
+    if _CONN is not None:
+        with contextlib.suppress(Exception):
+            _CONN.send(("opened",))
+
+
+class _Forward(io.TextIOBase):
+    """A text stream that sends what is written to the parent (``"out"`` or ``"err"``)."""
+
+    def __init__(self, conn: Any, stream: str, tty: bool) -> None:
+        self._conn, self._stream, self._tty = conn, stream, tty
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text:
+            self._conn.send((self._stream, str(text)))
+        return len(text)
+
+    def isatty(self) -> bool:
+        return self._tty
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+
+def child_main(args: argparse.Namespace, conn: Any, environ: dict[str, str], cwd: str,
+               tty: tuple[bool, bool], cap: int | None) -> None:
+    """Child side: take the parent's environment and folder, cap memory, run the command."""
+    global _CONN
+    os.environ.clear()
+    os.environ.update(environ)
+    with contextlib.suppress(OSError):
+        os.chdir(cwd)
+    from satview.core.service import apply_memory_cap
+
+    apply_memory_cap(cap)
+    _CONN = conn
+    sys.stdout = _Forward(conn, "out", tty[0])
+    sys.stderr = _Forward(conn, "err", tty[1])
+    conn.send(("ready",))
+    from satview.cli import run_command
+
+    code = run_command(args)
+    conn.send(("done", int(code)))
+    conn.close()
+
+
+#: The function the child runs (a test hook: replace it with one importable in the child).
+CHILD_MAIN = child_main
+
+
+def _context() -> Any:
+    from multiprocessing import get_context
+
+    if sys.platform.startswith("linux"):
+        ctx = get_context("forkserver")
+        with contextlib.suppress(Exception):
+            ctx.set_forkserver_preload(PRELOAD)
+        return ctx
+    return get_context("spawn")
+
+
+def _signal_name(code: int | None) -> str:
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"signal {signal.Signals(-code).name}"
+        return f"signal {-code}"
+    return f"exit status {code}"
+
+
+def open_deadline(path: str) -> float | None:
+    """Seconds an open of ``path`` may take (the GUI's open deadline), or None."""
+    from satview.core.service import deadline_for, svc_open
+
+    return deadline_for(svc_open, path)
+
+
+def run_isolated(args: argparse.Namespace) -> int:
+    """Run ``args.func(args)`` in a child process; return its exit code.
+
+    Raises ``ReaderCrashedError`` when the child died without finishing and
+    ``ReaderTimeoutError`` when it did not open the file within its deadline.
+    """
+    from satview.core.service import memory_cap
+
+    path = os.fspath(args.path)
+    name = os.path.basename(path) or path
+    ctx = _context()
+    recv, send = ctx.Pipe(duplex=False)
+    tty = (_isatty(sys.stdout), _isatty(sys.stderr))
+    proc = ctx.Process(target=CHILD_MAIN, args=(args, send, dict(os.environ), os.getcwd(), tty, memory_cap()),
+                       name="satview-reader", daemon=True)
+    proc.start()
+    send.close()
+    limit = open_deadline(path)
+    started = time.monotonic()
+    ready: float | None = None
+    opened = False
+    done: int | None = None
+    try:
+        while True:
+            if recv.poll(0.05):
+                try:
+                    msg = recv.recv()
+                except (EOFError, OSError):
+                    break
+                kind = msg[0]
+                if kind == "out":
+                    sys.stdout.write(msg[1])
+                    sys.stdout.flush()
+                elif kind == "err":
+                    sys.stderr.write(msg[1])
+                    sys.stderr.flush()
+                elif kind == "ready":
+                    ready = time.monotonic()
+                elif kind == "opened":
+                    opened = True
+                elif kind == "done":
+                    done = int(msg[1])
+                continue
+            if not proc.is_alive() and not recv.poll(0):
+                break
+            now = time.monotonic()
+            late = (ready is None and now - started > START_LIMIT_S) or (
+                limit is not None and ready is not None and not opened and now - ready > limit)
+            if late:
+                _stop(proc)
+                waited = limit if ready is not None and limit is not None else START_LIMIT_S
+                raise ReaderTimeoutError(
+                    f"the reader timed out on {name} while opening it (no result after {waited:.0f} s); "
+                    "it was stopped", path)
+    except KeyboardInterrupt:
+        proc.join(2.0)
+        if proc.is_alive():
+            _stop(proc)
+            raise
+        return 130 if done is None else done
+    finally:
+        recv.close()
+    proc.join(5.0)
+    if done is not None:
+        return done
+    if proc.is_alive():
+        _stop(proc)
+    raise ReaderCrashedError(
+        f"the reader crashed on {name} while {'reading' if opened else 'opening'} it (the reader "
+        f"process died: {_signal_name(proc.exitcode)}); the file is probably damaged", path)
+
+
+def _stop(proc: Any) -> None:
+    with contextlib.suppress(Exception):
+        proc.kill()
+    proc.join(5.0)
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except Exception:
+        return False
