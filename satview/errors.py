@@ -48,7 +48,8 @@ class SatviewError(Exception):
         self.message = message
         self.path = os.fspath(path) if path is not None else None
         self._category = category
-        super().__init__(f"{self.path}: {message}" if self.path else message)
+        shown = display_path(self.path) if self.path else None
+        super().__init__(f"{shown}: {message}" if shown else message)
 
     @property
     def category(self) -> str | None:
@@ -62,6 +63,11 @@ class SatviewError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:  # keep path and category across processes
         return (_rebuild, (type(self), self.message, self.path, self._category))
+
+
+def display_path(path: str) -> str:
+    """``path`` safe to print or show: bytes that are not UTF-8 appear as ``\\xNN`` escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _rebuild(cls: type[SatviewError], message: str, path: str | None, category: str | None) -> SatviewError:

@@ -75,6 +75,11 @@ class MemberCheck:
         if self.count > LIMITS.max_tar_members:
             raise UnsafeArchiveError(f"the archive holds more than {LIMITS.max_tar_members} members; "
                                      "a satellite scene has a few dozen", self.src)
+        try:
+            info.name.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise UnsafeArchiveError(f"the archive holds a member whose name is not valid UTF-8 "
+                                     f"({info.name!a})", self.src) from exc
         parts = _safe_parts(info.name)
         if parts is None or (not parts and not info.isdir()):
             raise UnsafeArchiveError(f"the archive holds an unsafe member name {info.name!r} "

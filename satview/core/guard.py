@@ -78,6 +78,17 @@ def refuse_virtual(path: str | os.PathLike[str]) -> None:
         )
 
 
+def refuse_undecodable_name(path: str | os.PathLike[str]) -> None:
+    """Refuse a file name that is not valid UTF-8: GDAL, HDF4 and HDF5 cannot be handed it."""
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UnsupportedFormatError(
+            "the file name is not valid UTF-8, which the raster libraries cannot open; rename the file",
+            path,
+        ) from exc
+
+
 def check_path(path: str | os.PathLike[str], *, allow_dir: bool = False,
                allow_empty: bool = False) -> os.stat_result:
     """``os.stat`` of ``path`` after checking it is a local regular file (or a folder if allowed).
@@ -88,6 +99,7 @@ def check_path(path: str | os.PathLike[str], *, allow_dir: bool = False,
     """
     refuse_virtual(path)
     p = Path(path)
+    refuse_undecodable_name(p)
     try:
         st = os.stat(p)
     except FileNotFoundError as exc:

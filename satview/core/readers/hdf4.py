@@ -35,7 +35,13 @@ from satview.core.guard import check_dataset_shape
 from satview.core.readers.array_read import read_window
 from satview.core.readers.base import Scene
 from satview.core.types import BandInfo, Calibration, DatasetInfo, GeoGrid, SceneInfo
-from satview.errors import BandNotFoundError, MetadataError, SatviewError, SceneReadError
+from satview.errors import (
+    BandNotFoundError,
+    MetadataError,
+    SatviewError,
+    SceneReadError,
+    UnsupportedFormatError,
+)
 
 #: One pyhdf call at a time, process-wide (the HDF4 library keeps global state).
 HDF4_LOCK = threading.RLock()
@@ -119,8 +125,8 @@ class Hdf4Scene(Scene):
             for name, (dims, shape, typ, _) in entries
         )
         if not any(d.displayable for d in datasets):
-            raise SatviewError("the HDF4 file holds no 2-D numeric dataset that could be shown",
-                               self._path)
+            raise UnsupportedFormatError("the HDF4 file holds no 2-D numeric dataset that could be shown",
+                                         self._path)
         chosen = _dataset_by_name(datasets, wanted, self._path) if wanted else default_dataset(datasets)
         warnings: list[str] = []
         grids: list[hdfeos.EosGrid] = []
