@@ -14,7 +14,6 @@ import rasterio
 from satview.core import open_scene
 from satview.core.geo import epsg_of, transformer
 from satview.core.pixel import locate, query_pixel
-from satview.core.readers.hdf5 import reproject_swath
 from satview.errors import BandNotFoundError, SceneReadError, UnsupportedFormatError
 
 DAILY = ("seaice_conc_daily_nh_19790901_n07_v04r00.nc", "seaice_conc_daily_nh_20230901_f17_v04r00.nc")
@@ -229,14 +228,6 @@ def test_viirs_swath_geolocation(real_data: Path) -> None:
         assert np.all(np.isnan(phys[:2])) and np.allclose(phys[2:], raw[2:])
         rep = query_pixel(s, 0, 0)
         assert rep.bands[0].value is None and rep.lon == pytest.approx(lon[0, 0])
-
-
-def test_reproject_swath_to_polar_stereographic(real_data: Path) -> None:
-    with open_scene(real_data / "hdf5-netcdf" / "testpyM15.h5") as s:
-        data, grid = reproject_swath(s, "EPSG:3413", 750.0)
-        assert grid.crs.to_epsg() == 3413 and data.shape == grid.shape
-        good = data[np.isfinite(data)]
-        assert good.size > 20 and good.min() > 260 and good.max() < 267
 
 
 # --- errors and synthetic CF cases ------------------------------------------------------------------

@@ -211,34 +211,6 @@ class CFScene(Scene):
         return wrap_geographic(self, lon, lat)
 
 
-def reproject_swath(scene: CFScene, dst_crs: Any, resolution: float, band: str | None = None) -> tuple[
-        np.ndarray, GeoGrid]:
-    """Resample one band of a swath scene onto a map grid (nearest) from its geolocation arrays."""
-    from rasterio.crs import CRS
-    from rasterio.warp import Resampling as R
-    from rasterio.warp import reproject, transform
-
-    geo = scene.geolocation()
-    if geo is None:
-        raise SatviewError("the scene is not a swath (it has no geolocation arrays)", scene.path)
-    lon, lat = geo
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    crs = CRS.from_user_input(dst_crs)
-    xs, ys = transform("EPSG:4326", crs, lon[ok].tolist(), lat[ok].tolist())
-    left, right = min(xs) - resolution, max(xs) + resolution
-    bottom, top = min(ys) - resolution, max(ys) + resolution
-    width, height = math.ceil((right - left) / resolution), math.ceil((top - bottom) / resolution)
-    grid = GeoGrid(crs, Affine(resolution, 0, left, 0, -resolution, top), width, height)
-    name = band or scene.band_names[0]
-    src = scene.read([name])[0]
-    dst = np.full((height, width), np.nan, dtype=np.float32)
-    reproject(src, dst, src_geoloc_array=np.stack([np.nan_to_num(lon, nan=-999.0),
-                                                   np.nan_to_num(lat, nan=-999.0)]),
-              src_crs=CRS.from_epsg(4326), dst_transform=grid.transform, dst_crs=crs, src_nodata=np.nan,
-              dst_nodata=np.nan, resampling=R.nearest)
-    return dst, grid
-
-
 # --- HDF5 ------------------------------------------------------------------------------------------
 
 class _H5Store:
