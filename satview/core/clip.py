@@ -58,6 +58,7 @@ from satview.core.aoi import AOI, _grid_polygon, _polygonal, ensure_overlap
 from satview.core.atomic import atomic_path, scratch_path
 from satview.core.env import gdal_env
 from satview.core.geo import parse_crs
+from satview.core.geotiff_tags import write_scene_metadata
 from satview.core.readers.base import Scene
 from satview.core.types import BandInfo, SceneInfo
 from satview.errors import AOIError, CancelledError, ExportError, SatviewError
@@ -360,58 +361,10 @@ def _profile(width: int, height: int, count: int, dtype: np.dtype, nodata: float
 
 
 def _set_metadata(dst: Any, meta: _Meta) -> None:
-    tags: dict[str, str] = {
-        "SATVIEW_SOURCE": os.path.basename(meta.info.path),
-        "SATVIEW_CLIP_RULE": "all_touched" if meta.all_touched else "pixel_centre",
-        "AREA_OR_POINT": "Area",
-    }
+    extra = {"SATVIEW_CLIP_RULE": "all_touched" if meta.all_touched else "pixel_centre"}
     if meta.aoi_name:
-        tags["SATVIEW_AOI"] = meta.aoi_name
-    ls = meta.info.landsat
-    if ls is not None:
-        facts = {
-            "LANDSAT_PRODUCT_ID": ls.product_id, "LANDSAT_SCENE_ID": ls.scene_id,
-            "SPACECRAFT_ID": ls.spacecraft, "SENSOR_ID": ls.sensor, "COLLECTION": ls.collection,
-            "PROCESSING_LEVEL": ls.level, "COLLECTION_CATEGORY": ls.tier,
-            "DATE_ACQUIRED": ls.acquired.isoformat() if ls.acquired else None,
-            "SCENE_CENTER_TIME": ls.scene_center_time, "WRS_PATH": ls.wrs_path, "WRS_ROW": ls.wrs_row,
-            "CLOUD_COVER": ls.cloud_cover, "CLOUD_COVER_LAND": ls.cloud_cover_land,
-            "SUN_ELEVATION": ls.sun_elevation, "SUN_AZIMUTH": ls.sun_azimuth,
-            "EARTH_SUN_DISTANCE": ls.earth_sun_distance,
-        }
-        tags.update({k: str(v) for k, v in facts.items() if v is not None})
-    dst.update_tags(**tags)
-    scales, offsets, units = [], [], []
-    for i, b in enumerate(meta.infos, start=1):
-        dst.set_band_description(i, b.name)
-        cal = b.calibration
-        linear = cal.kind == "linear"
-        scales.append(cal.scale if linear else 1.0)
-        offsets.append(cal.offset if linear else 0.0)
-        units.append(cal.unit if linear else "")
-        btags: dict[str, str] = {"NAME": b.name, "ROLE": b.role}
-        if b.description:
-            btags["DESCRIPTION"] = b.description
-        if b.common_name:
-            btags["COMMON_NAME"] = b.common_name
-        if b.wavelength:
-            btags["WAVELENGTH_UM"] = f"{b.wavelength[0]}-{b.wavelength[1]}"
-        if cal.quantity:
-            btags["QUANTITY"] = cal.quantity
-        if b.categorical:
-            btags["CATEGORICAL"] = "YES"
-        if b.nodata is not None and not _same_value(b.nodata, meta.nodata):
-            btags["SOURCE_NODATA"] = str(b.nodata)
-        if cal.kind == "brightness_temperature":
-            btags.update({
-                "RADIANCE_MULT": repr(cal.scale), "RADIANCE_ADD": repr(cal.offset),
-                "K1_CONSTANT": repr(cal.k1), "K2_CONSTANT": repr(cal.k2),
-                "CALIBRATION": "BT = K2 / ln(K1 / (DN * RADIANCE_MULT + RADIANCE_ADD) + 1), in K",
-            })
-        dst.update_tags(i, **btags)
-    dst.scales = tuple(scales)
-    dst.offsets = tuple(offsets)
-    dst.units = tuple(units)
+        extra["SATVIEW_AOI"] = meta.aoi_name
+    write_scene_metadata(dst, meta.info, meta.infos, meta.nodata, extra)
 
 
 def _warped_blocks(staged: Path, infos: list[BandInfo], crs: CRS, transform: Affine, width: int, height: int,

@@ -49,6 +49,7 @@ from rasterio.warp import calculate_default_transform, reproject
 import satview.core.env  # noqa: F401  (GDAL options first)
 from satview.core.atomic import atomic_path
 from satview.core.geo import parse_crs
+from satview.core.geotiff_tags import write_scene_metadata
 from satview.core.readers.base import ProgressFn, Scene
 from satview.core.types import BandInfo, GeoGrid, SceneInfo
 from satview.errors import CancelledError, ExportError, SatviewError
@@ -354,53 +355,7 @@ def _profile(grid: GeoGrid, count: int, dtype: np.dtype, nodata: float) -> dict[
 
 
 def _set_metadata(dst: Any, info: SceneInfo, infos: Sequence[BandInfo], resampling: Resampling) -> None:
-    tags: dict[str, str] = {
-        "SATVIEW_SOURCE": os.path.basename(info.path),
-        "SATVIEW_RESAMPLING": resampling.name,
-        "AREA_OR_POINT": "Area",
-    }
-    ls = info.landsat
-    if ls is not None:
-        facts = {
-            "LANDSAT_PRODUCT_ID": ls.product_id, "LANDSAT_SCENE_ID": ls.scene_id,
-            "SPACECRAFT_ID": ls.spacecraft, "SENSOR_ID": ls.sensor, "COLLECTION": ls.collection,
-            "PROCESSING_LEVEL": ls.level, "COLLECTION_CATEGORY": ls.tier,
-            "DATE_ACQUIRED": ls.acquired.isoformat() if ls.acquired else None,
-            "SCENE_CENTER_TIME": ls.scene_center_time, "WRS_PATH": ls.wrs_path, "WRS_ROW": ls.wrs_row,
-            "CLOUD_COVER": ls.cloud_cover, "SUN_ELEVATION": ls.sun_elevation,
-            "SUN_AZIMUTH": ls.sun_azimuth,
-        }  # fmt: skip
-        tags.update({k: str(v) for k, v in facts.items() if v is not None})
-    dst.update_tags(**tags)
-    scales, offsets, units = [], [], []
-    for i, b in enumerate(infos, start=1):
-        dst.set_band_description(i, b.name)
-        cal = b.calibration
-        linear = cal.kind == "linear"
-        scales.append(cal.scale if linear else 1.0)
-        offsets.append(cal.offset if linear else 0.0)
-        units.append(cal.unit if linear else "")
-        btags: dict[str, str] = {"NAME": b.name, "ROLE": b.role}
-        if b.description:
-            btags["DESCRIPTION"] = b.description
-        if b.common_name:
-            btags["COMMON_NAME"] = b.common_name
-        if cal.quantity:
-            btags["QUANTITY"] = cal.quantity
-        if b.categorical:
-            btags["CATEGORICAL"] = "YES"
-        if b.nodata is not None and not _same(float(b.nodata), float(dst.nodata)):
-            btags["SOURCE_NODATA"] = str(b.nodata)
-        if cal.kind == "brightness_temperature":
-            btags.update({
-                "RADIANCE_MULT": repr(cal.scale), "RADIANCE_ADD": repr(cal.offset),
-                "K1_CONSTANT": repr(cal.k1), "K2_CONSTANT": repr(cal.k2),
-                "CALIBRATION": "BT = K2 / ln(K1 / (DN * RADIANCE_MULT + RADIANCE_ADD) + 1), in K",
-            })  # fmt: skip
-        dst.update_tags(i, **btags)
-    dst.scales = tuple(scales)
-    dst.offsets = tuple(offsets)
-    dst.units = tuple(units)
+    write_scene_metadata(dst, info, infos, dst.nodata, {"SATVIEW_RESAMPLING": resampling.name})
 
 
 def _take_nearest(data: np.ndarray, index: np.ndarray, src_nodata: float | None, nodata: float) -> np.ndarray:
