@@ -10,6 +10,7 @@ from typing import Any
 from affine import Affine
 from rasterio.crs import CRS
 
+from satview.core.mtl import split_odl_list
 from satview.errors import MetadataError
 
 #: The MODIS land grid sphere (sinusoidal tiles, EASE-Grid-like products use 6371228).
@@ -86,22 +87,8 @@ def parse_odl(text: str) -> dict[str, Any]:
 def _odl_value(text: str) -> Any:
     if text.startswith("(") and text.endswith(")"):
         inner = text[1:-1]
-        return tuple(_odl_scalar(p.strip()) for p in _split_commas(inner) if p.strip())
+        return tuple(_odl_scalar(p.strip()) for p in split_odl_list(inner) if p.strip())
     return _odl_scalar(text)
-
-
-def _split_commas(text: str) -> list[str]:
-    parts, buf, quoted = [], [], False
-    for ch in text:
-        if ch == '"':
-            quoted = not quoted
-        if ch == "," and not quoted:
-            parts.append("".join(buf))
-            buf = []
-        else:
-            buf.append(ch)
-    parts.append("".join(buf))
-    return parts
 
 
 def _odl_scalar(text: str) -> Any:

@@ -204,11 +204,12 @@ def _odl_value(raw: str) -> Any:
         return s[1:]
     if s.startswith("(") or s.startswith("{"):
         inner = s[1:-1] if s[-1:] in ")}" else s[1:]
-        return [_odl_value(p) for p in _split_list(inner) if p.strip()]
+        return [_odl_value(p) for p in split_odl_list(inner) if p.strip()]
     return convert_value(s)
 
 
-def _split_list(text: str) -> list[str]:
+def split_odl_list(text: str) -> list[str]:
+    """Split an ODL list body at commas outside quotes (also used for HDF-EOS StructMetadata)."""
     parts, buf, quoted = [], [], False
     for ch in text:
         if ch == '"':

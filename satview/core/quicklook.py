@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +48,7 @@ from satview.core.colormap import apply_colormap, colormap
 from satview.core.composite import default_bands, resolve_preset
 from satview.core.indices import compute_index, get_index, index_bands
 from satview.core.readers.base import Scene
-from satview.core.render import clear_sky, dn_valid, rgba_band_first, stats_mask
+from satview.core.render import clear_sky, clear_sky_levels, dn_valid, rgba_band_first
 from satview.core.seaice import band_flag_names, legend_entries, seaice_rgba
 from satview.core.stretch import Levels, Stretch, apply_levels, compute_levels, valid_mask
 from satview.core.types import BandInfo, GeoGrid
@@ -205,9 +205,7 @@ def quicklook_array(
             clear = None
             if not all(b.categorical for b in infos) and (stretch or Stretch()).mode != "none":
                 clear = clear_sky(scene, Window(0, 0, info.grid.width, info.grid.height), shape)
-            levels = compute_levels(data, stretch or Stretch(), stats_mask(valid, clear))
-            if clear is not None:
-                levels = replace(levels, source=f"{levels.source}; clouds and snow left out")
+            levels = clear_sky_levels(data, stretch or Stretch(), valid, clear)
         _check_levels(levels, len(names))
         alpha = valid_mask(data, valid)
         image8 = apply_levels(data, levels, valid)

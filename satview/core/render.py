@@ -378,6 +378,15 @@ def stats_mask(valid: np.ndarray | None, clear: np.ndarray | None) -> np.ndarray
     return valid & clear[np.newaxis]
 
 
+def clear_sky_levels(data: np.ndarray, stretch: Stretch, valid: np.ndarray | None,
+                     clear: np.ndarray | None) -> Levels:
+    """Stretch levels of ``data`` over its valid pixels, restricted to ``clear`` sky when given."""
+    levels = compute_levels(data, stretch, stats_mask(valid, clear))
+    if clear is not None:
+        levels = replace(levels, source=f"{levels.source}; clouds and snow left out")
+    return levels
+
+
 def _frame_levels(frame: _Frame, spec: DisplaySpec, clear: np.ndarray | None = None) -> Levels:
     if frame.kind == "seaice":
         return Levels((0.0,), (100.0,), 1.0, "sea-ice concentration 0-100 %")
@@ -385,10 +394,7 @@ def _frame_levels(frame: _Frame, spec: DisplaySpec, clear: np.ndarray | None = N
         idx = get_index(spec.index or "")
         lo, hi = idx.value_range
         return Levels((lo,), (hi,), spec.stretch.gamma, f"fixed {idx.key.upper()} range {lo:g} to {hi:g}")
-    levels = compute_levels(frame.values, spec.stretch, stats_mask(frame.valid, clear))
-    if clear is not None:
-        levels = replace(levels, source=f"{levels.source}; clouds and snow left out")
-    return levels
+    return clear_sky_levels(frame.values, spec.stretch, frame.valid, clear)
 
 
 def _histograms(frame: _Frame, render_levels: Levels, phys_levels: Levels) -> tuple[BandHistogram, ...]:
