@@ -81,390 +81,97 @@ def test_tirs_only_letter() -> None:
 # scene facts for every real MTL (values read off the files by eye)
 
 M, S, T = "landsat-mtl/", "landsat-scenes/", "tar:"
-EXPECTED: dict[str, tuple[str, str, str, int, str, int, int, D]] = {
-    # file: (product_id, spacecraft, sensor, collection, level, path, row, acquired)
-    M + "LC08_L1TP_193024_20180824_20200831_02_T1_MTL.txt": (
-        "LC08_L1TP_193024_20180824_20200831_02_T1",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        2,
-        "L1TP",
-        193,
-        24,
-        D(2018, 8, 24),
-    ),
-    M + "LC08_L1TP_195025_20130707_20170503_01_T1_MTL.txt": (
-        "LC08_L1TP_195025_20130707_20170503_01_T1",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        1,
-        "L1TP",
-        195,
-        25,
-        D(2013, 7, 7),
-    ),
-    M + "LC80100202015018LGN00_MTL.json": (
-        "LC80100202015018LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "L1T",
-        10,
-        20,
-        D(2015, 1, 18),
-    ),
-    M + "LC80100202015018LGN00_MTL.txt": (
-        "LC80100202015018LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "L1T",
-        10,
-        20,
-        D(2015, 1, 18),
-    ),
-    M + "LC80430302016140LGN00_MTL.json": (
-        "LC80430302016140LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "L1T",
-        43,
-        30,
-        D(2016, 5, 19),
-    ),
-    M + "LC80980762015235LGN00.xml": (
-        "LC80980762015235LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "unknown",
-        98,
-        76,
-        D(2015, 8, 23),
-    ),
-    M + "LC81060712016134LGN00_MTL.json": (
-        "LC81060712016134LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "L1T",
-        106,
-        71,
-        D(2016, 5, 13),
-    ),
-    M + "LC81060712016134LGN00_MTL.txt": (
-        "LC81060712016134LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "L1T",
-        106,
-        71,
-        D(2016, 5, 13),
-    ),
-    M + "LC82290902015304LGN00_MTL.json": (
-        "LC82290902015304LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "L1T",
-        229,
-        90,
-        D(2015, 10, 31),
-    ),
-    M + "LE07_L1TP_160031_20110416_20161210_01_T1.xml": (
-        "LE07_L1TP_160031_20110416_20161210_01_T1",
-        "LANDSAT_7",
-        "ETM",
-        1,
-        "L1TP",
-        160,
-        31,
-        D(2011, 4, 16),
-    ),
-    M + "LE07_L1TP_160031_20110416_20161210_01_T1_MTL.TXT": (
-        "LE07_L1TP_160031_20110416_20161210_01_T1",
-        "LANDSAT_7",
-        "ETM",
-        1,
-        "L1TP",
-        160,
-        31,
-        D(2011, 4, 16),
-    ),
-    M + "LM50490251987214PAC00_MTL.txt": (
-        "LM50490251987214PAC00",
-        "LANDSAT_5",
-        "MSS",
-        0,
-        "L1T",
-        49,
-        25,
-        D(1987, 8, 2),
-    ),
-    M + "LT05_L1TP_047027_20101006_20160512_01_T1_MTL.txt": (
-        "LT05_L1TP_047027_20101006_20160512_01_T1",
-        "LANDSAT_5",
-        "TM",
-        1,
-        "L1TP",
-        47,
-        27,
-        D(2010, 10, 6),
-    ),
-    M + "mss_MTL.txt": ("LM30520251978217PAC03", "LANDSAT_3", "MSS", 0, "L1T", 52, 25, D(1978, 8, 5)),
-    M + "mtltest_v2_LC08_L1TP_188018_20200927_20201005_02_T1_MTL.txt": (
-        "LC08_L1TP_188018_20200927_20201005_02_T1",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        2,
-        "L1TP",
-        188,
-        18,
-        D(2020, 9, 27),
-    ),
-    S + "LC08_L1GT_089074_20220506_20220512_02_T2/LC08_L1GT_089074_20220506_20220512_02_T2_MTL.txt": (
-        "LC08_L1GT_089074_20220506_20220512_02_T2",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        2,
-        "L1GT",
-        89,
-        74,
-        D(2022, 5, 6),
-    ),
-    S + "LC08_L1GT_089074_20220506_20220512_02_T2/LC08_L1GT_089074_20220506_20220512_02_T2_MTL.json": (
-        "LC08_L1GT_089074_20220506_20220512_02_T2",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        2,
-        "L1GT",
-        89,
-        74,
-        D(2022, 5, 6),
-    ),
-    S + "LC08_L1GT_089074_20220506_20220512_02_T2/LC08_L1GT_089074_20220506_20220512_02_T2_MTL.xml": (
-        "LC08_L1GT_089074_20220506_20220512_02_T2",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        2,
-        "L1GT",
-        89,
-        74,
-        D(2022, 5, 6),
-    ),
-    S + "LC08_L1TP_090084_20160121_20170405_01_T1/LC08_L1TP_090084_20160121_20170405_01_T1_MTL.txt": (
-        "LC08_L1TP_090084_20160121_20170405_01_T1",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        1,
-        "L1TP",
-        90,
-        84,
-        D(2016, 1, 21),
-    ),
-    S + "LC08_L1TP_090084_20160121_20200907_02_T1/LC08_L1TP_090084_20160121_20200907_02_T1_MTL.txt": (
-        "LC08_L1TP_090084_20160121_20200907_02_T1",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        2,
-        "L1TP",
-        90,
-        84,
-        D(2016, 1, 21),
-    ),
-    S + "LC08_L2SP_098084_20210503_20210508_02_T1/LC08_L2SP_098084_20210503_20210508_02_T1_MTL.txt": (
-        "LC08_L2SP_098084_20210503_20210508_02_T1",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        2,
-        "L2SP",
-        98,
-        84,
-        D(2021, 5, 3),
-    ),
-    S + "LC08_L2SP_098084_20210503_20210508_02_T1/LC08_L2SP_098084_20210503_20210508_02_T1_MTL.xml": (
-        "LC08_L2SP_098084_20210503_20210508_02_T1",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        2,
-        "L2SP",
-        98,
-        84,
-        D(2021, 5, 3),
-    ),
-    S + "LC80460282016177LGN00/LC80460282016177LGN00_MTL.json": (
-        "LC80460282016177LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "L1T",
-        46,
-        28,
-        D(2016, 6, 25),
-    ),
-    S + "LC81390452014295LGN00/LC81390452014295LGN00_MTL.json": (
-        "LC81390452014295LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "L1T",
-        139,
-        45,
-        D(2014, 10, 22),
-    ),
-    S + "LC8_test/LC8_test_MTL.txt": (
-        "LC80690152013153LGN00",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        0,
-        "L1T",
-        69,
-        15,
-        D(2013, 6, 2),
-    ),
-    S + "LE07_L1TP_107068_20220310_20220405_02_T1/LE07_L1TP_107068_20220310_20220405_02_T1_MTL.txt": (
-        "LE07_L1TP_107068_20220310_20220405_02_T1",
-        "LANDSAT_7",
-        "ETM",
-        2,
-        "L1TP",
-        107,
-        68,
-        D(2022, 3, 10),
-    ),
-    S + "LE07_L1TP_107068_20220310_20220405_02_T1/LE07_L1TP_107068_20220310_20220405_02_T1_MTL.json": (
-        "LE07_L1TP_107068_20220310_20220405_02_T1",
-        "LANDSAT_7",
-        "ETM",
-        2,
-        "L1TP",
-        107,
-        68,
-        D(2022, 3, 10),
-    ),
-    S + "LE07_L1TP_107068_20220310_20220405_02_T1/LE07_L1TP_107068_20220310_20220405_02_T1_MTL.xml": (
-        "LE07_L1TP_107068_20220310_20220405_02_T1",
-        "LANDSAT_7",
-        "ETM",
-        2,
-        "L1TP",
-        107,
-        68,
-        D(2022, 3, 10),
-    ),
-    S + "LE07_L2SP_090084_20210331_20210426_02_T1/LE07_L2SP_090084_20210331_20210426_02_T1_MTL.txt": (
-        "LE07_L2SP_090084_20210331_20210426_02_T1",
-        "LANDSAT_7",
-        "ETM",
-        2,
-        "L2SP",
-        90,
-        84,
-        D(2021, 3, 31),
-    ),
-    S + "LE07_L2SP_090084_20210331_20210426_02_T1/LE07_L2SP_090084_20210331_20210426_02_T1_MTL.xml": (
-        "LE07_L2SP_090084_20210331_20210426_02_T1",
-        "LANDSAT_7",
-        "ETM",
-        2,
-        "L2SP",
-        90,
-        84,
-        D(2021, 3, 31),
-    ),
-    S + "LT05_L1GS_092091_19910506_20170126_01_T2/LT05_L1GS_092091_19910506_20170126_01_T2_MTL.txt": (
-        "LT05_L1GS_092091_19910506_20170126_01_T2",
-        "LANDSAT_5",
-        "TM",
-        1,
-        "L1GS",
-        92,
-        91,
-        D(1991, 5, 6),
-    ),
-    S + "LT52240631988227CUB02/LT52240631988227CUB02_MTL.txt": (
-        "LT52240631988227CUB02",
-        "LANDSAT_5",
-        "TM",
-        0,
-        "L1T",
-        224,
-        63,
-        D(1988, 8, 14),
-    ),
-    T + "LC08_L1TP_090084_20160121_20170405_01_T1.tar.gz": (
-        "LC08_L1TP_090084_20160121_20170405_01_T1",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        1,
-        "L1TP",
-        90,
-        84,
-        D(2016, 1, 21),
-    ),
-    T + "LC08_L1TP_091075_20161213_20170316_01_T2.tar.gz": (
-        "LC08_L1TP_091075_20161213_20170316_01_T2",
-        "LANDSAT_8",
-        "OLI_TIRS",
-        1,
-        "L1TP",
-        91,
-        75,
-        D(2016, 12, 13),
-    ),
-    T + "LC09_L1TP_112081_20220209_20220209_02_T1.tar": (
-        "LC09_L1TP_112081_20220209_20220209_02_T1",
-        "LANDSAT_9",
-        "OLI_TIRS",
-        2,
-        "L1TP",
-        112,
-        81,
-        D(2022, 2, 9),
-    ),
-    T + "LE07_L1GT_091080_20080114_20161231_01_T2.tar.gz": (
-        "LE07_L1GT_091080_20080114_20161231_01_T2",
-        "LANDSAT_7",
-        "ETM",
-        1,
-        "L1GT",
-        91,
-        80,
-        D(2008, 1, 14),
-    ),
-    T + "LE07_L1GT_104078_20131209_20161119_01_T2.tar.gz": (
-        "LE07_L1GT_104078_20131209_20161119_01_T2",
-        "LANDSAT_7",
-        "ETM",
-        1,
-        "L1GT",
-        104,
-        78,
-        D(2013, 12, 9),
-    ),
-    T + "LE07_L1TP_104078_20130429_20161124_01_T1.tar": (
-        "LE07_L1TP_104078_20130429_20161124_01_T1",
-        "LANDSAT_7",
-        "ETM",
-        1,
-        "L1TP",
-        104,
-        78,
-        D(2013, 4, 29),
-    ),
-    T + "LT05_L1GS_092091_19910506_20170126_01_T2.tar.gz": (
-        "LT05_L1GS_092091_19910506_20170126_01_T2",
-        "LANDSAT_5",
-        "TM",
-        1,
-        "L1GS",
-        92,
-        91,
-        D(1991, 5, 6),
-    ),
-}
+#: Two lines per real file: its key (landsat-mtl/, landsat-scenes/ or tar: + a tarball name), then
+#: product_id, spacecraft, sensor, collection, level, WRS path, row, acquisition date.
+_EXPECTED_TABLE = """
+landsat-mtl/LC08_L1TP_193024_20180824_20200831_02_T1_MTL.txt
+    LC08_L1TP_193024_20180824_20200831_02_T1  LANDSAT_8  OLI_TIRS  2  L1TP     193  24  2018-08-24
+landsat-mtl/LC08_L1TP_195025_20130707_20170503_01_T1_MTL.txt
+    LC08_L1TP_195025_20130707_20170503_01_T1  LANDSAT_8  OLI_TIRS  1  L1TP     195  25  2013-07-07
+landsat-mtl/LC80100202015018LGN00_MTL.json
+    LC80100202015018LGN00                     LANDSAT_8  OLI_TIRS  0  L1T      10   20  2015-01-18
+landsat-mtl/LC80100202015018LGN00_MTL.txt
+    LC80100202015018LGN00                     LANDSAT_8  OLI_TIRS  0  L1T      10   20  2015-01-18
+landsat-mtl/LC80430302016140LGN00_MTL.json
+    LC80430302016140LGN00                     LANDSAT_8  OLI_TIRS  0  L1T      43   30  2016-05-19
+landsat-mtl/LC80980762015235LGN00.xml
+    LC80980762015235LGN00                     LANDSAT_8  OLI_TIRS  0  unknown  98   76  2015-08-23
+landsat-mtl/LC81060712016134LGN00_MTL.json
+    LC81060712016134LGN00                     LANDSAT_8  OLI_TIRS  0  L1T      106  71  2016-05-13
+landsat-mtl/LC81060712016134LGN00_MTL.txt
+    LC81060712016134LGN00                     LANDSAT_8  OLI_TIRS  0  L1T      106  71  2016-05-13
+landsat-mtl/LC82290902015304LGN00_MTL.json
+    LC82290902015304LGN00                     LANDSAT_8  OLI_TIRS  0  L1T      229  90  2015-10-31
+landsat-mtl/LE07_L1TP_160031_20110416_20161210_01_T1.xml
+    LE07_L1TP_160031_20110416_20161210_01_T1  LANDSAT_7  ETM       1  L1TP     160  31  2011-04-16
+landsat-mtl/LE07_L1TP_160031_20110416_20161210_01_T1_MTL.TXT
+    LE07_L1TP_160031_20110416_20161210_01_T1  LANDSAT_7  ETM       1  L1TP     160  31  2011-04-16
+landsat-mtl/LM50490251987214PAC00_MTL.txt
+    LM50490251987214PAC00                     LANDSAT_5  MSS       0  L1T      49   25  1987-08-02
+landsat-mtl/LT05_L1TP_047027_20101006_20160512_01_T1_MTL.txt
+    LT05_L1TP_047027_20101006_20160512_01_T1  LANDSAT_5  TM        1  L1TP     47   27  2010-10-06
+landsat-mtl/mss_MTL.txt
+    LM30520251978217PAC03                     LANDSAT_3  MSS       0  L1T      52   25  1978-08-05
+landsat-mtl/mtltest_v2_LC08_L1TP_188018_20200927_20201005_02_T1_MTL.txt
+    LC08_L1TP_188018_20200927_20201005_02_T1  LANDSAT_8  OLI_TIRS  2  L1TP     188  18  2020-09-27
+landsat-scenes/LC08_L1GT_089074_20220506_20220512_02_T2/LC08_L1GT_089074_20220506_20220512_02_T2_MTL.txt
+    LC08_L1GT_089074_20220506_20220512_02_T2  LANDSAT_8  OLI_TIRS  2  L1GT     89   74  2022-05-06
+landsat-scenes/LC08_L1GT_089074_20220506_20220512_02_T2/LC08_L1GT_089074_20220506_20220512_02_T2_MTL.json
+    LC08_L1GT_089074_20220506_20220512_02_T2  LANDSAT_8  OLI_TIRS  2  L1GT     89   74  2022-05-06
+landsat-scenes/LC08_L1GT_089074_20220506_20220512_02_T2/LC08_L1GT_089074_20220506_20220512_02_T2_MTL.xml
+    LC08_L1GT_089074_20220506_20220512_02_T2  LANDSAT_8  OLI_TIRS  2  L1GT     89   74  2022-05-06
+landsat-scenes/LC08_L1TP_090084_20160121_20170405_01_T1/LC08_L1TP_090084_20160121_20170405_01_T1_MTL.txt
+    LC08_L1TP_090084_20160121_20170405_01_T1  LANDSAT_8  OLI_TIRS  1  L1TP     90   84  2016-01-21
+landsat-scenes/LC08_L1TP_090084_20160121_20200907_02_T1/LC08_L1TP_090084_20160121_20200907_02_T1_MTL.txt
+    LC08_L1TP_090084_20160121_20200907_02_T1  LANDSAT_8  OLI_TIRS  2  L1TP     90   84  2016-01-21
+landsat-scenes/LC08_L2SP_098084_20210503_20210508_02_T1/LC08_L2SP_098084_20210503_20210508_02_T1_MTL.txt
+    LC08_L2SP_098084_20210503_20210508_02_T1  LANDSAT_8  OLI_TIRS  2  L2SP     98   84  2021-05-03
+landsat-scenes/LC08_L2SP_098084_20210503_20210508_02_T1/LC08_L2SP_098084_20210503_20210508_02_T1_MTL.xml
+    LC08_L2SP_098084_20210503_20210508_02_T1  LANDSAT_8  OLI_TIRS  2  L2SP     98   84  2021-05-03
+landsat-scenes/LC80460282016177LGN00/LC80460282016177LGN00_MTL.json
+    LC80460282016177LGN00                     LANDSAT_8  OLI_TIRS  0  L1T      46   28  2016-06-25
+landsat-scenes/LC81390452014295LGN00/LC81390452014295LGN00_MTL.json
+    LC81390452014295LGN00                     LANDSAT_8  OLI_TIRS  0  L1T      139  45  2014-10-22
+landsat-scenes/LC8_test/LC8_test_MTL.txt
+    LC80690152013153LGN00                     LANDSAT_8  OLI_TIRS  0  L1T      69   15  2013-06-02
+landsat-scenes/LE07_L1TP_107068_20220310_20220405_02_T1/LE07_L1TP_107068_20220310_20220405_02_T1_MTL.txt
+    LE07_L1TP_107068_20220310_20220405_02_T1  LANDSAT_7  ETM       2  L1TP     107  68  2022-03-10
+landsat-scenes/LE07_L1TP_107068_20220310_20220405_02_T1/LE07_L1TP_107068_20220310_20220405_02_T1_MTL.json
+    LE07_L1TP_107068_20220310_20220405_02_T1  LANDSAT_7  ETM       2  L1TP     107  68  2022-03-10
+landsat-scenes/LE07_L1TP_107068_20220310_20220405_02_T1/LE07_L1TP_107068_20220310_20220405_02_T1_MTL.xml
+    LE07_L1TP_107068_20220310_20220405_02_T1  LANDSAT_7  ETM       2  L1TP     107  68  2022-03-10
+landsat-scenes/LE07_L2SP_090084_20210331_20210426_02_T1/LE07_L2SP_090084_20210331_20210426_02_T1_MTL.txt
+    LE07_L2SP_090084_20210331_20210426_02_T1  LANDSAT_7  ETM       2  L2SP     90   84  2021-03-31
+landsat-scenes/LE07_L2SP_090084_20210331_20210426_02_T1/LE07_L2SP_090084_20210331_20210426_02_T1_MTL.xml
+    LE07_L2SP_090084_20210331_20210426_02_T1  LANDSAT_7  ETM       2  L2SP     90   84  2021-03-31
+landsat-scenes/LT05_L1GS_092091_19910506_20170126_01_T2/LT05_L1GS_092091_19910506_20170126_01_T2_MTL.txt
+    LT05_L1GS_092091_19910506_20170126_01_T2  LANDSAT_5  TM        1  L1GS     92   91  1991-05-06
+landsat-scenes/LT52240631988227CUB02/LT52240631988227CUB02_MTL.txt
+    LT52240631988227CUB02                     LANDSAT_5  TM        0  L1T      224  63  1988-08-14
+tar:LC08_L1TP_090084_20160121_20170405_01_T1.tar.gz
+    LC08_L1TP_090084_20160121_20170405_01_T1  LANDSAT_8  OLI_TIRS  1  L1TP     90   84  2016-01-21
+tar:LC08_L1TP_091075_20161213_20170316_01_T2.tar.gz
+    LC08_L1TP_091075_20161213_20170316_01_T2  LANDSAT_8  OLI_TIRS  1  L1TP     91   75  2016-12-13
+tar:LC09_L1TP_112081_20220209_20220209_02_T1.tar
+    LC09_L1TP_112081_20220209_20220209_02_T1  LANDSAT_9  OLI_TIRS  2  L1TP     112  81  2022-02-09
+tar:LE07_L1GT_091080_20080114_20161231_01_T2.tar.gz
+    LE07_L1GT_091080_20080114_20161231_01_T2  LANDSAT_7  ETM       1  L1GT     91   80  2008-01-14
+tar:LE07_L1GT_104078_20131209_20161119_01_T2.tar.gz
+    LE07_L1GT_104078_20131209_20161119_01_T2  LANDSAT_7  ETM       1  L1GT     104  78  2013-12-09
+tar:LE07_L1TP_104078_20130429_20161124_01_T1.tar
+    LE07_L1TP_104078_20130429_20161124_01_T1  LANDSAT_7  ETM       1  L1TP     104  78  2013-04-29
+tar:LT05_L1GS_092091_19910506_20170126_01_T2.tar.gz
+    LT05_L1GS_092091_19910506_20170126_01_T2  LANDSAT_5  TM        1  L1GS     92   91  1991-05-06
+"""
+
+
+def _expected_facts(line: str) -> tuple[str, str, str, int, str, int, int, D]:
+    pid, spacecraft, sensor, coll, level, path, row, acquired = line.split()
+    return pid, spacecraft, sensor, int(coll), level, int(path), int(row), D.fromisoformat(acquired)
+
+
+_LINES = _EXPECTED_TABLE.strip().splitlines()
+EXPECTED = {key: _expected_facts(facts) for key, facts in zip(_LINES[::2], _LINES[1::2], strict=True)}
 
 
 def _load(real_data: Path, key: str) -> MTL:
