@@ -105,3 +105,34 @@ def test_help_for_each_command(cmd: str) -> None:
     """Every command has --help."""
     r = run_cli(cmd, "--help")
     assert r.returncode == 0 and "usage: satview" in r.stdout
+
+
+def test_parser_for_one_command_or_all() -> None:
+    """``build_parser(cmd)`` knows only that command (so it imports only its module); the full
+    parser (``satview --help``) lists every command."""
+    from satview.cli import _COMMANDS, build_parser
+
+    full = build_parser()
+    assert full.parse_args(["quicklook", "s.tar", "-o", "q.png"]).command == "quicklook"
+    one = build_parser("quicklook")
+    args = one.parse_args(["quicklook", "s.tar", "-o", "q.png", "--dn"])
+    assert args.dn and args.size == 1024 and args.func.__name__ == "run_quicklook"
+    with pytest.raises(SystemExit):
+        one.parse_args(["info", "s.tar"])
+    help_text = run_cli("--help").stdout
+    assert all(cmd in help_text for cmd in _COMMANDS)
+
+
+def test_quicklook_writes_png_world_file_and_aux(real_data: Path, tmp_path: Path) -> None:
+    """`satview quicklook` in a fresh process: PNG + .pgw + .aux.xml, without loading other commands."""
+    path = real_data / "landsat-tarballs/LC09_L1TP_112081_20220209_20220209_02_T1.tar"
+    out = tmp_path / "ql.png"
+    code = ("import sys; from satview.cli import main; rc = main(sys.argv[1:]); "
+            "print(sorted(m for m in sys.modules if m.startswith('satview.cli.'))); sys.exit(rc)")
+    r = subprocess.run([sys.executable, "-c", code, "quicklook", str(path), "-o", str(out), "--size", "32",
+                        "--dn"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    loaded = r.stdout.strip().splitlines()[-1]
+    assert "satview.cli.export" in loaded and "satview.cli.batch" not in loaded
+    assert {p.name for p in tmp_path.iterdir()} == {"ql.png", "ql.pgw", "ql.png.aux.xml"}
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -22,9 +22,22 @@ from satview.errors import SatviewError
 _COMMANDS = ("info", "pixel", "quicklook", "clip", "reproject", "demo", "batch")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (one sub-parser per command)."""
-    from satview.cli import batch, demo, export, info, pixel
+#: Where each command's sub-parser is made: (module in satview.cli, its add_* function).
+_SUBPARSERS = {
+    "info": ("info", "add_parser"),
+    "pixel": ("pixel", "add_parser"),
+    "quicklook": ("export", "add_quicklook_parser"),
+    "clip": ("export", "add_clip_parser"),
+    "reproject": ("export", "add_reproject_parser"),
+    "demo": ("demo", "add_parser"),
+    "batch": ("batch", "add_parser"),
+}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: one sub-parser per command, or only ``command``'s when it is given
+    (a command then imports only its own module: ``satview quicklook`` never loads the batch code)."""
+    import importlib
 
     parser = argparse.ArgumentParser(
         prog="satview",
@@ -35,13 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"satview {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    info.add_parser(sub)
-    pixel.add_parser(sub)
-    export.add_quicklook_parser(sub)
-    export.add_clip_parser(sub)
-    export.add_reproject_parser(sub)
-    demo.add_parser(sub)
-    batch.add_parser(sub)
+    for name in _COMMANDS if command is None else (command,):
+        module, add = _SUBPARSERS[name]
+        getattr(importlib.import_module(f"satview.cli.{module}"), add)(sub)
     return parser
 
 
@@ -52,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from satview.qt.app import main as gui_main
 
         return gui_main(args_list)
-    parser = build_parser()
+    parser = build_parser(args_list[0] if args_list[0] in _COMMANDS else None)
     args = parser.parse_args(args_list)
     from satview.cli import isolate
 

@@ -13,10 +13,14 @@ Rules
 - **Values**: physical units by default (``dn=True``: raw DN, with the bands' nodata as fill);
   ``levels`` reuses precomputed display limits (consistent stretches across a batch).
 - **Transparency**: fill / NaN pixels (in any band drawn) get alpha 0 and black RGB.
+- **Drawing**: through :func:`satview.core.render.render_scene`, the app's one read + stretch +
+  paint path (same clear-sky levels, colour maps, sea-ice colours and transparency).
 - **Georeference**: the PNG's transform is the scene transform scaled by (grid width / PNG
   width, grid height / PNG height). It is written twice: a world file (``OUT.pgw``) and a GDAL
   PAM side-car (``OUT.png.aux.xml``, with the CRS as WKT and the geotransform), so GDAL, rasterio
   and QGIS place the image exactly. The three files appear together, atomically.
+- **Encoding**: RGBA PNG, "Up" row filter, zlib level 1 (3x faster than the default level 6,
+  ~15 % bigger), deflated in pieces on the stretch thread pool and joined into one zlib stream.
 - **Sea ice**: a single band of a sea-ice scene (flags named ``pole_hole``, ``land``, ``coast``,
   ``missing``, ``land_mask``, ``coastal`` or ``lakes``, or an NSIDC binary file) drawn without a
   ``cmap`` uses the sea-ice colours: concentration 0-100 % on the "ice" map and each flag in its
@@ -31,28 +35,28 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import rasterio
-import rasterio.shutil
 from affine import Affine
-from rasterio.crs import CRS
-from rasterio.enums import ColorInterp
-from rasterio.windows import Window
 
-import satview.core.env  # noqa: F401  (GDAL options first)
 from satview.core.atomic import atomic_paths
-from satview.core.colormap import apply_colormap, colormap
+from satview.core.colormap import colormap
 from satview.core.composite import default_bands, resolve_preset
-from satview.core.indices import compute_index, get_index, index_bands
+from satview.core.indices import get_index, index_bands
 from satview.core.readers.base import Scene
-from satview.core.render import clear_sky, clear_sky_levels, dn_valid, rgba_band_first
-from satview.core.seaice import band_flag_names, legend_entries, seaice_rgba
-from satview.core.stretch import Levels, Stretch, apply_levels, compute_levels, valid_mask
+from satview.core.render import DisplaySpec, render_scene
+from satview.core.seaice import legend_entries
+from satview.core.stretch import Levels, Stretch, run_parallel
 from satview.core.types import BandInfo, GeoGrid
 from satview.errors import ExportError, SatviewError
+
+if TYPE_CHECKING:
+    from rasterio.crs import CRS
 
 
 @dataclass(frozen=True)
@@ -141,11 +145,6 @@ def legend_path(png: str | os.PathLike[str]) -> Path:
     return p.with_name(f"{p.with_suffix('').name}.legend.png")
 
 
-def _check_levels(levels: Levels, nbands: int) -> None:
-    if len(levels.lo) not in (1, nbands) or len(levels.hi) != len(levels.lo):
-        raise SatviewError(f"the given levels have {len(levels.lo)} band(s) but the quick-look has {nbands}")
-
-
 def quicklook_array(
     scene: Scene,
     *,
@@ -162,55 +161,31 @@ def quicklook_array(
     """Render a quick-look of ``scene`` in memory: ``(rgba uint8 (4, row, col), levels, transform)``.
 
     See the module docstring for the options. ``transform`` places the image on the scene's CRS.
-    Indices are always computed from physical values (``dn`` does not apply to them).
+    Indices are always computed from physical values (``dn`` does not apply to them). ``rgba`` is a
+    band-first view of a pixel-interleaved image (``np.moveaxis(rgba, 0, -1)`` is C-contiguous).
     Raises ``BandNotFoundError`` for missing bands and ``SatviewError`` for conflicting options.
     """
     info = scene.info
-    kind, names, common = _what(scene, preset, bands, band, index)
+    kind, names, _ = _what(scene, preset, bands, band, index)
     if cmap is not None:
         colormap(cmap)  # unknown names fail before any read
         if kind == "rgb":
             raise SatviewError("a colour map applies to a single band or an index, not to an RGB composite")
     shape = quicklook_shape(info.grid, size)
     transform = quicklook_transform(info.grid, shape)
-    infos = [info.band(n) for n in names]
-
-    ice = _seaice_band(scene, kind, names, cmap)
-    if ice is not None:
-        raw = scene.read(list(names), out_shape=shape, dn=True)[0]
-        conc = ice.to_physical(raw)
-        if ice.unit.strip() == "1":  # a fraction 0-1
-            conc = conc * np.float32(100.0)
-        return seaice_rgba(conc, raw, band_flag_names(ice)), SEAICE_LEVELS, transform
     if kind == "index":
         assert index is not None
-        idx = get_index(index)
-        data = scene.read(list(names), out_shape=shape)
-        arrays = {cn: data[names.index(bn)] for cn, bn in common.items()}
-        values = compute_index(idx.key, arrays)[np.newaxis]
-        if levels is None:
-            if stretch is not None:
-                levels = compute_levels(values, stretch)
-            else:
-                lo, hi = idx.value_range
-                levels = Levels((lo,), (hi,), 1.0, f"fixed {idx.key.upper()} range {lo:g} to {hi:g}")
-        _check_levels(levels, 1)
-        alpha = valid_mask(values)
-        index8 = apply_levels(values, levels)[0]
-        rgb = apply_colormap(index8, cmap or idx.default_cmap)
+        spec = DisplaySpec(mode="index", index=index, cmap=cmap or get_index(index).default_cmap,
+                           stretch=stretch or Stretch(mode="none"))  # "none": the index's fixed range
     else:
-        data = scene.read(list(names), out_shape=shape, dn=dn)
-        valid = dn_valid(data, infos) if dn else None
-        if levels is None:
-            clear = None
-            if not all(b.categorical for b in infos) and (stretch or Stretch()).mode != "none":
-                clear = clear_sky(scene, Window(0, 0, info.grid.width, info.grid.height), shape)
-            levels = clear_sky_levels(data, stretch or Stretch(), valid, clear)
-        _check_levels(levels, len(names))
-        alpha = valid_mask(data, valid)
-        image8 = apply_levels(data, levels, valid)
-        rgb = image8 if kind == "rgb" else apply_colormap(image8[0], cmap or "gray")
-    return rgba_band_first(rgb, alpha), levels, transform
+        seaice = _seaice_band(scene, kind, names, cmap) is not None
+        mode = "rgb" if kind == "rgb" else "band"
+        spec = DisplaySpec(mode=mode, bands=names, cmap=cmap or ("ice" if seaice else "gray"),
+                           stretch=stretch or Stretch(), seaice=seaice, dn=dn)
+    rgba, used = render_scene(scene, spec, shape, levels)
+    if spec.seaice:
+        used = SEAICE_LEVELS
+    return np.moveaxis(rgba, -1, 0), used, transform
 
 
 def quicklook_legend(
@@ -229,11 +204,11 @@ def quicklook_legend(
     Sea-ice bands: the concentration swatches and one swatch per flag, named. Other single bands and
     indices: a colour bar from ``levels.lo`` to ``levels.hi`` labelled with the unit. RGB: None.
     """
-    from satview.core.legend import colorbar_legend, swatch_legend
-
     kind, names, _ = _what(scene, preset, bands, band, index)
     if kind == "rgb":
         return None
+    from satview.core.legend import colorbar_legend, swatch_legend  # Pillow: only for legends
+
     ice = _seaice_band(scene, kind, names, cmap)
     if ice is not None:
         return swatch_legend(legend_entries(ice), title=ice.name)
@@ -322,18 +297,11 @@ def save_quicklook(
     dests: list[Path] = [out, wld] + ([aux] if aux is not None else []) + ([leg] if leg is not None else [])
     height, width = rgba.shape[1:]
     with atomic_paths(*dests) as tmps:
-        tmp_png, tmp_wld = tmps[0], tmps[1]
-        gdal_wld = world_file_path(tmp_png)
-        gdal_aux = Path(f"{tmp_png}.aux.xml")
         try:
-            _write_png(rgba, tmp_png, crs, transform)
+            _write_png(rgba, tmps[0])
+            tmps[1].write_text(world_file_text(transform), encoding="ascii")
             if crs is not None:
-                text = gdal_aux.read_text(encoding="utf-8") if gdal_aux.exists() else ""
-                if "<SRS" not in text:
-                    raise ExportError("GDAL did not record the CRS in the .aux.xml side-car", out)
-                os.replace(gdal_aux, tmps[2])
-            # our own world file: same numbers as GDAL's, but exact and independent of its driver
-            tmp_wld.write_text(world_file_text(transform), encoding="ascii")
+                tmps[2].write_text(pam_xml(crs, transform), encoding="utf-8")
             if legend is not None:
                 from satview.core.legend import write_legend_png
 
@@ -342,11 +310,6 @@ def save_quicklook(
             raise
         except Exception as exc:
             raise ExportError(f"cannot write the quick-look PNG ({exc})", out) from exc
-        finally:
-            for side in (gdal_wld, gdal_aux):
-                if side != tmp_wld:
-                    with contextlib.suppress(OSError):
-                        side.unlink()
     if aux is None:  # a side-car from an earlier run would place this image wrongly
         with contextlib.suppress(OSError):
             Path(f"{out}.aux.xml").unlink()
@@ -356,15 +319,61 @@ def save_quicklook(
     return QuicklookResult(out, int(width), int(height), names, used_levels, transform, crs, wld, aux, leg)
 
 
-def _write_png(rgba: np.ndarray, path: Path, crs: CRS | None, transform: Affine) -> None:
-    """RGBA PNG via a MEM dataset; with a CRS, GDAL's PAM writes ``path.aux.xml`` on close."""
-    _, height, width = rgba.shape
-    pam = "YES" if crs is not None else "NO"
-    with rasterio.Env(GDAL_PAM_ENABLED=pam), rasterio.open(
-        "quicklook", "w", driver="MEM", width=width, height=height, count=4, dtype="uint8",
-        crs=crs, transform=transform,
-    ) as mem:  # fmt: skip
-        mem.write(rgba)
-        mem.colorinterp = (ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.alpha)
-        rasterio.shutil.copy(mem, str(path), driver="PNG", ZLEVEL=1)  # level 1: 3x faster, ~15 % bigger
+def pam_xml(crs: CRS, transform: Affine) -> str:
+    """A GDAL PAM side-car (``.aux.xml``) giving an image ``crs`` (as WKT) and ``transform``.
 
+    The SRS carries no ``dataAxisToSRSAxisMapping``: GDAL then reads it in traditional GIS order
+    (x = east/longitude), which is the order of ``transform`` for every CRS, geographic included.
+    """
+    wkt = crs.to_wkt().replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # XML text
+    if not wkt:
+        raise ExportError("the scene's CRS has no WKT form to record in the .aux.xml side-car")
+    gt = ", ".join(f"{v:.16e}" for v in transform.to_gdal())
+    return f"<PAMDataset>\n  <SRS>{wkt}</SRS>\n  <GeoTransform>{gt}</GeoTransform>\n</PAMDataset>\n"
+
+
+#: zlib level of quick-look PNGs: level 1 deflates 3x faster than the default 6, files ~15 % bigger.
+_PNG_ZLEVEL = 1
+_PNG_PIECE_BYTES = 1 << 20  # raw bytes per deflate piece (pieces are compressed in parallel)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and the CRC of type + data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
+
+
+def _deflate_piece(raw: memoryview, last: bool) -> bytes:
+    """Raw deflate of one piece; a non-final piece ends on a byte boundary (full flush, fresh
+    dictionary after it), so the pieces concatenate into one valid deflate stream."""
+    z = zlib.compressobj(_PNG_ZLEVEL, zlib.DEFLATED, -15)
+    return z.compress(raw) + z.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
+
+
+def encode_png(rgba: np.ndarray) -> bytes:
+    """An 8-bit RGBA PNG of ``rgba`` ((4, rows, cols) uint8; cheapest as a band-first view of a
+    pixel-interleaved array, as :func:`quicklook_array` returns).
+
+    Every row uses the "Up" filter (difference to the row above: one numpy subtraction; ~7 %
+    smaller than no filter on a Landsat quick-look). The deflate stream is cut into ~1 MB pieces compressed
+    on the stretch thread pool (zlib releases the GIL) and joined into one zlib stream.
+    """
+    pixels = np.ascontiguousarray(np.moveaxis(rgba, 0, -1), dtype=np.uint8)
+    rows, cols = pixels.shape[:2]
+    flat = pixels.reshape(rows, cols * 4)
+    raw = np.empty((rows, cols * 4 + 1), dtype=np.uint8)
+    raw[:, 0] = 2  # filter type "Up"
+    raw[0, 1:] = flat[0]
+    np.subtract(flat[1:], flat[:-1], out=raw[1:, 1:])  # uint8 wrap-around is the PNG rule
+    data = memoryview(raw.reshape(-1))
+    step = max(raw.shape[1], _PNG_PIECE_BYTES // raw.shape[1] * raw.shape[1])
+    starts = range(0, len(data), step)
+    pieces = run_parallel(_deflate_piece, [(data[i:i + step], i + step >= len(data)) for i in starts])
+    stream = b"".join([b"\x78\x01", *pieces, struct.pack(">I", zlib.adler32(data))])
+    header = struct.pack(">IIBBBBB", cols, rows, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
+    return b"".join([b"\x89PNG\r\n\x1a\n", _png_chunk(b"IHDR", header), _png_chunk(b"IDAT", stream),
+                     _png_chunk(b"IEND", b"")])
+
+
+def _write_png(rgba: np.ndarray, path: Path) -> None:
+    """Write ``rgba`` as a PNG file (see :func:`encode_png`)."""
+    path.write_bytes(encode_png(rgba))

@@ -81,7 +81,9 @@ class DisplaySpec:
     ``index`` names a spectral index for "index" mode (stretch mode "none" = the index's fixed
     range, e.g. -1..1). ``cmap`` colours single bands and indices. ``qa_flags`` are overlay flags
     (names from ``qa.flag_names``) of ``qa_band``. ``seaice`` draws a concentration band with the
-    sea-ice colour map and flag colours.
+    sea-ice colour map and flag colours. ``dn`` chooses the render space of "rgb"/"band" displays:
+    None (default) raw DN when the calibration allows (see the module rules), True raw DN, False
+    physical values (quick-look exports with explicit ``dn``).
     """
 
     mode: DisplayMode = "rgb"
@@ -93,6 +95,7 @@ class DisplaySpec:
     qa_flags: tuple[str, ...] = ()
     qa_band: str | None = None
     seaice: bool = False
+    dn: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -164,15 +167,6 @@ def rgba_interleaved(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return out
 
 
-def rgba_band_first(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """(4, rows, cols) uint8 from (3, rows, cols) uint8 and a bool alpha; transparent pixels black."""
-    out = np.empty((4, *alpha.shape), dtype=np.uint8)
-    out[:3] = rgb
-    out[:3] *= alpha
-    out[3] = np.where(alpha, np.uint8(255), np.uint8(0))
-    return out
-
-
 def _monotonic(b: BandInfo) -> bool:
     c = b.calibration
     if c.kind == "none":
@@ -226,7 +220,8 @@ def renders_dn(info: SceneInfo, spec: DisplaySpec) -> bool:
     """True when ``spec`` is stretched on raw DN (its render-space levels are DN)."""
     if spec.mode == "index" or spec.seaice:
         return False
-    return all(_monotonic(b) for b in _display_infos(info, spec))
+    infos = _display_infos(info, spec)
+    return spec.dn if spec.dn is not None else all(_monotonic(b) for b in infos)
 
 
 def _convert_levels(info: SceneInfo, spec: DisplaySpec, levels: Levels, to_phys: bool) -> Levels:
@@ -315,7 +310,8 @@ class _Frame:
     label: str = ""
 
 
-def _read_frame(scene: Scene, spec: DisplaySpec, window: Window, shape: tuple[int, int]) -> _Frame:
+def _read_frame(scene: Scene, spec: DisplaySpec, window: Window | None, shape: tuple[int, int]) -> _Frame:
+    """One read of what ``spec`` draws over ``window`` (None: the whole grid) at ``shape``."""
     info = scene.info
     if spec.mode == "index":
         if not spec.index:
@@ -348,12 +344,25 @@ CLOUD_FLAGS = ("cloud", "dilated_cloud", "snow")
 MIN_CLEAR_FRACTION = 0.05
 
 
-def clear_sky(scene: Scene, window: Window, shape: tuple[int, int]) -> np.ndarray | None:
+def _read_qa(scene: Scene, name: str, window: Window | None, shape: tuple[int, int],
+             cache: dict[str, np.ndarray] | None) -> np.ndarray:
+    """DN of QA band ``name`` over ``window`` at ``shape``; read once per ``cache`` (one picture)."""
+    if cache is not None and name in cache:
+        return cache[name]
+    qa = scene.read([name], window=window, out_shape=shape, dn=True)[0]
+    if cache is not None:
+        cache[name] = qa
+    return qa
+
+
+def clear_sky(scene: Scene, window: Window | None, shape: tuple[int, int],
+              qa_cache: dict[str, np.ndarray] | None = None) -> np.ndarray | None:
     """(row, col) True where the scene's QA band says no cloud or snow, at ``shape``; None without QA.
 
     Used only for statistics: contrast limits of a partly cloudy scene then follow the land and
     water, not the clouds, as an analyst would set them by hand. An overcast or snow-covered
-    scene (under ``MIN_CLEAR_FRACTION`` clear) keeps its full statistics.
+    scene (under ``MIN_CLEAR_FRACTION`` clear) keeps its full statistics. ``qa_cache`` shares the
+    QA read with the overlay of the same picture.
     """
     name = default_qa_band(scene.info)
     if name is None:
@@ -361,7 +370,7 @@ def clear_sky(scene: Scene, window: Window, shape: tuple[int, int]) -> np.ndarra
     band = scene.info.band(name)
     if band.qa is None or not all(f in qa_decoder.flag_names(band.qa) for f in CLOUD_FLAGS):
         return None
-    qa = scene.read([name], window=window, out_shape=shape, dn=True)[0]
+    qa = _read_qa(scene, name, window, shape, qa_cache)
     cloudy = np.zeros(shape, dtype=bool)
     for flag in CLOUD_FLAGS:
         cloudy |= qa_decoder.mask(band.qa, qa, flag)
@@ -484,9 +493,9 @@ def _paint(frame: _Frame, spec: DisplaySpec, levels: Levels) -> np.ndarray:
     return out
 
 
-def _overlay_qa(scene: Scene, spec: DisplaySpec, rgba: np.ndarray, window: Window,
-                shape: tuple[int, int]) -> None:
-    """Blend the switched-on QA flags of ``spec`` over ``rgba`` in place."""
+def _overlay_qa(scene: Scene, spec: DisplaySpec, rgba: np.ndarray, window: Window | None,
+                shape: tuple[int, int], qa_cache: dict[str, np.ndarray] | None = None) -> None:
+    """Blend the switched-on QA flags of ``spec`` over ``rgba`` in place (``qa_cache``: see clear_sky)."""
     if not spec.qa_flags:
         return
     info = scene.info
@@ -496,7 +505,7 @@ def _overlay_qa(scene: Scene, spec: DisplaySpec, rgba: np.ndarray, window: Windo
     band = info.band(name)
     if not band.qa:
         raise SatviewError(f"band {band.name} is not a QA band", info.path)
-    qa = scene.read([band.name], window=window, out_shape=shape, dn=True)[0]
+    qa = _read_qa(scene, band.name, window, shape, qa_cache)
     a = np.float32(QA_ALPHA)
     for flag in spec.qa_flags:
         hit = qa_decoder.mask(band.qa, qa, flag)
@@ -524,12 +533,13 @@ def _stats(info: SceneInfo, spec: DisplaySpec, frame: _Frame,
     return levels, HistogramData(_histograms(frame, levels, phys), phys, levels, frame.dn)
 
 
-def _clear_for(scene: Scene, spec: DisplaySpec, frame: _Frame, plan: ReadPlan) -> np.ndarray | None:
+def _clear_for(scene: Scene, spec: DisplaySpec, frame: _Frame, window: Window | None, shape: tuple[int, int],
+               qa_cache: dict[str, np.ndarray]) -> np.ndarray | None:
     if frame.kind not in ("rgb", "band") or spec.stretch.mode == "none":
         return None
     if frame.infos and all(b.categorical for b in frame.infos):
         return None
-    return clear_sky(scene, plan.window, plan.out_shape)
+    return clear_sky(scene, window, shape, qa_cache)
 
 
 def compute_display_levels(
@@ -538,17 +548,20 @@ def compute_display_levels(
     """Render-space levels of ``spec`` and the histograms, from ONE decimated whole-scene read."""
     plan = _full_plan(scene, max_size)
     frame = _read_frame(scene, spec, plan.window, plan.out_shape)
-    return _stats(scene.info, spec, frame, _clear_for(scene, spec, frame, plan))
+    return _stats(scene.info, spec, frame, _clear_for(scene, spec, frame, plan.window, plan.out_shape, {}))
 
 
 def display_overview(scene: Scene, spec: DisplaySpec, max_size: int = 1024, *,
                      generation: int = 0) -> tuple[Levels, HistogramData, RenderResult]:
-    """Levels, histograms and the coarse whole-scene picture of ``spec``, all from one read."""
+    """Levels, histograms and the coarse whole-scene picture of ``spec``, all from one read (the QA
+    band, when clear-sky statistics and the overlay both need it, is read once too)."""
     plan = _full_plan(scene, max_size)
     frame = _read_frame(scene, spec, plan.window, plan.out_shape)
-    levels, hist = _stats(scene.info, spec, frame, _clear_for(scene, spec, frame, plan))
+    qa_cache: dict[str, np.ndarray] = {}
+    levels, hist = _stats(scene.info, spec, frame,
+                          _clear_for(scene, spec, frame, plan.window, plan.out_shape, qa_cache))
     rgba = _paint(frame, spec, levels)
-    _overlay_qa(scene, spec, rgba, plan.window, plan.out_shape)
+    _overlay_qa(scene, spec, rgba, plan.window, plan.out_shape, qa_cache)
     return levels, hist, RenderResult(rgba, plan.pixel_rect, True, generation)
 
 
@@ -561,14 +574,26 @@ def render_view(scene: Scene, spec: DisplaySpec, levels: Levels, plan: ReadPlan,
     return RenderResult(rgba, plan.pixel_rect, coarse, generation)
 
 
-def render_array(scene: Scene, spec: DisplaySpec, levels: Levels, shape: tuple[int, int]) -> np.ndarray:
-    """The whole scene drawn at ``shape`` (rows, cols): (rows, cols, 4) uint8 (quick-look exports)."""
-    grid = scene.info.grid
-    window = Window(0, 0, grid.width, grid.height)
+def render_scene(scene: Scene, spec: DisplaySpec, shape: tuple[int, int],
+                 levels: Levels | None = None) -> tuple[np.ndarray, Levels]:
+    """The whole scene drawn at ``shape`` (rows, cols): ((rows, cols, 4) uint8, render-space levels).
+
+    One decimated read serves the picture and, when ``levels`` is None, its levels (clear-sky
+    statistics as in :func:`display_overview`); quick-look exports go through here.
+    """
+    window = None  # the whole grid
     frame = _read_frame(scene, spec, window, shape)
+    qa_cache: dict[str, np.ndarray] = {}
+    if levels is None:
+        levels = _frame_levels(frame, spec, _clear_for(scene, spec, frame, window, shape, qa_cache))
     rgba = _paint(frame, spec, levels)
-    _overlay_qa(scene, spec, rgba, window, shape)
-    return rgba
+    _overlay_qa(scene, spec, rgba, window, shape, qa_cache)
+    return rgba, levels
+
+
+def render_array(scene: Scene, spec: DisplaySpec, levels: Levels, shape: tuple[int, int]) -> np.ndarray:
+    """The whole scene drawn at ``shape`` (rows, cols) with ``levels``: (rows, cols, 4) uint8."""
+    return render_scene(scene, spec, shape, levels)[0]
 
 
 def render_reprojected(scene: Scene, spec: DisplaySpec, levels: Levels, dst_crs: Any,

@@ -316,3 +316,73 @@ def test_scene_without_crs(tmp_path: Path) -> None:
     assert result.crs is None and result.aux_xml is None
     assert result.legend == out_dir / "q.legend.png"  # one band: colour bar legend
     assert _names(out_dir) == {"q.png", "q.pgw", "q.legend.png"}
+
+
+# -- PNG encoding and side-cars -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("piece_bytes", [1 << 20, 1000, 1])
+def test_encode_png_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece_bytes: int) -> None:
+    """The PNG encoder (Up filter, deflate pieces joined into one zlib stream) decodes to its input,
+    for one piece, several, and one row per piece; band-first and interleaved-view inputs alike."""
+    from PIL import Image
+
+    monkeypatch.setattr(ql, "_PNG_PIECE_BYTES", piece_bytes)
+    rng = np.random.default_rng(7)
+    interleaved = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    interleaved[5:9] = 0  # flat rows: the Up filter's zeros
+    for rgba in (np.moveaxis(interleaved, -1, 0), np.ascontiguousarray(np.moveaxis(interleaved, -1, 0))):
+        path = tmp_path / "t.png"
+        path.write_bytes(ql.encode_png(rgba))
+        with Image.open(path) as im:
+            assert im.mode == "RGBA" and im.size == (53, 37)
+            np.testing.assert_array_equal(np.asarray(im), interleaved)
+
+
+def test_png_and_pam_sidecar_read_back_in_gdal(tmp_path: Path) -> None:
+    """GDAL reads our PNG and .aux.xml as written: 4 bands with alpha, the CRS and the transform
+    (projected and geographic CRS)."""
+    from rasterio.crs import CRS
+
+    rgba = np.zeros((4, 6, 8), dtype=np.uint8)
+    rgba[:, 2:4, 3:6] = 200
+    for crs, transform in ((CRS.from_epsg(32611), Affine(30.0, 0, 500000.0, 0, -30.0, 4000000.0)),
+                           (CRS.from_epsg(4326), Affine(0.25, 0, -120.0, 0, -0.25, 45.0))):
+        out = tmp_path / f"q{crs.to_epsg()}.png"
+        result = ql.save_quicklook(rgba, out, crs, transform, ("a", "b", "c"), Levels((0.0,), (1.0,)))
+        assert result.aux_xml is not None and "<SRS>" in result.aux_xml.read_text()
+        data, got_crs, got_transform = _read_png(out)
+        np.testing.assert_array_equal(data, rgba)
+        assert got_crs == crs and got_transform.almost_equals(transform)
+        with rasterio.Env(**PAM), rasterio.open(out) as ds:
+            assert ds.colorinterp[3].name == "alpha"
+
+
+def test_failed_flush_of_one_file_keeps_the_old_quicklook(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The PNG, world file and side-car are fsynced concurrently; one failing flush is an
+    ExportError and leaves the previous three files untouched, with no temporaries."""
+    import errno
+    import threading
+
+    from rasterio.crs import CRS
+
+    import satview.core.atomic as atomic
+
+    rgba = np.full((4, 5, 6), 255, dtype=np.uint8)
+    out = tmp_path / "q.png"
+    args = (out, CRS.from_epsg(32611), Affine(30.0, 0, 0.0, 0, -30.0, 0.0), ("a",), Levels((0.0,), (1.0,)))
+    ql.save_quicklook(rgba, *args)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    lock, calls = threading.Lock(), []
+
+    def flaky(fd: int) -> None:
+        with lock:
+            calls.append(fd)
+            if len(calls) == 2:
+                raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(atomic.os, "fsync", flaky)
+    with pytest.raises(ExportError, match="flush"):
+        ql.save_quicklook(np.zeros_like(rgba), *args)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

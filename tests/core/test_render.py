@@ -23,8 +23,11 @@ from satview.core.render import (
     levels_from_physical,
     levels_to_physical,
     qa_color,
+    render_array,
     render_reprojected,
+    render_scene,
     render_view,
+    renders_dn,
 )
 from satview.core.seaice import flag_color
 from satview.core.stretch import Levels, Stretch, apply_levels
@@ -235,3 +238,25 @@ def test_reprojected_view_fits_the_screen(scene) -> None:
     assert res.crs_wkt and CRS.from_wkt(res.crs_wkt).to_epsg() == 4326
     assert res.transform is not None and res.pixel_rect == (0.0, 0.0, float(w), float(h))
     assert (res.rgba[..., 3] == 0).any() and (res.rgba[..., 3] == 255).any()
+
+
+def test_display_overview_reads_the_qa_band_once(scene, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clear-sky statistics and the QA overlay of one overview share a single QA read."""
+    spec = DisplaySpec(**{**default_display(scene.info).__dict__, "qa_flags": ("water", "cloud")})
+    calls = _count_reads(scene, monkeypatch)
+    display_overview(scene, spec)
+    qa_reads = [c for c in calls if list(c["bands"]) == [spec.qa_band]]
+    assert len(qa_reads) == 1 and len(calls) == 2
+
+
+def test_render_scene_levels_equal_the_display_levels(scene) -> None:
+    """Without levels, render_scene derives them as the app does; with them, it draws like render_array."""
+    spec = default_display(scene.info)
+    shape = overview_plan(scene.width, scene.height, 80).out_shape
+    rgba, levels = render_scene(scene, spec, shape)
+    assert levels == compute_display_levels(scene, spec, max_size=80)[0]
+    np.testing.assert_array_equal(rgba, render_array(scene, spec, levels, shape))
+    physical = DisplaySpec(**{**spec.__dict__, "dn": False})
+    assert not renders_dn(scene.info, physical) and renders_dn(scene.info, spec)
+    _, phys_levels = render_scene(scene, physical, shape)
+    assert phys_levels.hi[0] < 2.0  # reflectance, not DN

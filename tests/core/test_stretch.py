@@ -240,3 +240,73 @@ def test_levels_band_count_mismatch_raises() -> None:
     with pytest.raises(ValueError):
         apply_levels(data, Levels((0.0, 0.0), (1.0, 1.0), 1.0, ""))
     assert apply_levels(data, Levels((0.0,), (1.0,), 1.0, "")).shape == (3, 4, 4)
+
+
+# -- sampled exact percentiles (big integer bands) ------------------------------------------------------
+
+
+def _full_histogram_levels(data: np.ndarray, stretch: Stretch, valid: np.ndarray | None,
+                           monkeypatch: pytest.MonkeyPatch) -> Levels:
+    with monkeypatch.context() as m:
+        m.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 62)  # force the full-histogram path
+        return compute_levels(data, stretch, valid)
+
+
+@pytest.mark.parametrize("dtype", [np.uint16, np.int16, np.uint8])
+@pytest.mark.parametrize("linked", [False, True])
+def test_sampled_percentiles_equal_the_full_histogram(dtype: type, linked: bool,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big bands take the sample + bracket path; its limits equal the exact full histogram's."""
+    monkeypatch.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 12)
+    monkeypatch.setattr(st, "_SAMPLE_PIXELS", 1 << 10)
+    info = np.iinfo(dtype)
+    centre = (int(info.min) + int(info.max)) // 2
+    spread = (int(info.max) - int(info.min)) // 8
+    data = np.clip(RNG.normal(centre, spread, size=(3, 150, 170)), info.min, info.max).astype(dtype)
+    valid = RNG.random((3, 150, 170)) > 0.3
+    calls: list[int] = []
+    original = st._sampled_percentiles
+    monkeypatch.setattr(st, "_sampled_percentiles", lambda *a: calls.append(1) or original(*a))
+    for stretch in (Stretch(linked=linked), Stretch(low=0.5, high=99.9, linked=linked),
+                    Stretch(low=0.0, high=100.0, linked=linked)):
+        fast = compute_levels(data, stretch, valid)
+        exact = _full_histogram_levels(data, stretch, valid, monkeypatch)
+        assert (fast.lo, fast.hi, fast.source) == (exact.lo, exact.hi, exact.source)
+        fast_all = compute_levels(data, stretch)  # no mask
+        exact_all = _full_histogram_levels(data, stretch, None, monkeypatch)
+        assert (fast_all.lo, fast_all.hi) == (exact_all.lo, exact_all.hi)
+    assert calls, "the sampled path was not taken"
+
+
+def test_sampled_percentiles_match_numpy_on_a_scene_like_band(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fill (0) outside a footprint, skewed values inside: equal to np.percentile of the valid pixels."""
+    monkeypatch.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 12)
+    monkeypatch.setattr(st, "_SAMPLE_PIXELS", 1 << 10)
+    data = (RNG.gamma(2.0, 3000.0, size=(1, 200, 210)) + 7000).astype(np.uint16)
+    data[:, :, :40] = 0
+    valid = data != 0
+    lv = compute_levels(data, Stretch(), valid)
+    vals = data[valid]
+    assert lv.lo[0] == np.percentile(vals, 2) and lv.hi[0] == np.percentile(vals, 98)
+
+
+def test_sampled_percentiles_fall_back_when_the_sample_misses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A regular sample blind to a pattern (every sampled pixel 100) brackets the wrong values: the
+    exact full histogram is used instead, so the limits stay exact."""
+    monkeypatch.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 12)
+    monkeypatch.setattr(st, "_SAMPLE_PIXELS", 1 << 10)
+    data = np.full((1, 128, 128), 5000, dtype=np.uint16)
+    step = round(np.sqrt(128 * 128 / st._SAMPLE_PIXELS))
+    data[0, ::step, ::step] = 100
+    assert st._sampled_percentiles(st._as_3d(data), None, [0], (2.0, 98.0)) is None
+    lv = compute_levels(data, Stretch(low=2, high=98))
+    assert lv.lo[0] == np.percentile(data, 2) and lv.hi[0] == np.percentile(data, 98)
+
+
+def test_sampled_path_keeps_the_minmax_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mostly-constant big band (lo == hi from percentiles) still falls back to its valid range."""
+    monkeypatch.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 12)
+    data = np.zeros((1, 100, 100), dtype=np.uint16)
+    data[0, 0, :5] = [1, 2, 3, 4, 900]
+    lv = compute_levels(data, Stretch())
+    assert (lv.lo[0], lv.hi[0]) == (0.0, 900.0)
