@@ -4,6 +4,7 @@ A 5 ms heartbeat timer runs in the GUI thread while the window opens a scene, zo
 levels, pans, and exports a clip. Prints one JSON line.
 """
 
+import gc
 import json
 import os
 import sys
@@ -67,6 +68,7 @@ def main() -> None:
     win = MainWindow(settings=settings)
     win.resize(1400, 900)
     win.show()
+    gc.freeze()  # as satview.qt.app.main does after start-up: no collections over start-up objects
     app.processEvents()
     startup = time.perf_counter() - T0
     hb = Heartbeat()

@@ -236,9 +236,11 @@ class RasterCanvas(QWidget):
         self._last_view = (view, screen)
         self.session.request_view(view, screen)
 
-    def view_update_pending(self) -> bool:
-        """True while a view change waits for its debounce before being sent to the session."""
-        return self._view_timer.isActive()
+    def send_view_now(self) -> None:
+        """Send a view change still waiting for its debounce at once (screenshot mode: no waiting)."""
+        if self._view_timer.isActive():
+            self._view_timer.stop()
+            self._send_view()
 
     def zoom_to_scene(self) -> None:
         """Frame the whole grid."""

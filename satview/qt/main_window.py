@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
@@ -21,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from satview.qt.canvas import RasterCanvas
-from satview.qt.dialogs.export import ExportDialog
 from satview.qt.icons import app_icon
 from satview.qt.notify import ErrorReporter
 from satview.qt.panels.aoi import AoiPanel
@@ -228,12 +228,12 @@ class MainWindow(QMainWindow):
         )
 
     # ------------------------------------------------------------------ opening
-    def open_path(self, path: str, dataset: str | None = None) -> None:
-        """Open a scene (file or folder) in the background."""
+    def open_path(self, path: str, dataset: str | None = None, pending: Future | None = None) -> None:
+        """Open a scene (file or folder) in the background; ``pending`` as in ``Session.open``."""
         path = os.path.abspath(os.path.expanduser(path))
         self.statusBar().showMessage(f"Opening {os.path.basename(path)}...")
         self.reporter.clear()
-        self.session.open(path, dataset)
+        self.session.open(path, dataset, pending=pending)
 
     def open_dialog(self) -> None:
         """Ask for a scene file (QFileDialog through the class, so tests can replace it)."""
@@ -383,6 +383,8 @@ class MainWindow(QMainWindow):
         if not self.session.aois:
             self.statusBar().showMessage("Draw (P) or import an AOI first; the clip follows its outline")
             return
+        from satview.qt.dialogs.export import ExportDialog
+
         dlg = ExportDialog(
             self.session.info, list(self.session.aois), self.aoi_panel.selected_id(), self.files.root, self
         )

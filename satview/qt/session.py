@@ -18,14 +18,14 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from satview.core import service as svc
-from satview.core.aoi import AOI, from_pixel_polygon, load_aoi
 from satview.core.render import DisplaySpec, levels_from_physical
 from satview.core.stretch import Levels
 from satview.core.types import SceneInfo
@@ -34,9 +34,12 @@ from satview.errors import AOIError, ExportError, SatviewError
 from satview.qt.errors import ErrorReport
 from satview.qt.workers import Task, TaskRunner
 
+if TYPE_CHECKING:  # satview.core.aoi loads shapely and pyproj: imported when AOIs are first used
+    from satview.core.aoi import AOI
+
 log = logging.getLogger(__name__)
 
-#: Long side of the coarse whole-scene image (and of the statistics read).
+#: Long side of the coarse whole-scene image (and of the statistics read); ``svc_open_view``'s default.
 COARSE_SIZE = 1024
 #: Fraction of the view read beyond each side when zoomed in (smooth panning).
 VIEW_MARGIN = 0.1
@@ -107,7 +110,10 @@ class Session(QObject):
     sig_task_finished = Signal(str, object)
     sig_failed = Signal(object)
 
-    def __init__(self, parent: QObject | None = None, *, sync: bool = False) -> None:
+    def __init__(self, parent: QObject | None = None, *, sync: bool = False,
+                 display_service: svc.ReaderService | None = None) -> None:
+        """``display_service``: a reader service started earlier (the app starts it before Qt loads);
+        the session takes it over and shuts it down. By default the session starts its own."""
         super().__init__(parent)
         self.sync = sync
         self.info: SceneInfo | None = None
@@ -136,8 +142,7 @@ class Session(QObject):
         self._busy_seq = 0
         self._closed = False
         self._runner = TaskRunner(self, sync=sync)
-        pre = None if sync else svc.take_prestarted("display")
-        self._display_svc = pre or svc.ReaderService("display", inline=sync)
+        self._display_svc = display_service or svc.ReaderService("display", inline=sync)
         self._export_svc = svc.ReaderService("export", inline=sync, warm=False)
         app = QCoreApplication.instance()
         if app is not None:
@@ -218,20 +223,31 @@ class Session(QObject):
         finished: Callable[[], None] | None = None,
         busy: str | None = None,
         progress: bool = False,
+        pending: Future | None = None,
     ) -> None:
         """Run ``fn(*args)`` in ``service``'s process behind a Task on ``pool``; ``done(result)`` runs
-        in the GUI thread unless ``stale()`` says the request is out of date (errors likewise)."""
+        in the GUI thread unless ``stale()`` says the request is out of date (errors likewise).
+        ``pending``: that request was already submitted (this future): wait for it instead."""
         if self._closed:
             return
         path = self._path if not (args and isinstance(args[0], str)) else args[0]
         token = self._busy_on(busy) if busy else None
 
         def work(progress: svc.ProgressFn | None = None) -> Any:
+            if pending is not None:
+                return pending.result()
             return service.submit(fn, *args, path=path, progress=progress).result()
 
         task = Task(work, with_progress=progress, name=getattr(fn, "__name__", "task"))
 
+        def not_busy() -> None:  # with the result, so the status bar is idle once it is shown
+            nonlocal token
+            if token is not None:
+                self._busy_off(token)
+                token = None
+
         def on_result(result: Any) -> None:
+            not_busy()
             if self._closed or (stale is not None and stale()):
                 return
             try:
@@ -240,13 +256,13 @@ class Session(QObject):
                 self._fail(exc, title, path)
 
         def on_failed(exc: BaseException) -> None:
+            not_busy()
             if self._closed or (stale is not None and stale()):
                 return
             self._fail(exc, title, path)
 
         def on_finished() -> None:
-            if token is not None:
-                self._busy_off(token)
+            not_busy()
             if finished is not None and not self._closed:
                 try:
                     finished()
@@ -267,9 +283,12 @@ class Session(QObject):
 
     # ------------------------------------------------------------------------------ open
     @_guard("Cannot open the scene")
-    def open(self, path: str | os.PathLike[str], dataset: str | None = None) -> None:
+    def open(self, path: str | os.PathLike[str], dataset: str | None = None, *,
+             pending: Future | None = None) -> None:
         """Open a scene (async): ``sig_scene_opened``, ``sig_display_changed``, ``sig_histogram``,
-        then the coarse ``sig_rendered``. Everything still pending for earlier scenes is dropped."""
+        then the coarse ``sig_rendered``. Everything still pending for earlier scenes is dropped.
+        ``pending``: ``svc_open_view(path, dataset)`` already submitted to the display service (the
+        app asks for it while the window is being built); its result is used instead."""
         spath = os.fspath(path)
         self._scene_gen += 1
         self._display_gen += 1
@@ -299,7 +318,7 @@ class Session(QObject):
 
         self._run(self._display_svc, svc.svc_open_view, spath, dataset, COARSE_SIZE, seq, done=done,
                   title="Cannot open the scene", stale=lambda: g != self._scene_gen,
-                  busy=f"Opening {os.path.basename(spath)}…")
+                  busy=f"Opening {os.path.basename(spath)}…", pending=pending)
 
     # ---------------------------------------------------------------------------- display
     @_guard("Cannot change the display")
@@ -482,11 +501,17 @@ class Session(QObject):
         self._aoi_nverts[aid] = n_vertices
         return aid
 
+    def _aoi_from_pixels(self, vertices: list[tuple[float, float]]) -> AOI:
+        """An AOI of the open scene from (col, row) grid-pixel vertices."""
+        from satview.core.aoi import from_pixel_polygon
+
+        _, info = self._require_scene()
+        return from_pixel_polygon(list(vertices), info.grid)
+
     def add_aoi(self, vertices: list[tuple[float, float]]) -> int:
         """Add an AOI drawn as (col, row) grid-pixel vertices; returns its id (-1 on failure)."""
         try:
-            _, info = self._require_scene()
-            aoi = from_pixel_polygon(list(vertices), info.grid)
+            aoi = self._aoi_from_pixels(vertices)
             aid = self._store_aoi(aoi, len(vertices))
         except Exception as exc:
             self._fail(exc, "Cannot add the AOI", self._path)
@@ -497,9 +522,8 @@ class Session(QObject):
     @_guard("Cannot change the AOI")
     def update_aoi(self, aoi_id: int, vertices: list[tuple[float, float]]) -> None:
         """Replace the vertices of AOI ``aoi_id`` ((col, row) grid pixels)."""
-        _, info = self._require_scene()
         old = self._aoi(aoi_id)
-        aoi = replace(from_pixel_polygon(list(vertices), info.grid), name=old.name)
+        aoi = replace(self._aoi_from_pixels(vertices), name=old.name)
         self._store_aoi(aoi, len(vertices), aoi_id)
         self._emit_aois()
 
@@ -519,6 +543,8 @@ class Session(QObject):
     @_guard("Cannot import AOIs")
     def import_aois(self, path: str) -> None:
         """Add the polygons of a GeoJSON (one AOI per feature), WKT or Shapefile."""
+        from satview.core.aoi import load_aoi
+
         p = Path(path)
         aois: list[AOI] = []
         doc = None
@@ -642,7 +668,10 @@ class Session(QObject):
         if self._closed:
             return
         self._closed = True
+        # The display process only reads and draws (nothing of it needs flushing), so it is stopped
+        # at once instead of being given time to exit by itself; a cancelled export may finish
+        # removing its temporary file first.
+        self._display_svc.shutdown(timeout=0.0)
         self._export_svc.cancel()
         self._export_svc.shutdown()
-        self._display_svc.shutdown()
         self._runner.shutdown()

@@ -10,11 +10,13 @@ from qthelpers import LANDSAT_TAR
 
 
 def _run_app(args, tmp_path, timeout=180):
+    (tmp_path / "tmp").mkdir(exist_ok=True)
     env = dict(
         os.environ,
         QT_QPA_PLATFORM="offscreen",
         SATVIEW_CACHE_DIR=str(tmp_path / "cache"),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
+        TMPDIR=str(tmp_path / "tmp"),
     )
     code = "import sys; from satview.qt.app import main; raise SystemExit(main(sys.argv[1:]))"
     return subprocess.run(
@@ -28,7 +30,8 @@ def _run_app(args, tmp_path, timeout=180):
 
 
 def test_screenshot_of_a_real_tarball(tmp_path, real_data):
-    """``satview TAR --screenshot OUT`` exits 0 and writes a window picture that is not blank."""
+    """``satview TAR --screenshot OUT`` exits 0, writes a window picture that is not blank, and leaves
+    no temporary settings behind."""
     from PySide6.QtGui import QImage
 
     out = tmp_path / "shot.png"
@@ -38,6 +41,7 @@ def test_screenshot_of_a_real_tarball(tmp_path, real_data):
     assert not img.isNull() and img.width() >= 800 and img.height() >= 500
     colours = {img.pixel(x, y) for x in range(0, img.width(), 11) for y in range(0, img.height(), 11)}
     assert len(colours) > 100, "the screenshot looks blank"
+    assert not any((tmp_path / "tmp").iterdir())
 
 
 def test_screenshot_of_a_corrupt_file_fails_naming_it(tmp_path):

@@ -234,6 +234,43 @@ def test_shutdown_leaves_no_worker_process(qtbot, demo_tar: Path) -> None:
     assert s.runner.active == 0
 
 
+def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar: Path) -> None:
+    """The app starts the display service and asks for the first picture before the window exists:
+    the session takes both over, shows that very result with the status idle again, and stops the
+    service's process at shutdown."""
+    display = svc.ReaderService("display")
+    pending = display.submit(svc.svc_open_view, str(demo_tar), None, 1024, 4242)
+    s = Session(display_service=display)
+    assert s.services[0] is display
+    busy: list[bool] = []
+    busy_when_shown: list[bool] = []
+    s.sig_busy.connect(lambda on, _msg: busy.append(on))
+    s.sig_rendered.connect(lambda _r: busy_when_shown.append(busy[-1]))
+    with qtbot.waitSignal(s.sig_rendered, timeout=T) as blk:
+        s.open(str(demo_tar), pending=pending)
+    assert blk.args[0].generation == 4242 and blk.args[0].coarse  # the pending result, not a new one
+    assert s.info is not None and s.info.path == str(demo_tar)
+    assert busy_when_shown == [False]
+    procs = display.processes()
+    assert procs and all(p.is_alive() for p in procs)
+    s.shutdown()
+    assert not any(p.is_alive() for p in procs)
+
+
+def test_main_window_loads_neither_pyproj_nor_the_aoi_module() -> None:
+    """pyproj and satview.core.aoi (shapely + pyproj) load when AOIs or CRS tools are first used,
+    not with the window: they are not needed for the first picture."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import satview.qt.main_window, satview.qt.app; "
+        "print(sorted(m for m in ('pyproj', 'satview.core.aoi') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 # ---------------------------------------------------------------------------- sync mode
 
 
