@@ -189,7 +189,7 @@ def print_report(report: Any, out_dir: str) -> None:
     n = {s: len(report.by_status(s)) for s in ("ok", "skipped", "failed", "cancelled")}
     line = (f"{n['ok']} done, {n['skipped']} skipped, {n['failed']} failed"
             + (f", {n['cancelled']} cancelled" if n["cancelled"] else "")
-            + f" in {report.seconds:.1f} s ({report.executor})")
+            + f" in {report.seconds:.2f} s ({report.executor})")
     out.print(line)
     if report.ignored:
         out.print(f"{len(report.ignored)} other file(s) in the folders are not scenes and were ignored")

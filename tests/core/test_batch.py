@@ -255,3 +255,36 @@ def test_cancel_stops_the_batch(tmp_path: Path, scene_dir: Path) -> None:
     assert [r.status for r in report.records] == [OK, CANCELLED, CANCELLED]
     assert report.cancelled and report.exit_code == 1
     assert not (tmp_path / "out" / "index.html").exists()
+
+
+def test_task_env_caps_gdal_threads_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rasterio._env import get_gdal_config
+
+    from satview.core.batch.worker import GDAL_THREADS_ENV, task_env
+
+    monkeypatch.delenv(GDAL_THREADS_ENV, raising=False)
+    with task_env():
+        assert get_gdal_config("GDAL_NUM_THREADS", normalize=False) == "ALL_CPUS"  # satview's default
+    monkeypatch.setenv(GDAL_THREADS_ENV, "1")
+    with task_env():
+        assert get_gdal_config("GDAL_NUM_THREADS", normalize=False) == "1"
+    assert get_gdal_config("GDAL_NUM_THREADS", normalize=False) == "ALL_CPUS"  # restored after the task
+
+
+def test_pool_workers_see_the_parent_as_it_is_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers fork from a long-lived fork server, yet get the environment and folder of each pool's start."""
+    from satview.core.batch.worker import GDAL_THREADS_ENV
+
+    cores = os.cpu_count() or 1
+    for n, folder in enumerate((tmp_path / "a", tmp_path / "b")):
+        folder.mkdir()
+        monkeypatch.chdir(folder)
+        monkeypatch.setenv("SATVIEW_TEST_MARK", f"pool {n}")
+        with LocalPoolExecutor(cores) as ex:
+            got = dict(ex.run(os.getenv, [("SATVIEW_TEST_MARK",), (GDAL_THREADS_ENV,)]))
+            cwd = dict(ex.run(os.getcwd, [()]))[0]
+        assert got == {0: f"pool {n}", 1: "1"}  # workers filling the cores decode with one GDAL thread
+        assert Path(cwd).resolve() == folder.resolve()
+    if cores > 1:
+        with LocalPoolExecutor(cores - 1) as ex:  # a core to spare: GDAL keeps satview's default
+            assert dict(ex.run(os.getenv, [(GDAL_THREADS_ENV,)])) == {0: None}

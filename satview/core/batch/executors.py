@@ -1,20 +1,31 @@
-"""Where batch tasks run: in this process, on a local process pool ("spawn"), or on Dask distributed.
+"""Where batch tasks run: in this process, on a local process pool, or on Dask distributed.
 
 All three take the same picklable top-level task functions and give results back the same way:
 ``run(fn, jobs)`` yields ``(job index, result)`` as jobs finish, where ``result`` is what the task
 returned or the exception that kept it from returning (a crashed worker, a lost Dask worker).
-Dask is imported only when a :class:`DaskExecutor` is started.
+Local workers (the pool's, a ``LocalCluster``'s) fork from a fork server that loaded the task
+modules once, started by :meth:`BatchExecutor.prepare` while the caller still finds the scenes
+(see :mod:`satview.core.batch.worker`). Dask is imported only when a :class:`DaskExecutor` starts.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent import futures as cf
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.context import BaseContext
 from typing import Any
 
+from satview.core.batch.worker import (
+    GDAL_THREADS_ENV,
+    WARM_MODULE,
+    gdal_threads_for,
+    init_worker,
+    start_fork_server,
+    uses_fork_server,
+)
 from satview.errors import SatviewError
 
 Job = tuple[Any, ...]
@@ -48,6 +59,10 @@ class BatchExecutor:
         if self._depth == 0:
             self.close()
 
+    def prepare(self, modules: tuple[str, ...] = ()) -> None:
+        """Begin the start-up that can run in the background while the caller finds the scenes (if any);
+        ``modules`` are what the tasks will import beyond the common ones (see ``worker.COMMAND_MODULES``)."""
+
     def start(self) -> None:
         """Start the workers (nothing for the serial executor)."""
 
@@ -74,7 +89,8 @@ class SerialExecutor(BatchExecutor):
 
 
 class LocalPoolExecutor(BatchExecutor):
-    """A ``ProcessPoolExecutor`` with the "spawn" start method and ``workers`` processes.
+    """A ``ProcessPoolExecutor`` with ``workers`` processes, forked from the batch fork server on Linux
+    (spawned elsewhere), one GDAL thread per task when the workers fill the cores.
 
     When a worker process dies (e.g. a reader crashing on a damaged file), the pool is restarted
     and the unfinished jobs are resubmitted; a job that was running in dying pools
@@ -87,9 +103,16 @@ class LocalPoolExecutor(BatchExecutor):
         super().__init__()
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._ctx: BaseContext | None = None
+
+    def prepare(self, modules: tuple[str, ...] = ()) -> None:
+        self._ctx = start_fork_server(modules)
 
     def start(self) -> None:
-        self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        self.prepare()
+        self._pool = cf.ProcessPoolExecutor(
+            self.workers, mp_context=self._ctx, initializer=init_worker,
+            initargs=(gdal_threads_for(self.workers), dict(os.environ), os.getcwd()))
 
     def close(self) -> None:
         if self._pool is not None:
@@ -133,8 +156,10 @@ class LocalPoolExecutor(BatchExecutor):
 class DaskExecutor(BatchExecutor):
     """Dask distributed: ``scheduler`` is a scheduler address, or "local" for a ``LocalCluster``.
 
-    The local cluster listens on loopback only, with ``workers`` processes of one thread each.
-    Workers must see the input and output paths (a shared file system on a real cluster).
+    The local cluster listens on loopback only, with ``workers`` processes of one thread each,
+    forked from the batch fork server (which also loads ``distributed``) on Linux, and quiet
+    below errors. Workers must see the input and output paths (a shared file system on a real
+    cluster). All jobs are submitted at once.
     """
 
     name = "dask"
@@ -146,15 +171,28 @@ class DaskExecutor(BatchExecutor):
         self._client: Any = None
         self._cluster: Any = None
 
+    def prepare(self, modules: tuple[str, ...] = ()) -> None:
+        if self.scheduler == "local" and uses_fork_server():
+            start_fork_server(("distributed", *modules))
+
     def start(self) -> None:
         try:
+            import dask
             from distributed import Client, LocalCluster
         except ImportError as exc:
             raise SatviewError("--scheduler needs Dask: pip install 'satview[batch-dask]'") from exc
         try:
             if self.scheduler == "local":
-                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                             host="127.0.0.1", dashboard_address=None)
+                self.prepare()
+                threads = gdal_threads_for(self.workers)
+                method = "forkserver" if uses_fork_server() else "spawn"
+                # no statistical profiler in the workers: it samples every task's stack and nobody sees it
+                with dask.config.set({"distributed.worker.multiprocessing-method": method,
+                                      "distributed.worker.profile.enabled": False}):
+                    self._cluster = LocalCluster(
+                        n_workers=self.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                        dashboard_address=None, silence_logs=logging.ERROR, preload=[WARM_MODULE],
+                        env={GDAL_THREADS_ENV: str(threads)} if threads else None)
                 self._client = Client(self._cluster)
             else:
                 self._client = Client(self.scheduler, timeout=30)
@@ -174,9 +212,12 @@ class DaskExecutor(BatchExecutor):
             should_cancel: ShouldCancel = _never) -> Iterator[tuple[int, Any]]:
         if self._client is None:
             raise RuntimeError("start the executor first (use it as a context manager)")
+        if not jobs:
+            return
         from distributed import wait
 
-        pending = {self._client.submit(fn, *job, pure=False): i for i, job in enumerate(jobs)}
+        futures = self._client.map(fn, *zip(*jobs, strict=True), pure=False)
+        pending = {f: i for i, f in enumerate(futures)}
         while pending:
             if should_cancel():
                 self._client.cancel(list(pending))

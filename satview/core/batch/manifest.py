@@ -83,4 +83,5 @@ class Manifest:
         """Write the manifest atomically."""
         doc = {"version": _VERSION, "entries": self.entries}
         with atomic_path(self.path) as tmp:
-            tmp.write_text(json.dumps(doc, indent=1, sort_keys=True, default=str), encoding="utf-8")
+            # no indent: json's C encoder (an indented dump runs in Python, 3x slower; saved every 2 s)
+            tmp.write_text(json.dumps(doc, sort_keys=True, default=str), encoding="utf-8")

@@ -29,6 +29,7 @@ from satview.core.batch.tasks import (
     clip_task,
     quicklook_task,
 )
+from satview.core.batch.worker import COMMAND_MODULES
 from satview.core.stretch import Levels
 from satview.errors import ExportError, SatviewError
 
@@ -100,10 +101,10 @@ def _wants_pooling(job: BatchJob) -> bool:
 class _Run:
     """The state of one :func:`run_batch` call."""
 
-    def __init__(self, job: BatchJob, executor: BatchExecutor | None, progress: Progress | None,
+    def __init__(self, job: BatchJob, out: Path, executor: BatchExecutor | None, progress: Progress | None,
                  should_cancel: Callable[[], bool] | None) -> None:
         self.job = job
-        self.out = Path(job.out_dir)
+        self.out = out
         self.progress = progress or (lambda _d, _t, _r: None)
         self.should_cancel = should_cancel or (lambda: False)
         self.executor = executor or make_executor(job.workers, job.scheduler)
@@ -160,16 +161,17 @@ def run_batch(job: BatchJob, executor: BatchExecutor | None = None, progress: Pr
     if job.command == "clip" and job.clip is None:
         raise SatviewError("a batch clip needs an AOI")
     t0 = time.perf_counter()
-    out = Path(job.out_dir)
+    out = Path(job.out_dir).absolute()  # workers forked from a long-lived fork server may have another cwd
     try:
         out.mkdir(parents=True, exist_ok=True)
         if job.command == "quicklook":
             (out / THUMBS_DIR).mkdir(exist_ok=True)
     except OSError as exc:
         raise ExportError(f"cannot create the output folder: {exc.strerror or exc}", out) from exc
+    run = _Run(job, out, executor, progress, should_cancel)
+    run.executor.prepare(COMMAND_MODULES[job.command])  # workers load in the background during discovery
     found = discover(job.inputs, exclude=[out])
     records: dict[str, TaskResult] = {p: TaskResult(p, "", FAILED, error=why) for p, why in found.missing}
-    run = _Run(job, executor, progress, should_cancel)
     scenes = found.scenes
     pooled = _wants_pooling(job) and bool(scenes)
     run.total = len(scenes) * (2 if pooled else 1)
@@ -230,12 +232,13 @@ def _describe(ex: BatchExecutor) -> str:
 def _run_tasks(run: _Run, todo: list[tuple[SceneEntry, str]], levels_of: dict[str, Levels],
                manifest: Manifest, records: dict[str, TaskResult]) -> None:
     job = run.job
+    out_dir = str(run.out)
     if job.command == "clip":
         fn: Callable[..., TaskResult] = clip_task
-        jobs = [(s.path, s.reader, job.out_dir, s.name, job.clip, job.dataset) for s, _ in todo]
+        jobs = [(s.path, s.reader, out_dir, s.name, job.clip, job.dataset) for s, _ in todo]
     else:
         fn = quicklook_task
-        jobs = [(s.path, s.reader, job.out_dir, s.name, job.quicklook, levels_of.get(s.path), job.dataset)
+        jobs = [(s.path, s.reader, out_dir, s.name, job.quicklook, levels_of.get(s.path), job.dataset)
                 for s, _ in todo]
     last_save = time.monotonic()
     for i, res in run.ex().run(fn, jobs, run.should_cancel):

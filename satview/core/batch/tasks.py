@@ -13,6 +13,7 @@ from typing import Any
 
 from satview.core.batch.discover import MULTI_DATASET_READERS
 from satview.core.batch.options import ClipOptions, QuicklookOptions
+from satview.core.batch.worker import task_env
 from satview.core.stretch import Levels
 
 OK, SKIPPED, FAILED, CANCELLED = "ok", "skipped", "failed", "cancelled"
@@ -86,7 +87,7 @@ def quicklook_task(path: str, reader: str, out_dir: str, name: str, options: Qui
         from satview.core.quicklook import quicklook_array, save_quicklook
 
         out = Path(out_dir)
-        with open_scene(path, **open_options(reader, dataset)) as scene:
+        with task_env(), open_scene(path, **open_options(reader, dataset)) as scene:
             rec.facts = scene_facts(scene.info)
             bands = list(options.bands) if options.bands else None
             rgba, used, transform = quicklook_array(
@@ -119,9 +120,11 @@ def write_thumbnail(rgba: Any, out_png: Path, size: int) -> Path:
 
     out_png.parent.mkdir(parents=True, exist_ok=True)
     img = Image.fromarray(rgba.transpose(1, 2, 0).copy(), "RGBA")
-    img.thumbnail((size, size), Image.Resampling.LANCZOS)
+    # box-reduce by the whole factor first, LANCZOS only for the rest, and zlib level 1: 2x faster than
+    # LANCZOS + level 6 (a tenth of the task), for a file 10 % bigger and pixels within 1-2 levels
+    img.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=1.0)
     with atomic_path(out_png) as tmp:
-        img.save(tmp, format="PNG")
+        img.save(tmp, format="PNG", compress_level=1)
     return out_png
 
 
@@ -140,7 +143,7 @@ def clip_task(path: str, reader: str, out_dir: str, name: str, options: ClipOpti
         from satview.errors import AOIError
 
         aoi = AOI(shapely.from_wkt(options.aoi_wkt), CRS.from_wkt(options.aoi_crs), options.aoi_name)
-        with open_scene(path, **open_options(reader, dataset)) as scene:
+        with task_env(), open_scene(path, **open_options(reader, dataset)) as scene:
             rec.facts = scene_facts(scene.info)
             try:
                 ensure_overlap(aoi, scene.info)
