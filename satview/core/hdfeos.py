@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from affine import Affine
 from rasterio.crs import CRS
 
-from satview.core.mtl import split_odl_list
+from satview.core.mtl import parse_odl_tree
 from satview.errors import MetadataError
 
 #: The MODIS land grid sphere (sinusoidal tiles, EASE-Grid-like products use 6371228).
@@ -42,10 +41,6 @@ GCTP_SPHEROIDS: dict[int, str] = {
     21: "+ellps=intl",
 }
 
-_GROUP_RE = re.compile(r"^(GROUP|OBJECT)\s*=\s*(\S+)$")
-_END_RE = re.compile(r"^END_(GROUP|OBJECT)\s*=?\s*(\S*)$")
-
-
 # --- ODL ---------------------------------------------------------------------------------------
 
 
@@ -54,54 +49,18 @@ def parse_odl(text: str) -> dict[str, Any]:
 
     ``GROUP``/``OBJECT`` blocks become dicts under their name; ``KEY=VALUE`` lines become Python
     values (str, int, float or tuples of them). Values spanning lines (open parentheses) are joined.
+    The tokenising is the MTL parser's (:func:`satview.core.mtl.parse_odl_tree`); lists become tuples.
     """
-    root: dict[str, Any] = {}
-    stack: list[dict[str, Any]] = [root]
-    pending = ""
-    for raw in text.replace("\x00", "").splitlines():
-        line = (pending + " " + raw.strip()).strip() if pending else raw.strip()
-        if not line:
-            continue
-        if line.count("(") > line.count(")"):
-            pending = line
-            continue
-        pending = ""
-        if line == "END":
-            break
-        m = _GROUP_RE.match(line)
-        if m:
-            child: dict[str, Any] = {}
-            stack[-1][m.group(2)] = child
-            stack.append(child)
-            continue
-        if _END_RE.match(line):
-            if len(stack) > 1:
-                stack.pop()
-            continue
-        if "=" in line:
-            key, _, value = line.partition("=")
-            stack[-1][key.strip()] = _odl_value(value.strip())
-    return root
+    return _tuples(parse_odl_tree(text.replace("\x00", "")).top)
 
 
-def _odl_value(text: str) -> Any:
-    if text.startswith("(") and text.endswith(")"):
-        inner = text[1:-1]
-        return tuple(_odl_scalar(p.strip()) for p in split_odl_list(inner) if p.strip())
-    return _odl_scalar(text)
-
-
-def _odl_scalar(text: str) -> Any:
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        return text[1:-1]
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        return text
+def _tuples(value: Any) -> Any:
+    """``value`` with every list in it (at any depth) made a tuple."""
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
 
 
 # --- grids -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 from satview.core.guard import open_regular
 from satview.errors import MetadataError, SatviewError, TooLargeError
 
-__all__ = ["MTL", "find_mtl_name", "parse_mtl"]
+__all__ = ["MTL", "OdlTree", "find_mtl_name", "parse_mtl", "parse_odl_tree"]
 
 _INT_RE = re.compile(r"[+-]?\d+")
 _FLOAT_RE = re.compile(r"[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?")
@@ -224,10 +224,30 @@ def split_odl_list(text: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# ODL (MTL.txt)
+# ODL (MTL.txt, HDF-EOS StructMetadata)
 
 
-def _parse_odl(text: str, label: str | None) -> MTL:
+@dataclass
+class OdlTree:
+    """ODL text as nested dicts: ``top`` holds the top-level groups and keys (``GROUP``/``OBJECT``
+    blocks become dicts under their name, ``KEY = VALUE`` lines Python values: str, int, float or
+    lists of them), plus what the reader noticed on the way."""
+
+    top: dict[str, Any]
+    warnings: list[str]
+    saw_end: bool
+    items: int  # KEY = VALUE lines read
+    open_groups: list[str]  # groups the text ends inside (truncated?)
+
+
+def parse_odl_tree(text: str) -> OdlTree:
+    """The one ODL tokeniser of satview, for MTL text and HDF-EOS ``StructMetadata`` alike.
+
+    Tolerant: ``/* comments */``, lines that are not ``KEY = VALUE`` and unmatched ``END_GROUP``s
+    are skipped with a warning; values spanning lines (open quotes or parentheses) are joined;
+    a repeated group continues the first one; nesting deeper than ``_MAX_DEPTH`` is dropped, so
+    hostile text cannot exhaust memory or recursion.
+    """
     warnings: list[str] = []
     top: dict[str, Any] = {}
     stack: list[tuple[str, dict[str, Any]]] = [("", top)]
@@ -303,12 +323,17 @@ def _parse_odl(text: str, label: str | None) -> MTL:
             f"ignored {len(junk)} line(s) that are not KEY = VALUE (first: line {first_line}: "
             f"{first_text[:40]!r})"
         )
-    if not any(isinstance(v, dict) for v in top.values()) and (n_items == 0 or not _has_mtl_keys(top)):
+    return OdlTree(top, warnings, saw_end, n_items, [g for g, _ in stack[1:]])
+
+
+def _parse_odl(text: str, label: str | None) -> MTL:
+    tree = parse_odl_tree(text)
+    top, warnings = tree.top, tree.warnings
+    if not any(isinstance(v, dict) for v in top.values()) and (tree.items == 0 or not _has_mtl_keys(top)):
         return MTL(root="", groups={}, warnings=warnings, source=label, format="odl")
-    if len(stack) > 1:
-        open_groups = ", ".join(g for g, _ in stack[1:])
-        warnings.append(f"file ends inside group(s) {open_groups}: it may be truncated")
-    if not saw_end:
+    if tree.open_groups:
+        warnings.append(f"file ends inside group(s) {', '.join(tree.open_groups)}: it may be truncated")
+    if not tree.saw_end:
         warnings.append("no END line: the file may be truncated")
     root, groups = _split_root(top)
     return MTL(root=root, groups=groups, warnings=warnings, source=label, format="odl")
