@@ -67,7 +67,23 @@ class SatviewError(Exception):
 
 def display_path(path: str) -> str:
     """``path`` safe to print or show: bytes that are not UTF-8 appear as ``\\xNN`` escapes."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return display_text(path)
+
+
+def display_text(text: str | bytes) -> str:
+    """A name from a file (dataset, member, attribute) as printable text: UTF-8 as it is, other bytes
+    (raw, or smuggled in as surrogates by ``surrogateescape``) as ``\\xNN`` escapes.
+
+    Names read from hostile files may be any bytes; printing or showing them must never raise.
+    """
+    if isinstance(text, bytes):
+        raw = text
+    else:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # surrogates surrogateescape did not make (\ud800 ...)
+            raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 def _rebuild(cls: type[SatviewError], message: str, path: str | None, category: str | None) -> SatviewError:
@@ -143,6 +159,32 @@ class ReaderTimeoutError(SatviewError, TimeoutError):
     """Reading the file took longer than its deadline; the reader process was stopped."""
 
     default_category = TIMED_OUT
+
+
+def input_error(exc: BaseException, path: str | os.PathLike[str] | None,
+                doing: str = "reading it") -> SatviewError:
+    """``exc``, raised while satview worked on the input ``path``, as a categorised ``SatviewError``.
+
+    Readers turn the failures they expect into ``SatviewError``s themselves; this is the net behind
+    them, at the boundaries where user data is parsed (opening, reading, the CLI's commands), so a
+    hostile file never ends as a traceback or an uncategorised error. A ``SatviewError`` passes
+    through unchanged; ``MemoryError`` is "too large"; anything else (a library tripping over
+    bytes it did not expect: ``UnicodeDecodeError`` on a text field, ``TypeError`` from a C
+    binding, ``struct.error``, ...) is "truncated or corrupt", with the original type and text in
+    the message so a real bug stays recognisable.
+    """
+    if isinstance(exc, SatviewError):
+        return exc
+    if isinstance(exc, MemoryError):
+        err: SatviewError = TooLargeError(f"not enough memory while {doing}", path)
+    else:
+        text = " ".join(display_text(str(exc)).split())
+        text = text if len(text) <= 200 else text[:197] + "..."
+        what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        err = SceneReadError(f"the file is damaged or not what it claims to be: {doing} failed ({what})",
+                             path)
+    err.__cause__ = exc
+    return err
 
 
 def category_of(exc: BaseException) -> str | None:

@@ -6,10 +6,13 @@ a hang gives "timed out"; a FIFO named ``.tif`` never blocks; Landsat and GeoTIF
 
 from __future__ import annotations
 
+import functools
+import importlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ import pytest
 from satview.cli import isolate, main
 from satview.core import service as svc
 from satview.errors import (
+    CORRUPT,
     CRASHED,
     TIMED_OUT,
     TOO_LARGE,
@@ -31,27 +35,38 @@ H5 = "hdf5-netcdf/testpyM15.h5"
 # -- child functions (run in the isolated child: they must live in an importable module) ----------
 
 
-def crashing_child(*args: object) -> None:
-    """The normal child, but the HDF5 reader aborts like a double free in a C library."""
-    from satview.core.readers import hdf5
+def _abort(*_a: object, **_k: object) -> None:
+    os.abort()  # like a double free in a C library
 
-    def abort(*_a: object, **_k: object) -> None:
-        os.abort()
 
-    hdf5.open_hdf5 = abort
+def _hang(*_a: object, **_k: object) -> None:
+    while True:  # like h5py looping on a damaged attribute
+        time.sleep(1)
+
+
+def _type_error(*_a: object, **_k: object) -> None:
+    raise TypeError('can only concatenate str (not "bytes") to str')
+
+
+def _unicode_error(*_a: object, **_k: object) -> None:
+    raise UnicodeDecodeError("utf-8", b"\x80", 0, 1, "invalid start byte")
+
+
+def patched_child(target: str, replacement: Callable[..., None], *args: object) -> None:
+    """The normal child, with ``target`` ("module.attribute") replaced by ``replacement`` first."""
+    module, attr = target.rsplit(".", 1)
+    setattr(importlib.import_module(module), attr, replacement)
     isolate.child_main(*args)  # type: ignore[arg-type]
 
 
-def hanging_child(*args: object) -> None:
-    """The normal child, but the HDF5 reader loops forever (like h5py on a damaged attribute)."""
-    from satview.core.readers import hdf5
-
-    def hang(*_a: object, **_k: object) -> None:
-        while True:
-            time.sleep(1)
-
-    hdf5.open_hdf5 = hang
-    isolate.child_main(*args)  # type: ignore[arg-type]
+#: The HDF5 reader aborts / loops forever / trips over the file with a plain TypeError.
+crashing_child = functools.partial(patched_child, "satview.core.readers.hdf5.open_hdf5", _abort)
+hanging_child = functools.partial(patched_child, "satview.core.readers.hdf5.open_hdf5", _hang)
+raising_child = functools.partial(patched_child, "satview.core.readers.hdf5._open", _type_error)
+#: Describing the (open) scene fails with a UnicodeDecodeError; reading a pixel never returns.
+raising_after_open_child = functools.partial(patched_child, "satview.core.describe.scene_dict",
+                                             _unicode_error)
+hanging_after_open_child = functools.partial(patched_child, "satview.core.pixel.query_pixel", _hang)
 
 
 def _sv(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -95,17 +110,39 @@ def test_crash_in_the_reader_gives_exit_1(real_data: Path, monkeypatch: pytest.M
     assert "SIGABRT" in err and f'"category": "{CRASHED}"' in err
 
 
+@pytest.mark.parametrize(("child", "doing"), [(hanging_child, "opening it"),
+                                               (hanging_after_open_child, "reading a pixel")])
 def test_hang_in_the_reader_times_out(real_data: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """A reader that never returns is killed after its open deadline: exit 1, "timed out"."""
-    monkeypatch.setattr(isolate, "CHILD_MAIN", hanging_child)
+                                      capsys: pytest.CaptureFixture[str], child, doing: str) -> None:
+    """A reader that never returns is killed after its deadline: exit 1, "timed out". The whole
+    command has one, not only the open: a hang in reading the open scene times out too."""
+    monkeypatch.setattr(isolate, "CHILD_MAIN", child)
     monkeypatch.setenv("SATVIEW_DEADLINE_SCALE", "0.03")  # 30 s -> ~1 s
     path = real_data / H5
     t0 = time.monotonic()
-    assert main(["pixel", str(path), "--rowcol", "1", "1"]) == 1
+    assert main(["pixel", str(path), "--rowcol", "1", "1", "--json"]) == 1
     assert time.monotonic() - t0 < 30
     err = capsys.readouterr().err
-    assert err.startswith(f"satview: error: {path}: the reader timed out on {path.name}")
+    assert err.startswith(f"satview: error: {path}: the reader timed out on {path.name} while {doing}")
+    assert f'"category": "{TIMED_OUT}"' in err
+
+
+@pytest.mark.parametrize("child", [raising_child, raising_after_open_child])
+def test_python_exception_in_the_child_is_categorised_not_a_crash(
+        real_data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], child) -> None:
+    """A plain exception in the child (not a crash) gives exit 1 and a categorised error naming the
+    file, like an in-process run: no "reader crashed", no traceback."""
+    import json
+
+    monkeypatch.setattr(isolate, "CHILD_MAIN", child)
+    path = real_data / H5
+    assert main(["info", str(path), "--json"]) == 1
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"satview: error: {path}: "), err
+    assert "Traceback" not in err and "crashed" not in err
+    doc = json.loads(lines[1])["error"]
+    assert doc["category"] == CORRUPT and doc["path"] == str(path)
 
 
 def test_fifo_named_tif_does_not_hang_the_cli(tmp_path: Path) -> None:
@@ -115,6 +152,30 @@ def test_fifo_named_tif_does_not_hang_the_cli(tmp_path: Path) -> None:
     r = _sv("info", str(fifo), timeout=60)
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.startswith(f"satview: error: {fifo}: this is a named pipe (FIFO)")
+
+
+def test_failed_command_prints_only_the_error_line(tmp_path: Path) -> None:
+    """GDAL/rasterio warnings (NotGeoreferencedWarning on a plain TIFF) never precede the error:
+    stderr of a failed command is the error line, plus the JSON line with --json."""
+    import json
+    import warnings
+
+    import numpy as np
+    import rasterio
+
+    path = tmp_path / "plain.tif"
+    with warnings.catch_warnings(), rasterio.Env(GDAL_PAM_ENABLED="NO"):
+        warnings.simplefilter("ignore")
+        with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=1, dtype="uint16") as ds:
+            ds.write(np.arange(4096, dtype="uint16").reshape(1, 64, 64))
+    path.write_bytes(path.read_bytes()[:3000])  # the pixels are cut off, the header is whole
+    r = _sv("pixel", str(path), "--rowcol", "63", "63", "--json")
+    lines = r.stderr.splitlines()
+    assert r.returncode == 1 and r.stdout == ""
+    assert len(lines) == 2 and lines[0].startswith(f"satview: error: {path}: "), r.stderr
+    assert json.loads(lines[1])["error"]["category"] == CORRUPT
+    ok = _sv("info", str(path))
+    assert ok.returncode == 0 and ok.stderr == "", ok.stderr  # success: no rasterio noise either
 
 
 def test_subprocess_cli_on_hdf(real_data: Path) -> None:

@@ -75,20 +75,61 @@ def run_command(args: argparse.Namespace, runner: Callable[[argparse.Namespace],
 
     A ``SatviewError`` prints ``satview: error: <file>: <message>`` on stderr and gives 1; with
     ``--json`` a second stderr line holds ``{"error": {"error", "category", "path", "message"}}``
-    (stdout stays empty, so a failed command never looks like a result).
+    (stdout stays empty, so a failed command never looks like a result). Any other exception of a
+    command reading ``args.path`` is the input tripping up a library: it is reported the same way,
+    as a categorised error naming the file (:func:`satview.errors.input_error`), never as a
+    traceback. Warnings go through :func:`_replay_warnings`.
     """
-    try:
-        return int((runner or args.func)(args) or 0)
-    except SatviewError as exc:
-        print(f"satview: error: {exc}", file=sys.stderr)
-        if getattr(args, "json", False):
-            print(json.dumps({"error": exc.to_dict()}), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("satview: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:  # library warnings: see _replay_warnings
+        try:
+            code = int((runner or args.func)(args) or 0)
+        except SatviewError as exc:
+            return report_error(args, exc)
+        except KeyboardInterrupt:
+            print("satview: interrupted", file=sys.stderr)
+            return 130
+        except BrokenPipeError:
+            return 0
+        except Exception as exc:
+            from satview.cli.isolate import READING_COMMANDS
+            from satview.errors import input_error
+
+            path = getattr(args, "path", None)
+            if not path or getattr(args, "command", None) not in READING_COMMANDS:
+                raise  # not about an input file: a bug, shown with its traceback
+
+            return report_error(args, input_error(exc, path))
+    _replay_warnings(caught)
+    return code
+
+
+def report_error(args: argparse.Namespace, exc: SatviewError) -> int:
+    """Print ``satview: error: <file>: <message>`` (and with ``--json`` the error as JSON) on stderr; 1."""
+    print(f"satview: error: {exc}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": exc.to_dict()}), file=sys.stderr)
+    return 1
+
+
+def _replay_warnings(caught: list[Any]) -> None:
+    """Show the warnings a successful command raised, once each, except rasterio's.
+
+    rasterio's warnings (``NotGeoreferencedWarning`` and the like) describe GDAL datasets that satview
+    reports in its own words (``info`` lists the scene's warnings); on the command line they were
+    noise before the result or, worse, before the ``satview: error:`` line. Warnings of a failed
+    command are dropped: its stderr is the error line only.
+    """
+    import warnings
+
+    seen: set[tuple[type, str]] = set()
+    for w in caught:
+        key = (w.category, str(w.message))
+        if key in seen or getattr(w.category, "__module__", "").split(".")[0] == "rasterio":
+            continue
+        seen.add(key)
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
 
 
 def is_gui_invocation(args: Sequence[str]) -> bool:

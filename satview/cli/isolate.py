@@ -4,9 +4,14 @@ pyhdf, h5py and GDAL's HDF/netCDF drivers can segfault, abort or loop forever on
 For those formats the whole command body runs in a child process (forkserver on Linux, else
 spawn; never a plain fork); its output is forwarded line by line, so the command looks the same.
 When the child dies, ``satview`` still exits 1 with ``satview: error: FILE: the reader crashed
-...``; when opening takes longer than its deadline (as in the GUI: 30 s + 10 s per GB, scaled by
-``SATVIEW_DEADLINE_SCALE``), the child is killed and the error says "timed out". The child's
-address space is capped like the GUI's reader processes. Landsat and GeoTIFF stay in-process.
+...``. A Python exception in the child is not a crash: the child's ``run_command`` reports it like
+an in-process run (a ``SatviewError`` with its category; anything else as a categorised error
+naming the file, no traceback). Deadlines are the GUI's (:func:`satview.core.service.deadline_for`,
+scaled by the file's size and ``SATVIEW_DEADLINE_SCALE``): opening must end within the open
+deadline, and the rest of the command (reading, exporting) within the deadline of the matching
+service request (:data:`COMMAND_REQUESTS`); past either the child is killed and the error says
+"timed out". The child's address space is capped like the GUI's reader processes. Landsat and
+GeoTIFF stay in-process.
 
 Tests may replace :data:`CHILD_MAIN` by a function of the same signature importable in the child.
 """
@@ -30,6 +35,15 @@ RISKY_KINDS = frozenset({"hdf4", "hdf5", "netcdf3"})
 READING_COMMANDS = frozenset({"info", "pixel", "quicklook", "clip", "reproject"})
 #: Seconds the child may take to start (imports) before its open deadline starts.
 START_LIMIT_S = 120.0
+#: The reader-service request each command matches (its deadline applies once the scene is open),
+#: and what the command is doing then, for the "timed out" message.
+COMMAND_REQUESTS: dict[str, tuple[str, str]] = {
+    "info": ("svc_open", "describing it"),
+    "pixel": ("svc_pixel", "reading a pixel"),
+    "quicklook": ("svc_quicklook", "writing a quick-look"),
+    "clip": ("svc_clip", "clipping it"),
+    "reproject": ("svc_reproject", "reprojecting it"),
+}
 
 #: Modules the fork server imports once, so each child starts with them loaded.
 PRELOAD = ["numpy", "rasterio", "pyproj", "shapely", "h5py", "pyhdf.SD", "satview.cli", "satview.cli.export",
@@ -104,12 +118,28 @@ def child_main(args: argparse.Namespace, conn: Any, environ: dict[str, str], cwd
     _CONN = conn
     sys.stdout = _Forward(conn, "out", tty[0])
     sys.stderr = _Forward(conn, "err", tty[1])
+    _silence_native_stderr()
     conn.send(("ready",))
     from satview.cli import run_command
 
     code = run_command(args)
     conn.send(("done", int(code)))
     conn.close()
+
+
+def _silence_native_stderr() -> None:
+    """Point the child's file descriptor 2 at the null device.
+
+    Python's ``sys.stderr`` already goes to the parent; what still writes to descriptor 2 are the C
+    libraries (glibc's "free(): double free detected", HDF5 diagnostics) dying or complaining about
+    a damaged file. The parent reports that in one categorised line, so their noise must not
+    precede it: a failed command's stderr is the ``satview: error:`` line only.
+    """
+    os.environ["LIBC_FATAL_STDERR_"] = "1"  # glibc's fatal messages: descriptor 2, not the terminal
+    with contextlib.suppress(OSError):
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
 
 
 #: The function the child runs (a test hook: replace it with one importable in the child).
@@ -144,11 +174,20 @@ def open_deadline(path: str) -> float | None:
     return deadline_for(svc_open, path)
 
 
+def command_deadline(command: str, path: str) -> float | None:
+    """Seconds ``command`` may work on ``path`` once it is open (its service request's deadline), or None."""
+    from satview.core import service
+
+    name = COMMAND_REQUESTS.get(command, ("svc_open", ""))[0]
+    return service.deadline_for(getattr(service, name), path)
+
+
 def run_isolated(args: argparse.Namespace) -> int:
     """Run ``args.func(args)`` in a child process; return its exit code.
 
     Raises ``ReaderCrashedError`` when the child died without finishing and
-    ``ReaderTimeoutError`` when it did not open the file within its deadline.
+    ``ReaderTimeoutError`` when it did not open the file, or finish the command once the file was
+    open, within the deadline (:func:`open_deadline`, :func:`command_deadline`).
     """
     from satview.core.service import memory_cap
 
@@ -162,9 +201,10 @@ def run_isolated(args: argparse.Namespace) -> int:
     proc.start()
     send.close()
     limit = open_deadline(path)
+    work_limit = command_deadline(args.command, path)
     started = time.monotonic()
     ready: float | None = None
-    opened = False
+    opened: float | None = None  # when the child said the scene is open
     done: int | None = None
     try:
         while True:
@@ -183,20 +223,19 @@ def run_isolated(args: argparse.Namespace) -> int:
                 elif kind == "ready":
                     ready = time.monotonic()
                 elif kind == "opened":
-                    opened = True
+                    opened = time.monotonic()
                 elif kind == "done":
                     done = int(msg[1])
                 continue
             if not proc.is_alive() and not recv.poll(0):
                 break
-            now = time.monotonic()
-            late = (ready is None and now - started > START_LIMIT_S) or (
-                limit is not None and ready is not None and not opened and now - ready > limit)
-            if late:
+            late = _overdue(time.monotonic(), started, ready, opened, limit, work_limit,
+                            COMMAND_REQUESTS.get(args.command, ("", "reading it"))[1])
+            if late is not None:
                 _stop(proc)
-                waited = limit if ready is not None and limit is not None else START_LIMIT_S
+                doing, waited = late
                 raise ReaderTimeoutError(
-                    f"the reader timed out on {name} while opening it (no result after {waited:.0f} s); "
+                    f"the reader timed out on {name} while {doing} (no result after {waited:.0f} s); "
                     "it was stopped", path)
     except KeyboardInterrupt:
         proc.join(2.0)
@@ -212,8 +251,22 @@ def run_isolated(args: argparse.Namespace) -> int:
     if proc.is_alive():
         _stop(proc)
     raise ReaderCrashedError(
-        f"the reader crashed on {name} while {'reading' if opened else 'opening'} it (the reader "
+        f"the reader crashed on {name} while {'reading' if opened is not None else 'opening'} it (the reader "
         f"process died: {_signal_name(proc.exitcode)}); the file is probably damaged", path)
+
+
+def _overdue(now: float, started: float, ready: float | None, opened: float | None, open_limit: float | None,
+             work_limit: float | None, doing: str) -> tuple[str, float] | None:
+    """(what the child was doing, its limit in s) when the child ran past a deadline, else None.
+
+    Three phases, each with its own clock: starting (imports, :data:`START_LIMIT_S`), opening the
+    file (``open_limit`` from "ready"), and the rest of the command (``work_limit`` from "opened").
+    """
+    if ready is None:
+        return ("starting", START_LIMIT_S) if now - started > START_LIMIT_S else None
+    if opened is None:
+        return ("opening it", open_limit) if open_limit is not None and now - ready > open_limit else None
+    return (doing, work_limit) if work_limit is not None and now - opened > work_limit else None
 
 
 def _stop(proc: Any) -> None:

@@ -16,18 +16,23 @@ import shutil
 import tarfile
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from satview.core.cache import user_cache_dir
 from satview.core.guard import check_path, open_regular
-from satview.errors import SceneReadError, TooLargeError, UnsafeArchiveError
+from satview.errors import SatviewError, SceneReadError, TooLargeError, UnsafeArchiveError
 
 ProgressFn = Callable[[float, str], None]
 
 _UNPACK_VERSION = "1"
+#: While a compressed tar is streamed, members up to this size are held in memory and written only
+#: after the whole archive's headers passed :class:`MemberCheck` ...
+DEFER_MEMBER_BYTES = 1 << 20
+#: ... as long as all held members together stay below this.
+DEFER_TOTAL_BYTES = 64 << 20
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,25 @@ def list_tar(path: str | os.PathLike[str]) -> list[TarMember]:
     return members
 
 
+def member_error(exc: SatviewError, archive: str | os.PathLike[str], member: str,
+                 inner: str | os.PathLike[str] | None = None) -> SatviewError:
+    """``exc``, raised about a file inside ``archive``, as the same error about the archive itself.
+
+    The user opened the archive, not the cache copy or GDAL path (``inner``) a member is read
+    through, so the message reads ``<archive>: member <member>: <what is wrong>``, with ``inner``
+    replaced by the member's name wherever the original message quoted it. The category stays.
+    """
+    if exc.path == os.fspath(archive) and exc.message.startswith("member "):
+        return exc  # already about the archive
+    message = exc.message
+    for text in filter(None, {os.fspath(inner) if inner else None, exc.path}):
+        if text != os.fspath(archive):
+            message = message.replace(text, member)
+    err = type(exc)(f"member {member}: {message}", archive, category=exc.category)
+    err.__cause__ = exc
+    return err
+
+
 def gdal_member_path(archive: str | os.PathLike[str], member: TarMember) -> str:
     """A GDAL path that reads ``member`` of the plain tar ``archive`` in place."""
     a = os.path.abspath(archive)
@@ -178,12 +202,16 @@ def unpacked_dir(path: str | os.PathLike[str]) -> Path:
 def unpack_to_cache(path: str | os.PathLike[str], progress: ProgressFn | None = None) -> Path:
     """Decompress a compressed tar once into the per-user cache; return the folder.
 
-    The archive is streamed in a single pass (no listing pass first); every header is checked
-    (:class:`MemberCheck`, then ``tarfile.data_filter``) before its member is written, and the
-    total unpacked size and the expansion ratio are watched while streaming (budgets in
-    :data:`satview.core.guard.LIMITS`). The folder appears under its final name only when
-    complete; on any failure the partial folder is deleted, and one left by a killed process is
-    removed at the next unpack. A cached folder is reused while the archive is unchanged.
+    The archive is streamed in a single pass (a separate listing pass would decompress it twice);
+    every header is checked (:class:`MemberCheck`, then ``tarfile.data_filter``) before its member
+    is used, and the total unpacked size and the expansion ratio are watched while streaming
+    (budgets in :data:`satview.core.guard.LIMITS`). Small members (up to
+    :data:`DEFER_MEMBER_BYTES`, :data:`DEFER_TOTAL_BYTES` in all) are held in memory and written
+    only after the last header was checked, so an archive of very many small members fails on
+    the member budget while its headers are scanned, before one file is created (a scene's few
+    dozen large bands are written as they stream by). The folder appears under its final name
+    only when complete; on any failure the partial folder is deleted, and one left by a killed
+    process is removed at the next unpack. A cached folder is reused while the archive is unchanged.
     """
     from satview.core.atomic import cleanup_stale, temp_prefix
 
@@ -199,6 +227,8 @@ def unpack_to_cache(path: str | os.PathLike[str], progress: ProgressFn | None = 
         with open_regular(src) as raw:
             budget = _UnpackBudget(src, raw, tmp)
             checker = MemberCheck(src)
+            held: list[tuple[tarfile.TarInfo, list[str], bytes]] = []  # small members, written at the end
+            held_bytes = 0
             try:
                 with tarfile.open(fileobj=raw, mode="r|*") as tf:
                     for info in tf:
@@ -206,9 +236,17 @@ def unpack_to_cache(path: str | os.PathLike[str], progress: ProgressFn | None = 
                         if parts is None:
                             continue
                         budget.declare(info)
-                        _extract_member(tf, info, tmp, src, parts, budget)
+                        if info.size <= DEFER_MEMBER_BYTES and held_bytes + info.size <= DEFER_TOTAL_BYTES:
+                            data = _read_member(tf, info, src, budget)
+                            held.append((info, parts, data))
+                            held_bytes += len(data)
+                            continue
+                        target = _member_target(info, tmp, src, parts)
+                        _write_member(target, _chunks(tf, info, budget), info, src)
                         if progress is not None:
                             progress(min(raw.tell() / total, 1.0), f"unpacking {info.name}")
+                for info, parts, data in held:
+                    _write_member(_member_target(info, tmp, src, parts), [data], info, src)
             except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError, ValueError,
                     UnicodeError, OverflowError) as exc:
                 if isinstance(exc, SceneReadError):
@@ -270,12 +308,10 @@ class _UnpackBudget:
                     self.src)
 
 
-def _extract_member(tf: tarfile.TarFile, info: tarfile.TarInfo, root: Path, src: Path,
-                    parts: list[str] | None = None, budget: _UnpackBudget | None = None) -> None:
-    """Write one regular member below ``root`` with ``tarfile.data_filter`` semantics.
-
-    Names that would escape ``root`` (absolute, ``..``), links and special files are refused.
-    """
+def _member_target(info: tarfile.TarInfo, root: Path, src: Path, parts: list[str] | None = None) -> Path:
+    """Where a regular member goes below ``root``, checked with ``tarfile.data_filter`` semantics
+    (nothing is written). Names that would escape ``root`` (absolute, ``..``), links and special
+    files are refused."""
     if parts is None:
         parts = _safe_parts(info.name)
     if not parts:
@@ -287,18 +323,36 @@ def _extract_member(tf: tarfile.TarFile, info: tarfile.TarInfo, root: Path, src:
     target = root.joinpath(*parts)
     if not target.resolve().is_relative_to(root.resolve()):
         raise UnsafeArchiveError(f"the archive holds an unsafe member name {info.name!r}", src)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _chunks(tf: tarfile.TarFile, info: tarfile.TarInfo, budget: _UnpackBudget | None) -> Iterator[bytes]:
+    """The data of the current member of a streamed tar, 1 MiB at a time, counted by ``budget``."""
     fobj = tf.extractfile(info)
     if fobj is None:
         return
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    with fobj, os.fdopen(os.open(target, flags, 0o644), "wb") as out:
-        while True:
-            chunk = fobj.read(1 << 20)
-            if not chunk:
-                break
-            out.write(chunk)
+    with fobj:
+        while chunk := fobj.read(1 << 20):
             if budget is not None:
                 budget.wrote(len(chunk))
+            yield chunk
+
+
+def _read_member(tf: tarfile.TarFile, info: tarfile.TarInfo, src: Path,
+                 budget: _UnpackBudget | None) -> bytes:
+    """The whole data of the current (small) member of a streamed tar."""
+    data = b"".join(_chunks(tf, info, budget))
+    if len(data) != info.size:
+        raise SceneReadError(f"the archive is truncated inside member {info.name}", src)
+    return data
+
+
+def _write_member(target: Path, chunks: Iterable[bytes], info: tarfile.TarInfo, src: Path) -> None:
+    """Create ``target`` (never an existing file, never through a link) holding ``chunks``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    with os.fdopen(os.open(target, flags, 0o644), "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
         if out.tell() != info.size:
             raise SceneReadError(f"the archive is truncated inside member {info.name}", src)

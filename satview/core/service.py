@@ -47,6 +47,7 @@ from satview.errors import (
     ReaderTimeoutError,
     SatviewError,
     TooLargeError,
+    input_error,
 )
 
 ProgressFn = Callable[[float, str], None]
@@ -228,8 +229,15 @@ def _call(ctx: _TaskContext, fn: Callable[..., Any], args: tuple[Any, ...], kwar
         err = TooLargeError("not enough memory: the file needs more than the reader process may use", path)
         err.__cause__ = exc
         return _failure(err)
-    except Exception as exc:
+    except SatviewError as exc:
         return _failure(exc)
+    except Exception as exc:
+        path = args[0] if args and isinstance(args[0], str) else None
+        if path is None or not getattr(fn, "__name__", "").startswith("svc_"):
+            return _failure(exc)
+        # a request on a user's file tripped over its content outside the readers' own checks
+        # (rendering, statistics, export): categorised and naming the file, traceback kept as cause
+        return _failure(input_error(exc, path, _what(fn)))
     finally:
         _CURRENT.reset(token)
 

@@ -87,3 +87,44 @@ def test_unsafe_member_names_are_refused(tmp_path: Path) -> None:
     with pytest.raises(SceneReadError, match="unsafe"):
         unpack_to_cache(archive)
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_too_many_members_fail_before_any_file_is_written(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .tar.gz of very many small members is refused on the member budget while its headers are
+    scanned: no member file is created first (100k members used to cost 10,000 extractions)."""
+    import dataclasses
+    import time
+
+    from satview.core import archive, guard
+    from satview.errors import UNSAFE_ARCHIVE
+
+    monkeypatch.setattr(guard, "LIMITS", dataclasses.replace(guard.LIMITS, max_tar_members=200))
+    written: list[Path] = []
+    real_write = archive._write_member
+    monkeypatch.setattr(archive, "_write_member", lambda target, *a: (written.append(target),
+                                                                      real_write(target, *a)))
+    src = tmp_path / "many.tar.gz"
+    _write_tar(src, {f"m/{i:05d}.txt": b"x" * (i % 7) for i in range(2000)}, compress=True)
+    t0 = time.monotonic()
+    with pytest.raises(SceneReadError) as err:
+        unpack_to_cache(src)
+    assert time.monotonic() - t0 < 2.0
+    assert err.value.category == UNSAFE_ARCHIVE and "more than 200 members" in str(err.value)
+    assert written == []
+    assert not unpacked_dir(src).exists()
+    assert [p.name for p in unpacked_dir(src).parent.iterdir()] == []
+
+
+def test_large_and_small_members_are_all_unpacked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Members above the in-memory threshold stream to disk, the small ones follow at the end: all arrive."""
+    from satview.core import archive
+
+    monkeypatch.setattr(archive, "DEFER_MEMBER_BYTES", 1000)
+    monkeypatch.setattr(archive, "DEFER_TOTAL_BYTES", 2500)
+    members = {f"s/{i}.bin": os.urandom(size) for i, size in enumerate([10, 5000, 900, 900, 900, 0, 3000])}
+    src = tmp_path / "mixed.tar.gz"
+    _write_tar(src, members, compress=True)
+    folder = unpack_to_cache(src)
+    for name, data in members.items():
+        assert (folder / name).read_bytes() == data

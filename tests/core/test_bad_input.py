@@ -100,3 +100,82 @@ def test_no_file_appears_next_to_inputs(real_data: Path, tmp_path: Path) -> None
             s.read(s.band_names[0], dn=True)
     after = sorted(str(p.relative_to(work)) for p in work.rglob("*"))
     assert after == before
+
+
+def _geotiff_with_undecodable_crs(path: Path) -> Path:
+    """A small GeoTIFF on a custom CRS whose citation GeoKey holds a byte that is not UTF-8
+    (rasterio's ``read_crs`` raises ``UnicodeDecodeError`` on it)."""
+    import warnings
+
+    import numpy as np
+    import rasterio
+    from rasterio.crs import CRS
+    from rasterio.transform import from_origin
+
+    crs = CRS.from_proj4("+proj=stere +lat_0=90 +lat_ts=70 +lon_0=-45 +datum=WGS84 +units=m")
+    with warnings.catch_warnings(), rasterio.Env(GDAL_PAM_ENABLED="NO"):
+        warnings.simplefilter("ignore")
+        with rasterio.open(path, "w", driver="GTiff", width=8, height=6, count=1, dtype="uint8", crs=crs,
+                           transform=from_origin(0, 0, 25000, 25000)) as ds:
+            ds.write(np.arange(48, dtype="uint8").reshape(1, 6, 8))
+    raw = path.read_bytes()
+    assert raw.count(b"unknown|GCS") == 1
+    path.write_bytes(raw.replace(b"unknown|GCS", b"unkn\x80wn|GCS"))
+    return path
+
+
+def test_geotiff_with_undecodable_crs_opens_without_it(tmp_path: Path) -> None:
+    """Non-UTF-8 bytes in the GeoTIFF keys: the raster opens on its pixel grid, with a warning."""
+    path = _geotiff_with_undecodable_crs(tmp_path / "odd.tif")
+    with open_scene(path) as scene:
+        assert scene.crs is None
+        assert any("georeferencing tags are damaged" in w for w in scene.info.warnings)
+        assert scene.read(dn=True)[0, 5, 7] == 47
+
+
+def test_landsat_band_with_undecodable_crs_is_a_categorised_error(tmp_path: Path) -> None:
+    """A scene band cannot do without its grid: "truncated or corrupt", naming the archive and member."""
+    from satview.errors import CORRUPT
+
+    band = _geotiff_with_undecodable_crs(tmp_path / "band.tif").read_bytes()
+    archive = _tar(tmp_path / "scene.tar", {"LC08_L1TP_042034_20210612_20210622_02_T1_MTL.txt": MTL_NO_BANDS,
+                                             "LC08_L1TP_042034_20210612_20210622_02_T1_B4.TIF": band})
+    with pytest.raises(SatviewError) as err, open_scene(archive):
+        pass
+    assert err.value.category == CORRUPT and err.value.path == str(archive)
+    assert "member LC08_L1TP_042034_20210612_20210622_02_T1_B4.TIF: " in err.value.message
+    assert "not text" in err.value.message
+
+
+def test_unexpected_exception_in_a_reader_is_categorised(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library tripping over hostile bytes with a plain exception (here a TypeError on open, a
+    UnicodeDecodeError on read) still gives a categorised error naming the file."""
+    import h5py
+    import numpy as np
+
+    from satview.core.readers import hdf5
+    from satview.errors import CORRUPT
+
+    path = tmp_path / "plain.h5"
+    with h5py.File(path, "w") as f:
+        f["data"] = np.zeros((4, 5), dtype="f4")
+
+    def type_error(*_a: object, **_k: object) -> None:
+        raise TypeError("in method 'SDnametoindex', argument 2 of type 'char const *'")
+
+    with monkeypatch.context() as m:
+        m.setattr(hdf5, "_open", type_error)
+        with pytest.raises(SatviewError) as err, open_scene(path):
+            pass
+    assert err.value.category == CORRUPT and err.value.path == str(path)
+    assert "TypeError" in err.value.message and "opening it" in err.value.message
+
+    def bad_bytes(*_a: object, **_k: object) -> None:
+        raise UnicodeDecodeError("utf-8", b"\x80", 0, 1, "invalid start byte")
+
+    with open_scene(path) as scene:
+        monkeypatch.setattr(scene, "_read_band", bad_bytes)
+        with pytest.raises(SatviewError) as err:
+            scene.read()
+    assert err.value.category == CORRUPT and str(path) in str(err.value)

@@ -517,3 +517,24 @@ def test_calibration_conventions(name: str, attrs: dict, hdf4_rule: bool, dn: in
 def test_no_scale_attributes_means_no_calibration() -> None:
     cal, _ = calibration_from_attrs("state", {"units": "bit field"})
     assert cal.kind == "none" and cal.unit == "bit field"
+
+
+def test_sds_name_that_is_not_utf8_opens_by_index(tmp_path: Path) -> None:
+    """pyhdf gives a non-UTF-8 SDS name back with surrogates and then cannot select it by that name
+    (TypeError from SDnametoindex): the SDS is shown with \\xNN escapes and selected by index."""
+    good = tmp_path / "good.hdf"
+    sd = SD(str(good), SDC.WRITE | SDC.CREATE)
+    sds = sd.create("dQQta", SDC.INT16, (20, 30))
+    sds[:] = np.arange(600, dtype=np.int16).reshape(20, 30)
+    sds.endaccess()
+    sd.end()
+    raw = good.read_bytes()
+    assert raw.count(b"dQQta") == 1
+    odd = tmp_path / "odd.hdf"
+    odd.write_bytes(raw.replace(b"dQQta", b"d\xff\xfeta"))
+    with open_scene(odd) as scene:
+        assert scene.info.dataset == "d\\xff\\xfeta"
+        assert scene.read(dn=True)[0, 19, 29] == 599
+        json.dumps([d.name for d in scene.info.datasets])
+    with open_scene(odd, dataset="d\\xff\\xfeta") as scene:
+        assert scene.read(dn=True)[0, 1, 1] == 31

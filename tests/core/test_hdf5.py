@@ -312,3 +312,22 @@ def test_constant_coordinates_are_not_trusted(tmp_path: Path) -> None:
         assert s.transform.to_gdal() == (400000.0, 1000.0, 0.0, 5000000.0, 0.0, -1000.0)
         assert "+proj=utm +zone=32" in s.crs.to_proj4()  # transverse mercator at 9 E = UTM 32
         assert any("'x' is constant" in w for w in s.info.warnings)
+
+
+def test_names_that_are_not_utf8_are_shown_escaped_and_still_read(tmp_path: Path) -> None:
+    """h5py hands out non-UTF-8 object names as bytes: they are shown with \\xNN escapes, and the
+    dataset opens, reads and can be chosen by that shown name (issue 6)."""
+    path = tmp_path / "odd.h5"
+    data = np.arange(20 * 30, dtype=np.float32).reshape(20, 30)
+    with h5py.File(path, "w") as f:
+        d = f.create_group(b"gr\xe8p").create_dataset(b"d\xffta", data=data)
+        d.attrs[b"un\xffits"] = b"m"
+        f.create_group("plain").create_dataset("other", data=data[:10, :10])
+    with open_scene(path) as scene:
+        assert scene.info.dataset == "/gr\\xe8p/d\\xffta"
+        assert [d.name for d in scene.info.datasets] == ["/gr\\xe8p/d\\xffta", "/plain/other"]
+        assert scene.band_names == ["d\\xffta"]
+        assert np.array_equal(scene.read(dn=True)[0], data)
+        json.dumps(asdict(scene.info.datasets[0]))  # printable, JSON-able
+    with open_scene(path, dataset="/gr\\xe8p/d\\xffta") as scene:
+        assert scene.read(dn=True)[0, 19, 29] == data[19, 29]

@@ -168,3 +168,54 @@ def test_thermal_is_brightness_temperature(real_data: Path) -> None:
         t = s.read("B10")[0]
         t = t[np.isfinite(t)]
         assert t.size and 200 < float(np.median(t)) < 340
+
+
+def _demo_tar_gz_with(tmp_path: Path, suffix: str, change) -> Path:
+    """The small demo scene as a .tar.gz, its member ending in ``suffix`` replaced by ``change(bytes)``."""
+    import gzip
+    import io
+    import tarfile
+
+    from satview.core.demo import make_demo_scene
+
+    tar = make_demo_scene(tmp_path / "demo", size=(64, 72), fmt="tar")
+    out = io.BytesIO()
+    with tarfile.open(tar) as src, tarfile.open(fileobj=out, mode="w") as dst:
+        for m in src.getmembers():
+            data = src.extractfile(m).read()
+            if m.name.endswith(suffix):
+                data = change(data)
+            m.size = len(data)
+            dst.addfile(m, io.BytesIO(data))
+    dest = tmp_path / "in" / (tar.name[: -len(".tar")] + ".tar.gz")
+    dest.parent.mkdir()
+    dest.write_bytes(gzip.compress(out.getvalue()))
+    return dest
+
+
+@pytest.mark.parametrize(("suffix", "change", "words"), [
+    ("_MTL.txt", lambda b: b"\x00" * len(b), "not Landsat metadata"),
+    ("_SR_B4.TIF", lambda b: b[:600], "cannot"),
+])
+def test_errors_in_an_unpacked_tar_gz_name_the_archive_and_member(tmp_path: Path, suffix: str, change,
+                                                                 words: str) -> None:
+    """A broken member of a .tar.gz is reported as ``<archive>: member <name>: ...``, never by the
+    path of its unpacked copy in the cache (issue 6)."""
+    from satview.errors import CORRUPT, SatviewError
+
+    src = _demo_tar_gz_with(tmp_path, suffix, change)
+    with pytest.raises(SatviewError) as err, open_scene(src) as s:
+        s.read("SR_B4", dn=True)
+    member = next(n for n in _member_names(src) if n.endswith(suffix))
+    assert err.value.path == str(src)
+    assert err.value.message.startswith(f"member {member}: ")
+    assert words in err.value.message
+    assert err.value.category == CORRUPT
+    assert str(unpacked_dir(src).parent) not in str(err.value)
+
+
+def _member_names(path: Path) -> list[str]:
+    import tarfile
+
+    with tarfile.open(path) as tf:
+        return tf.getnames()

@@ -143,3 +143,23 @@ def test_shutdown_leaves_no_process(demo_tar: Path) -> None:
     assert not any(p in multiprocessing.active_children() for p in procs)
     with pytest.raises(SatviewError):
         s.submit(svc.svc_pid)
+
+
+def svc_trip_for_tests(path: str) -> None:
+    """A request on a file that trips over its content with a plain exception (as numpy or a library
+    may on hostile data outside the readers' own checks)."""
+    raise ValueError("zero-size array to reduction operation minimum which has no identity")
+
+
+def test_plain_exception_on_a_file_is_categorised(demo_tar: Path) -> None:
+    """The GUI must never show an uncategorised error about an input: a plain exception in a request
+    on a file becomes "truncated or corrupt" naming the file, the original kept as the cause."""
+    from satview.errors import CORRUPT
+
+    service = svc.ReaderService("inline-test", inline=True)
+    with pytest.raises(SatviewError) as info:
+        service.submit(svc_trip_for_tests, str(demo_tar)).result(timeout=10)
+    assert info.value.category == CORRUPT and info.value.path == str(demo_tar)
+    assert "ValueError: zero-size array" in str(info.value)
+    assert "svc_trip_for_tests" in str(info.value.__cause__)
+    service.shutdown()

@@ -16,7 +16,7 @@ from satview.core.env import ensure_thread_env
 from satview.core.guard import check_declared, check_path
 from satview.core.readers.base import Scene
 from satview.core.sniff import Sniffed, sniff
-from satview.errors import SatviewError, TooLargeError, UnsupportedFormatError
+from satview.errors import SatviewError, TooLargeError, UnsupportedFormatError, input_error
 
 Opener = Callable[..., Scene]
 Probe = Callable[[Sniffed], bool]
@@ -81,6 +81,10 @@ def open_scene(path: str | os.PathLike[str], **options: Any) -> Scene:
         scene = entry.opener(Path(path), sn, **options)
     except MemoryError as exc:
         raise TooLargeError("not enough memory to open the file", path) from exc
+    except SatviewError:
+        raise
+    except Exception as exc:  # a library tripping over hostile bytes: categorised, naming the file
+        raise input_error(exc, path, "opening it") from exc
     try:
         grid = scene.info.grid
         check_declared(path, grid.width, grid.height, len(scene.info.bands),

@@ -21,7 +21,7 @@ from rasterio.windows import Window
 import satview.core.env  # noqa: F401  (GDAL options before any dataset is opened)
 from satview.core.guard import check_read
 from satview.core.types import BandInfo, SceneInfo
-from satview.errors import SatviewError, SceneReadError, TooLargeError
+from satview.errors import SatviewError, SceneReadError, TooLargeError, input_error
 
 ProgressFn = Callable[[float, str], None]
 
@@ -161,6 +161,10 @@ class Scene:
         except MemoryError as exc:
             raise TooLargeError(f"not enough memory to read {len(infos)} band(s) of {shape[0]} x {shape[1]} "
                                 "pixels", self.path) from exc
+        except SatviewError:
+            raise
+        except Exception as exc:  # a reader tripping over hostile bytes: categorised, naming the file
+            raise input_error(exc, self.path) from exc
         return out
 
     def read_dn(self, bands: str | Sequence[str], **kwargs: Any) -> np.ndarray:
@@ -224,6 +228,9 @@ class Scene:
 def read_error(path: str, exc: BaseException) -> SceneReadError:
     """A ``SceneReadError`` for a GDAL failure, with the GDAL message in plain words."""
     msg = str(exc).strip() or exc.__class__.__name__
+    inner = exc.__cause__ or exc.__context__
+    if "see previous exception" in msg.lower() and inner is not None and str(inner).strip():
+        msg = str(inner).strip()  # rasterio's "Read failed. See previous exception for details."
     low = msg.lower()
     if isinstance(exc, MemoryError) or "out of memory" in low or "cannot allocate" in low:
         return TooLargeError(f"not enough memory to read the raster data ({msg[:200]})", path)

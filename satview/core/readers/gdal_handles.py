@@ -18,11 +18,19 @@ from satview.errors import SceneReadError, TooLargeError
 
 
 class DatasetPool:
-    """Per-thread cache of open rasterio datasets keyed by GDAL path."""
+    """Per-thread cache of open rasterio datasets keyed by GDAL path.
 
-    def __init__(self, display_path: str, drivers: tuple[str, ...] | None = None) -> None:
+    ``without_bad_georef``: a GeoTIFF whose georeferencing tags cannot be decoded is opened
+    without them (no CRS, pixel grid) instead of failing; :attr:`notes` then says so per source.
+    """
+
+    def __init__(self, display_path: str, drivers: tuple[str, ...] | None = None, *,
+                 without_bad_georef: bool = False) -> None:
         self._display = display_path
         self._drivers = drivers
+        self._tolerant = without_bad_georef
+        #: Warnings about sources opened in a degraded way (source -> text).
+        self.notes: dict[str, str] = {}
         self._local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
@@ -34,7 +42,8 @@ class DatasetPool:
             cache = self._local.cache = {}
         ds = cache.get(source)
         if ds is None or ds.closed:
-            ds = open_dataset(source, self._display, self._drivers)
+            notes = self.notes if self._tolerant else None
+            ds = open_dataset(source, self._display, self._drivers, notes=notes)
             cache[source] = ds
             with self._lock:
                 self._all.append(ds)
@@ -50,11 +59,17 @@ class DatasetPool:
         self._local = threading.local()
 
 
-def open_dataset(source: str, display_path: str | None = None, drivers: tuple[str, ...] | None = None) -> Any:
+def open_dataset(source: str, display_path: str | None = None, drivers: tuple[str, ...] | None = None,
+                 notes: dict[str, str] | None = None) -> Any:
     """``rasterio.open`` (read-only, with only ``drivers`` when given) checked against the budgets.
 
     Raises a ``SceneReadError`` naming the user's file on failure and a ``TooLargeError`` when
     the dataset declares more bands, pixels or a bigger block than satview reads.
+
+    GeoTIFF keys are text GDAL turns into a CRS; damaged ones hold bytes that are not UTF-8 and
+    rasterio fails with ``UnicodeDecodeError``. With ``notes`` (a dict) such a GeoTIFF is opened
+    again without its georeferencing (``GEOREF_SOURCES=NONE``: pixel grid, no CRS) and
+    ``notes[source]`` says so; without it the file is "truncated or corrupt".
     """
     from satview.core.guard import check_gdal_dataset
 
@@ -64,8 +79,18 @@ def open_dataset(source: str, display_path: str | None = None, drivers: tuple[st
         from satview.core.guard import check_path
 
         check_path(source)
+    driver = drivers[0] if drivers else None  # rasterio takes one name
     try:
-        ds = rasterio.open(source, "r", driver=drivers[0] if drivers else None)  # rasterio takes one name
+        try:
+            ds = rasterio.open(source, "r", driver=driver)
+        except UnicodeError as exc:
+            if notes is None or driver != "GTiff":
+                raise SceneReadError(_NOT_TEXT, shown) from exc
+            ds = rasterio.open(source, "r", driver=driver, GEOREF_SOURCES="NONE")
+            notes[source] = ("the GeoTIFF's georeferencing tags are damaged (bytes that are not text), so it "
+                             "was opened without them: no CRS, coordinates in pixels")
+    except UnicodeError as exc:
+        raise SceneReadError(_NOT_TEXT, shown) from exc
     except RasterioIOError as exc:
         msg = str(exc)
         if "not recognized as being in a supported file format" in msg or "not recognized as" in msg:
@@ -85,6 +110,10 @@ def open_dataset(source: str, display_path: str | None = None, drivers: tuple[st
         ds.close()
         raise
     return ds
+
+
+_NOT_TEXT = ("cannot open the raster: its georeferencing or metadata tags hold bytes that are not text "
+             "(the file is damaged)")
 
 
 def _short(msg: str) -> str:

@@ -41,6 +41,7 @@ from satview.errors import (
     SatviewError,
     SceneReadError,
     UnsupportedFormatError,
+    display_text,
 )
 
 #: One pyhdf call at a time, process-wide (the HDF4 library keeps global state).
@@ -89,6 +90,7 @@ class Hdf4Scene(Scene):
         self._path = os.fspath(path)
         self._sd: Any = None
         self._sds: dict[str, Any] = {}
+        self._index: dict[str, int] = {}  # shown SDS name -> SDS index (names may not be UTF-8)
         self._layouts: dict[str, _Layout] = {}
         with HDF4_LOCK:
             try:
@@ -104,11 +106,17 @@ class Hdf4Scene(Scene):
 
         try:
             self._sd = SD(self._path, SDC.READ)
-            global_attrs = self._sd.attributes()
+            global_attrs = _shown_keys(self._sd.attributes())
             table = self._sd.datasets()
-            entries = sorted(table.items(), key=lambda kv: kv[1][3])
-            attrs = {name: self._select(name).attributes() for name, _ in entries}
-        except (HDF4Error, ValueError, RuntimeError) as exc:
+            # pyhdf hands out names that are not UTF-8 with surrogates, and then cannot take them
+            # back (TypeError from SDnametoindex): SDSs are shown escaped and selected by index
+            entries = [(display_text(name), (tuple(display_text(str(d)) for d in _as_tuple(dims)), shape, typ,
+                                             index))
+                       for name, (dims, shape, typ, index) in sorted(table.items(), key=lambda kv: kv[1][3])]
+            for name, (_dims, _shape, _typ, index) in entries:
+                self._index.setdefault(name, int(index))
+            attrs = {name: _shown_keys(self._select(name).attributes()) for name, _ in entries}
+        except (HDF4Error, ValueError, RuntimeError, TypeError) as exc:
             raise _damaged(self._path, exc) from exc
 
         eos_text = _joined(global_attrs, "StructMetadata")
@@ -191,7 +199,7 @@ class Hdf4Scene(Scene):
         """The (cached) pyhdf SDS object; call with ``HDF4_LOCK`` held."""
         sds = self._sds.get(name)
         if sds is None:
-            sds = self._sds[name] = self._sd.select(name)
+            sds = self._sds[name] = self._sd.select(self._index.get(name, name))
         return sds
 
     # -- reading ----------------------------------------------------------------------------
@@ -456,8 +464,14 @@ def jsonable(v: Any) -> Any:
     if isinstance(v, bytes):
         return v.decode("latin-1").rstrip("\x00")
     if isinstance(v, str):
+        v = display_text(v)  # bytes that are not UTF-8 come from pyhdf as surrogates
         return v.rstrip("\x00").rstrip() if len(v) > 200 else v.rstrip("\x00")
     return v
+
+
+def _shown_keys(attrs: dict[str, Any]) -> dict[str, Any]:
+    """``attrs`` with names that are safe to show (``\\xNN`` for bytes that are not UTF-8)."""
+    return {display_text(str(k)): v for k, v in attrs.items()}
 
 
 def _joined(attrs: dict[str, Any], prefix: str) -> str:

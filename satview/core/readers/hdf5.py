@@ -28,7 +28,13 @@ from satview.core.guard import check_dataset_shape
 from satview.core.readers.array_read import read_window
 from satview.core.readers.base import Scene
 from satview.core.types import BandInfo, DatasetInfo, GeoGrid, SceneInfo
-from satview.errors import BandNotFoundError, SatviewError, SceneReadError, UnsupportedFormatError
+from satview.errors import (
+    BandNotFoundError,
+    SatviewError,
+    SceneReadError,
+    UnsupportedFormatError,
+    display_text,
+)
 
 _PURE_DIM = "This is a netCDF dimension but not a netCDF variable"
 _LAT = ("latitude", "lat")
@@ -213,11 +219,43 @@ class CFScene(Scene):
 
 # --- HDF5 ------------------------------------------------------------------------------------------
 
+class H5Names:
+    """Every object path of an HDF5 file as shown (``/group/name``, always ``str``) and as h5py
+    needs it to look the object up (``bytes`` for names that are not UTF-8).
+
+    h5py hands out names that are not valid UTF-8 as ``bytes``; satview shows them with ``\\xNN``
+    escapes (:func:`satview.errors.display_text`) and looks them up again through this table.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[str, str | bytes] = {}
+
+    def add(self, name: str | bytes) -> str:
+        """Remember an h5py path (relative to the root, as ``visititems`` gives it); its shown form."""
+        raw = name if isinstance(name, bytes) else name.encode("utf-8", "surrogateescape")
+        raw = b"/" + raw.lstrip(b"/")
+        shown = display_text(raw)
+        self._keys.setdefault(shown, raw if isinstance(name, bytes) else shown)
+        return shown
+
+    def key(self, shown: str) -> str | bytes:
+        """What h5py needs to look up the object shown as ``shown``."""
+        return self._keys.get(shown, shown)
+
+    def get(self, f: Any, shown: str) -> Any:
+        """``f.get`` of the object shown as ``shown`` (None when missing or unreadable)."""
+        try:
+            return f.get(self.key(shown))
+        except (KeyError, ValueError, TypeError, OSError, RuntimeError, UnicodeError):
+            return None
+
+
 class _H5Store:
     """CF lookups in an open h5py file, relative to one variable's group."""
 
-    def __init__(self, f: Any, var_path: str, pure_dims: set[str], path: str) -> None:
+    def __init__(self, f: Any, var_path: str, pure_dims: set[str], path: str, names: H5Names) -> None:
         self.f, self.group, self.pure, self.path = f, var_path.rsplit("/", 1)[0] or "/", pure_dims, path
+        self.names = names
 
     def _find(self, name: str) -> Any:
         import h5py
@@ -232,8 +270,8 @@ class _H5Store:
                 break
             g = g.rsplit("/", 1)[0] or "/"
         for c in cands:
-            obj = self.f.get(c)
-            if isinstance(obj, h5py.Dataset) and obj.name not in self.pure:
+            obj = self.names.get(self.f, c)
+            if isinstance(obj, h5py.Dataset) and c not in self.pure:
                 return obj
         return None
 
@@ -248,10 +286,10 @@ class _H5Store:
         return np.asarray(obj[()])
 
     def latlon_2d(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
-        found = _latlon_paths(self.f, shape, self.group, self.pure)
+        found = _latlon_paths(self.f, shape, self.group, self.pure, self.names)
         if found is None:
             return None
-        return (_native(self.f[found[0]][()]), _native(self.f[found[1]][()]))
+        return (_native(self.f[self.names.key(found[0])][()]), _native(self.f[self.names.key(found[1])][()]))
 
 
 def _native(a: np.ndarray) -> np.ndarray:
@@ -259,20 +297,22 @@ def _native(a: np.ndarray) -> np.ndarray:
     return a.astype(a.dtype.newbyteorder("=")) if a.dtype.byteorder not in ("=", "|") else a
 
 
-def _latlon_paths(f: Any, shape: tuple[int, int], group: str, pure: set[str]) -> tuple[str, str] | None:
-    """Paths of 2-D latitude and longitude datasets of ``shape``, nearest to ``group`` first."""
+def _latlon_paths(f: Any, shape: tuple[int, int], group: str, pure: set[str],
+                  names: H5Names) -> tuple[str, str] | None:
+    """Shown paths of 2-D latitude and longitude datasets of ``shape``, nearest to ``group`` first."""
     lats: list[str] = []
     lons: list[str] = []
 
-    def visit(name: str, obj: Any) -> None:
+    def visit(name: str | bytes, obj: Any) -> None:
         if getattr(obj, "shape", None) is None or tuple(obj.shape[-2:]) != tuple(shape) or obj.ndim != 2:
             return
-        short = name.rsplit("/", 1)[-1].lower()
+        shown = names.add(name)
+        short = shown.rsplit("/", 1)[-1].lower()
         std = str(clean_attrs(obj.attrs).get("standard_name", "")).lower()
         if short in _LAT or std == "latitude":
-            lats.append("/" + name)
+            lats.append(shown)
         elif short in _LON or std == "longitude":
-            lons.append("/" + name)
+            lons.append(shown)
 
     f.visititems(visit)
     if not lats or not lons:
@@ -316,7 +356,7 @@ def _dims_of(ds: Any) -> tuple[str, ...]:
     for i in range(ds.ndim):
         try:
             scales = list(ds.dims[i].values())
-            out.append(scales[0].name.rsplit("/", 1)[-1] if scales else "")
+            out.append(display_text(scales[0].name).rsplit("/", 1)[-1] if scales else "")
         except Exception:
             out.append("")
     return tuple(out)
@@ -327,8 +367,9 @@ def _open(f: Any, spath: str, dataset: str | None) -> CFScene:
 
     items: list[tuple[str, Any]] = []
     groups: list[dict[str, Any]] = [{"group": "/", "attrs": clean_attrs(f.attrs)}]
-    f.visititems(lambda n, o: items.append(("/" + n, o)) if isinstance(o, h5py.Dataset)
-                 else groups.append({"group": "/" + n, "attrs": clean_attrs(o.attrs)}))
+    h5names = H5Names()
+    f.visititems(lambda n, o: items.append((h5names.add(n), o)) if isinstance(o, h5py.Dataset)
+                 else groups.append({"group": h5names.add(n), "attrs": clean_attrs(o.attrs)}))
     root = clean_attrs(f.attrs)
     pure = {n for n, o in items if str(clean_attrs(o.attrs).get("NAME", "")).startswith(_PURE_DIM)}
     scales = {n for n, o in items if clean_attrs(o.attrs).get("CLASS") == "DIMENSION_SCALE"}
@@ -353,24 +394,24 @@ def _open(f: Any, spath: str, dataset: str | None) -> CFScene:
         raise UnsupportedFormatError(
             f"dataset {chosen} ({' x '.join(map(str, dinfo.shape)) or 'scalar'}, {dinfo.dtype}) cannot be "
             "shown as an image: only numeric datasets with at least 2 dimensions can", spath)
-    ds = f[chosen]
+    ds = f[h5names.key(chosen)]
     check_dataset_shape(spath, ds.shape, ds.dtype, f"dataset {chosen}", ds.chunks)
-    store = _H5Store(f, chosen, pure, spath)
+    store = _H5Store(f, chosen, pure, spath, h5names)
     file_shape = (int(ds.shape[-2]), int(ds.shape[-1]))
     geo = georeference(store, chosen, dinfo.attrs, dinfo.dims[-2:], file_shape, root,
                        filename=Path(spath).name)
     warnings = list(geo.warnings)
     swath = None
     if geo.crs is None:
-        ll = _latlon_paths(f, file_shape, store.group, pure)
+        ll = _latlon_paths(f, file_shape, store.group, pure, h5names)
         if ll is not None and chosen not in ll:
-            swath = SwathGeolocation(_native(f[ll[1]][()]), _native(f[ll[0]][()]))
+            swath = SwathGeolocation(_native(f[h5names.key(ll[1])][()]), _native(f[h5names.key(ll[0])][()]))
             geo = Georef(None, Affine.identity(), Orientation(), "geolocation")
             warnings = [w for w in warnings if "no CRS" not in w]
         elif geo.source == "none":
             warnings.append("no georeferencing found (no grid_mapping, GeoTransform, coordinates or "
                             "latitude/longitude arrays): showing the pixel grid")
-    bands = _bands(f, dinfo, root, spath)
+    bands = _bands(f, dinfo, root, h5names)
     if len(bands) > MAX_BANDS:
         warnings.append(f"{chosen} has {len(bands)} planes; only the first {MAX_BANDS} are offered")
         bands = bands[:MAX_BANDS]
@@ -381,10 +422,10 @@ def _open(f: Any, spath: str, dataset: str | None) -> CFScene:
     info = SceneInfo(path=spath, format="netcdf4" if netcdf else "hdf5", grid=grid, bands=tuple(bands),
                      metadata=meta, footprint=swath.footprint() if swath else footprint_lonlat(grid),
                      warnings=tuple(warnings), datasets=tuple(infos), dataset=chosen)
-    return Hdf5Scene(f, info, geo.orientation, swath)
+    return Hdf5Scene(f, info, geo.orientation, swath, h5names)
 
 
-def _bands(f: Any, d: DatasetInfo, root: dict[str, Any], spath: str) -> list[BandInfo]:
+def _bands(f: Any, d: DatasetInfo, root: dict[str, Any], names: H5Names) -> list[BandInfo]:
     short = d.name.rsplit("/", 1)[-1]
     dtype = d.dtype
     if str(d.attrs.get("_Unsigned", "")).lower() == "true" and np.dtype(dtype).kind == "i":
@@ -392,14 +433,13 @@ def _bands(f: Any, d: DatasetInfo, root: dict[str, Any], spath: str) -> list[Ban
     base = cf_band(short, d.attrs, dtype, source=d.name)
     idps = "/All_Data/" in d.name or "N_Dataset_Source" in root
     if idps:
-        base = _idps(f, d, base)
+        base = _idps(names.get(f, d.name + "Factors"), base)
     names = band_names(short, d.shape[:-2])
     return [replace(base, name=n, source_band=i + 1) for i, n in enumerate(names)]
 
 
-def _idps(f: Any, d: DatasetInfo, band: BandInfo) -> BandInfo:
+def _idps(factors: Any, band: BandInfo) -> BandInfo:
     """NOAA IDPS (VIIRS SDR) conventions: ``<name>Factors`` scaling and reserved fill values."""
-    factors = f.get(d.name + "Factors")
     if factors is not None and band.calibration.kind == "none" and factors.size >= 2:
         s, o = (float(v) for v in np.asarray(factors[()]).ravel()[:2])
         if (s, o) != (1.0, 0.0) and s > -999:
@@ -416,9 +456,11 @@ def _idps(f: Any, d: DatasetInfo, band: BandInfo) -> BandInfo:
 class Hdf5Scene(CFScene):
     """A dataset of an open h5py file."""
 
-    def __init__(self, f: Any, info: SceneInfo, orient: Orientation, swath: SwathGeolocation | None) -> None:
+    def __init__(self, f: Any, info: SceneInfo, orient: Orientation, swath: SwathGeolocation | None,
+                 names: H5Names | None = None) -> None:
         super().__init__(info, orient, swath)
         self._f = f
+        self._names = names or H5Names()
 
     def close(self) -> None:
         """Close the HDF5 file. Idempotent."""
@@ -428,7 +470,7 @@ class Hdf5Scene(CFScene):
         super().close()
 
     def _raw_reader(self, band: BandInfo) -> Any:
-        ds = self._f[band.source]
+        ds = self._f[self._names.key(band.source)]
         lead = tuple(np.unravel_index(band.source_band - 1, ds.shape[:-2])) if ds.ndim > 2 else ()
         lead = tuple(int(i) for i in lead)
         return lambda s0, s1: ds[(*lead, s0, s1)]

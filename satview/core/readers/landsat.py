@@ -7,8 +7,9 @@ names the MTL lists and, failing that, by the band suffix of any GeoTIFF in the 
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import numpy as np
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 
-from satview.core.archive import gdal_member_path, list_tar, read_member, unpack_to_cache
+from satview.core.archive import gdal_member_path, list_tar, member_error, read_member, unpack_to_cache
 from satview.core.geo import footprint_lonlat
 from satview.core.guard import check_path
 from satview.core.landsat import band_files, band_name_from_filename, describe_band, landsat_info
@@ -26,7 +27,7 @@ from satview.core.readers.gdal_handles import DatasetPool
 from satview.core.readers.read_aligned import read_aligned
 from satview.core.sniff import Sniffed, sniff
 from satview.core.types import BandInfo, GeoGrid, SceneInfo
-from satview.errors import SceneReadError, TooLargeError
+from satview.errors import SatviewError, SceneReadError, TooLargeError
 
 ProgressFn = Callable[[float, str], None]
 _RASTER_SUFFIXES = (".tif", ".tiff")
@@ -34,10 +35,23 @@ _RASTER_SUFFIXES = (".tif", ".tiff")
 
 @dataclass(frozen=True)
 class _File:
-    """A file of the scene: its name in the scene and the GDAL path that reads it."""
+    """A file of the scene: its name in the scene and the GDAL path that reads it; ``member``: it is
+    a member of the archive the user opened (read in place or from the unpacked cache copy)."""
 
     name: str
     gdal_path: str
+    member: bool = False
+
+
+@contextlib.contextmanager
+def _about(display: str | os.PathLike[str], f: _File | None) -> Iterator[None]:
+    """Errors about an archive member's file become errors about the archive (:func:`member_error`)."""
+    try:
+        yield
+    except SatviewError as exc:
+        if f is None or not f.member:
+            raise
+        raise member_error(exc, display, f.name, f.gdal_path) from exc
 
 
 class LandsatScene(Scene):
@@ -50,6 +64,7 @@ class LandsatScene(Scene):
         self._pool = DatasetPool(self._display, ("GTiff",))  # band files are GeoTIFFs, nothing else
         sn = sniffed or sniff(path)
         files, mtl = _collect(Path(path), sn, progress)
+        self._by_source = {f.gdal_path: f for f in files.values()}
         info = landsat_info(mtl)
         self.info = self._build_info(files, mtl, info)
 
@@ -60,8 +75,9 @@ class LandsatScene(Scene):
     def _read_band(
         self, band: BandInfo, window: Window, out_shape: tuple[int, int], resampling: Resampling
     ) -> np.ndarray:
-        ds = self._pool.get(band.source)
-        return read_aligned(ds, band, self.info.grid, window, out_shape, resampling, self.path)
+        with _about(self._display, self._by_source.get(band.source)):
+            ds = self._pool.get(band.source)
+            return read_aligned(ds, band, self.info.grid, window, out_shape, resampling, self.path)
 
     def _build_info(self, files: dict[str, _File], mtl: MTL, linfo) -> SceneInfo:
         by_base = {f.name.rsplit("/", 1)[-1].lower(): f for f in files.values()}
@@ -86,7 +102,8 @@ class LandsatScene(Scene):
         grids: dict[str, GeoGrid] = {}
         for name in names:
             f = chosen[name]
-            ds = self._pool.get(f.gdal_path)
+            with _about(self._display, f):
+                ds = self._pool.get(f.gdal_path)
             desc = describe_band(linfo, mtl, name)
             nodata = ds.nodatavals[0] if ds.nodatavals and ds.nodatavals[0] is not None else desc.nodata
             bands.append(
@@ -133,7 +150,7 @@ def _collect(path: Path, sn: Sniffed, progress: ProgressFn | None) -> tuple[dict
     """The scene's files and its parsed MTL, for every way a scene can be delivered."""
     if sn.kind == "tar":
         members = list_tar(path)
-        files = {m.name: _File(m.name, gdal_member_path(path, m)) for m in members}
+        files = {m.name: _File(m.name, gdal_member_path(path, m), member=True) for m in members}
         mtl_name = find_mtl_name(list(files))
         if mtl_name is None:
             raise SceneReadError("the archive holds no Landsat MTL metadata file (*_MTL.txt/.json/.xml)",
@@ -142,11 +159,12 @@ def _collect(path: Path, sn: Sniffed, progress: ProgressFn | None) -> tuple[dict
         if member.size > MAX_MTL_BYTES:
             raise TooLargeError(f"the MTL member {mtl_name} is {member.size} bytes, far too large to be "
                                 "Landsat metadata", path)
-        mtl = parse_mtl(read_member(path, member, MAX_MTL_BYTES), name=f"{path}:{mtl_name}")
+        with _about(path, files[mtl_name]):
+            mtl = parse_mtl(read_member(path, member, MAX_MTL_BYTES), name=f"{path}:{mtl_name}")
         return files, mtl
     if sn.is_archive or sn.kind in ("tar.bz2", "tar.xz"):
         folder = unpack_to_cache(path, progress)
-        return _collect_folder(folder, display=path)
+        return _collect_folder(folder, display=path, members=True)
     if sn.kind == "directory":
         return _collect_folder(path, display=path)
     if sn.kind in ("mtl-odl", "json", "xml"):
@@ -156,7 +174,9 @@ def _collect(path: Path, sn: Sniffed, progress: ProgressFn | None) -> tuple[dict
     raise SceneReadError(f"not a Landsat scene (the file is {sn.kind})", path)
 
 
-def _list_folder(folder: Path, depth: int = 2) -> tuple[dict[str, _File], list[str]]:
+def _list_folder(folder: Path, depth: int = 2, members: bool = False) -> tuple[dict[str, _File], list[str]]:
+    """The files of a scene folder up to ``depth`` levels down, by relative name (``members``: the
+    folder is the unpacked copy of the user's archive)."""
     files: dict[str, _File] = {}
     root = folder.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
@@ -167,17 +187,19 @@ def _list_folder(folder: Path, depth: int = 2) -> tuple[dict[str, _File], list[s
         for fn in sorted(filenames):
             full = Path(dirpath) / fn
             rel = full.relative_to(root).as_posix()
-            files[rel] = _File(rel, str(full))
+            files[rel] = _File(rel, str(full), member=members)
     return files, list(files)
 
 
-def _collect_folder(folder: Path, display: Path) -> tuple[dict[str, _File], MTL]:
-    files, names = _list_folder(folder)
+def _collect_folder(folder: Path, display: Path, members: bool = False) -> tuple[dict[str, _File], MTL]:
+    files, names = _list_folder(folder, members=members)
     mtl_name = find_mtl_name(names)
     if mtl_name is None:
-        raise SceneReadError("the folder holds no Landsat MTL metadata file (*_MTL.txt/.json/.xml)",
+        where = "archive" if members else "folder"
+        raise SceneReadError(f"the {where} holds no Landsat MTL metadata file (*_MTL.txt/.json/.xml)",
                              display)
-    return files, _parse_file(Path(files[mtl_name].gdal_path))
+    with _about(display, files[mtl_name]):
+        return files, _parse_file(Path(files[mtl_name].gdal_path))
 
 
 def _parse_file(path: Path) -> MTL:

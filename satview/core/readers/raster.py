@@ -66,9 +66,10 @@ class RasterScene(Scene):
     def __init__(self, path: str | os.PathLike[str], fmt: str = "geotiff", kind: str | None = None) -> None:
         super().__init__()
         drivers = GDAL_DRIVERS.get(kind or ("tiff" if fmt == "geotiff" else ""))
-        self._pool = DatasetPool(os.fspath(path), drivers)
+        self._pool = DatasetPool(os.fspath(path), drivers, without_bad_georef=True)
         src = os.path.abspath(path)
         ds = self._pool.get(src)
+        warnings = list(self._pool.notes.values())
         transform = ds.transform
         self._placed_by_world_file = False
         if kind in _WORLD_FILE_SUFFIXES and transform.is_identity:
@@ -81,8 +82,9 @@ class RasterScene(Scene):
             format=fmt,
             grid=grid,
             bands=tuple(_band_infos(ds, src)),
-            metadata={"driver": ds.driver, "tags": dict(ds.tags())},
+            metadata={"driver": ds.driver, "tags": _tags(ds, warnings)},
             footprint=footprint_lonlat(grid),
+            warnings=tuple(warnings),
         )
 
     def close(self) -> None:
@@ -101,19 +103,38 @@ class RasterScene(Scene):
         return read_aligned(ds, band, self.info.grid, window, out_shape, resampling, self.path)
 
 
+def _tags(ds, warnings: list[str]) -> dict[str, str]:
+    """The dataset's metadata tags; none (and a warning) when they hold bytes that are not text."""
+    try:
+        return dict(ds.tags())
+    except UnicodeError:
+        warnings.append("the file's metadata tags are damaged (bytes that are not text) and were left out")
+        return {}
+
+
+def _texts(get) -> list[str | None] | None:
+    """Per-band texts (``ds.descriptions``, ``ds.units``), or None when they cannot be decoded."""
+    try:
+        return list(get())
+    except UnicodeError:
+        return None
+
+
 def _band_infos(ds, source: str) -> list[BandInfo]:
     names: list[str] = []
     infos: list[BandInfo] = []
     stem = Path(source).stem
+    descriptions = _texts(lambda: ds.descriptions) or [None] * ds.count
+    units = _texts(lambda: ds.units) or [None] * ds.count
     for i in range(1, ds.count + 1):
-        desc = (ds.descriptions[i - 1] or "").strip()
+        desc = (descriptions[i - 1] or "").strip()
         name = desc if desc and desc not in names else f"band_{i}"
         if ds.count == 1 and not desc:
             name = stem if stem else "band_1"
         names.append(name)
         scale = float(ds.scales[i - 1]) if ds.scales else 1.0
         offset = float(ds.offsets[i - 1]) if ds.offsets else 0.0
-        unit = (ds.units[i - 1] or "") if ds.units else ""
+        unit = units[i - 1] or ""
         cal = (
             Calibration("linear", scale, offset, unit=unit, quantity="scaled value")
             if (scale != 1.0 or offset != 0.0)
