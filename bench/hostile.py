@@ -254,6 +254,12 @@ def write_report(
             yes(allsum["ended_in_time_with_result_or_named_error_pct"] == 100.0),
         ],
         [
+            "failed CLI commands printing more than the error line on stderr (warnings, library noise)",
+            "0",
+            allsum.get("cli_errors_with_noise", 0),
+            yes(not allsum.get("cli_errors_with_noise", 0)),
+        ],
+        [
             "changes in input folders",
             "0",
             allsum["input_folders_changed"],
@@ -315,7 +321,8 @@ def write_report(
         "longest event-loop stall; **cli** = `satview info --json`, `pixel --rowcol 0 0 --json`, "
         "`quicklook --size 64` and `clip` (small AOI around the footprint centre, output in a separate "
         "folder) "
-        'as subprocesses, two at a time. A "result" is `sig_rendered` / exit 0; an error counts when '
+        'as subprocesses, two at a time, at `nice` 10 (so the harness\'s own CLI lane does not starve the '
+        'GUI process being measured). A "result" is `sig_rendered` / exit 0; an error counts when '
         "it names "
         "the file and (GUI, `info`, `pixel`) carries one of the seven categories. Every case lives in its "
         "own "

@@ -472,6 +472,64 @@ def _hdf4_huge(folder: Path) -> Path:
     return p
 
 
+def _h5_bytes_names(folder: Path) -> Path:
+    """An HDF5 file whose group, dataset and attribute names are not UTF-8 (h5py gives them as bytes)."""
+    import h5py
+
+    p = folder / "names.h5"
+    with h5py.File(p, "w") as f:
+        data = np.arange(600, dtype="f4").reshape(20, 30)
+        d = f.create_group(b"gr\xe8p").create_dataset(b"d\xffta", data=data)
+        d.attrs[b"un\xffits"] = b"m\xff"
+        f.attrs[b"ti\xfftle"] = b"x"
+    return p
+
+
+def _hdf4_bytes_name(seeds: Seeds) -> Builder:
+    """The HDF4 seed with its SDS ``reflectance`` renamed to non-UTF-8 bytes (pyhdf then cannot select
+    it by that name)."""
+    data = seeds.items["hdf4"].data or b""
+    assert data.count(b"reflectance") == 1
+    return _write("names.hdf", data.replace(b"reflectance", b"refl\xe9\xffctance"[:11]))
+
+
+def _geotiff_undecodable_crs(folder: Path, name: str = "crs.tif") -> Path:
+    """A GeoTIFF on a custom CRS whose citation key holds a byte that is not UTF-8 (rasterio raises
+    ``UnicodeDecodeError`` in ``read_crs``)."""
+    import warnings
+
+    import rasterio
+    from rasterio.crs import CRS
+    from rasterio.transform import from_origin
+
+    p = folder / name
+    crs = CRS.from_proj4("+proj=stere +lat_0=90 +lat_ts=70 +lon_0=-45 +datum=WGS84 +units=m")
+    with warnings.catch_warnings(), rasterio.Env(GDAL_PAM_ENABLED="NO"):
+        warnings.simplefilter("ignore")
+        with rasterio.open(p, "w", driver="GTiff", width=56, height=48, count=1, dtype="uint16", crs=crs,
+                           transform=from_origin(0, 0, 25000, 25000)) as ds:
+            ds.write(np.arange(56 * 48, dtype="uint16").reshape(1, 48, 56))
+    raw = p.read_bytes()
+    assert raw.count(b"unknown|GCS") == 1
+    p.write_bytes(raw.replace(b"unknown|GCS", b"unkn\x80wn|GCS"))
+    return p
+
+
+def _tar_member_replaced(seed: bytes, suffix: str, change: Callable[[bytes], bytes]) -> bytes:
+    """The tar ``seed`` with the data of its member ending in ``suffix`` replaced by ``change(data)``."""
+    src = tarfile.open(fileobj=io.BytesIO(seed))  # noqa: SIM115
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as dst:
+        for m in src.getmembers():
+            f = src.extractfile(m)
+            data = f.read() if f is not None else b""
+            if m.name.endswith(suffix):
+                data = change(data)
+            m.size = len(data)
+            dst.addfile(m, io.BytesIO(data))
+    return out.getvalue()
+
+
 def _png_bytes() -> bytes:
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
@@ -864,7 +922,26 @@ def _archive_cases(seeds: Seeds) -> list[Case]:
     out.append(Case("archive-tar-only-end-blocks", "archive", ERROR, _write("blank.tar", bytes(10240))))
     out.append(Case("archive-tar-mtl-only", "archive", ERROR, _write("mtl.tar", mtl_member + _tar_end())))
     out.append(Case("archive-plain-tar-named-tar.gz", "archive", OPENS, _write("scene.tar.gz", tar)))
+    # a broken member of a .tar.gz: the message names the archive and the member, not the cache copy
+    scene = seeds.items["landsat-tar.gz"].name
+    for label, suffix, change, expect in (
+        ("zeroed-mtl", "_MTL.txt", lambda b: bytes(len(b)), ERROR),
+        ("truncated-band", "_SR_B4.TIF", lambda b: b[:600], ANY),
+        ("band-crs-not-utf8", "_SR_B4.TIF", _crs_not_utf8, ERROR),
+    ):
+        body = _tar_member_replaced(tar, suffix, change)
+        out.append(Case(f"archive-tar.gz-member-{label}", "archive", expect, _write(scene, _gz(body, 1))))
+        plain = _write(scene.replace(".gz", ""), body)
+        out.append(Case(f"archive-tar-member-{label}", "archive", expect, plain))
     return out
+
+
+def _crs_not_utf8(band: bytes) -> bytes:
+    """A Landsat band (GeoTIFF) with a byte that is not UTF-8 in its CRS citation key."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return _geotiff_undecodable_crs(Path(tmp)).read_bytes()
 
 
 def _misc_cases(seeds: Seeds) -> list[Case]:
@@ -1007,6 +1084,10 @@ def _misc_cases(seeds: Seeds) -> list[Case]:
         )
     )
     out.append(Case("name-non-utf8-corrupt-tif", "name", ERROR, _write(os.fsdecode(b"bad\xff.tif"), text)))
+    # names inside files that are not UTF-8, and undecodable GeoTIFF keys: shown escaped, files open
+    out.append(Case("name-non-utf8-hdf5-objects", "name", OPENS, _h5_bytes_names))
+    out.append(Case("name-non-utf8-hdf4-sds", "name", OPENS, _hdf4_bytes_name(seeds)))
+    out.append(Case("geotiff-crs-not-utf8", "name", OPENS, _geotiff_undecodable_crs))
     out.append(Case("name-newline-and-colon", "name", OPENS, _copy_seed(tif, "a\nb: c.tif")))
     out.append(Case("name-leading-dash", "name", OPENS, _copy_seed(tif, "-scene.tif")))
     out.append(Case("name-vsi-prefix-folder", "name", OPENS, _copy_seed(tif, "scene.tif", sub="vsizip")))
