@@ -821,21 +821,6 @@ class ReaderService:
                     cb(f, m)
 
 
-_PRESTARTED: dict[str, ReaderService] = {}
-
-
-def prestart(name: str = "display") -> None:
-    """Start a reader service's process now (e.g. before the GUI imports Qt), so its imports run
-    in parallel with the app's start-up; :func:`take_prestarted` hands it to the session."""
-    if name not in _PRESTARTED:
-        _PRESTARTED[name] = ReaderService(name)
-
-
-def take_prestarted(name: str = "display") -> ReaderService | None:
-    """The service :func:`prestart` started for ``name`` (once), or None."""
-    return _PRESTARTED.pop(name, None)
-
-
 def _kill(ex: ProcessPoolExecutor, timeout: float) -> None:
     """Shut an executor down: let its process finish for ``timeout`` s, then terminate/kill it
     (``timeout`` 0: kill at once, for a process stuck past its deadline)."""
