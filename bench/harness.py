@@ -16,11 +16,13 @@ from pathlib import Path
 @dataclass
 class Sample:
     """One run: wall seconds, peak RSS in MB (of the process, or of its process tree when measured
-    with ``tree_rss``), and what it printed as JSON (if any)."""
+    with ``tree_rss``), what it printed as JSON (if any), and the CPU seconds (user + system) of the
+    process tree (wait4's figure, or with ``tree_rss`` the larger of it and the tree sampling's)."""
 
     seconds: float
     rss_mb: float
     result: dict = field(default_factory=dict)
+    cpu_s: float = float("nan")
 
 
 @dataclass
@@ -42,6 +44,10 @@ class Series:
     def spread(self, key: str | None = None) -> tuple[float, float]:
         v = self.values(key)
         return (min(v), max(v)) if v else (float("nan"), float("nan"))
+
+    def median_cpu(self) -> float:
+        """Median CPU seconds per run (user + system, the whole process tree)."""
+        return statistics.median(s.cpu_s for s in self.samples) if self.samples else float("nan")
 
     def peak_rss(self) -> float:
         return max((s.rss_mb for s in self.samples), default=float("nan"))
@@ -67,6 +73,20 @@ def _parents() -> dict[int, int]:
         # the command name may hold spaces and parentheses: the fields after the last ")" are state, ppid
         out[int(entry.name)] = int(stat[stat.rindex(b")") + 2 :].split()[1])
     return out
+
+
+_TICK_S = 1.0 / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.01
+
+
+def _cpu_s(pid: int) -> float | None:
+    """The process's own CPU seconds so far (utime + stime of /proc/PID/stat), or None once gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    fields = stat[stat.rindex(b")") + 2 :].split()  # fields from the state (field 3) on
+    return (int(fields[11]) + int(fields[12])) * _TICK_S
 
 
 def _hwm_kb(pid: int) -> int | None:
@@ -97,6 +117,7 @@ class TreePeak:
     def __init__(self, root: int) -> None:
         self.root = root
         self.peaks_kb: dict[int, int] = {}
+        self.cpu: dict[int, float] = {}  # last CPU seconds seen of every process of the tree
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bench-tree-rss", daemon=True)
         self._thread.start()
@@ -113,6 +134,9 @@ class TreePeak:
             kb = _hwm_kb(pid)
             if kb is not None:
                 self.peaks_kb[pid] = max(kb, self.peaks_kb.get(pid, 0))
+            cpu = _cpu_s(pid)
+            if cpu is not None:
+                self.cpu[pid] = max(cpu, self.cpu.get(pid, 0.0))
 
     def _loop(self) -> None:
         """Sample until stopped (a daemon thread of the harness)."""
@@ -124,6 +148,11 @@ class TreePeak:
         self._stop.set()
         self._thread.join()
         return sum(self.peaks_kb.values()) / 1024.0
+
+    def cpu_s(self) -> float:
+        """CPU seconds of the tree's processes as last seen (a lower bound: the last interval of
+        each process and processes shorter than one interval are missed)."""
+        return sum(self.cpu.values())
 
 
 def run_once(
@@ -146,8 +175,12 @@ def run_once(
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - t0
     rss_mb = usage.ru_maxrss / 1024.0
+    # wait4 counts the process and the descendants it reaped; workers of a fork server that is
+    # killed rather than reaped are only seen by the tree sampling
+    cpu_s = usage.ru_utime + usage.ru_stime
     if tree is not None:
         rss_mb = max(rss_mb, tree.stop())
+        cpu_s = max(cpu_s, tree.cpu_s())
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         msg = b"".join(err_chunks).decode(errors="replace")[-2000:]
@@ -159,7 +192,7 @@ def run_once(
             result = json.loads(text[-1])
         except json.JSONDecodeError:
             result = {}
-    return Sample(seconds, rss_mb, result)
+    return Sample(seconds, rss_mb, result, cpu_s)
 
 
 def alternate(
