@@ -71,6 +71,21 @@ def test_histogram_limits_drag_sets_levels(qtbot, win, real_data):
     assert (levels.lo[0], levels.hi[0]) == pytest.approx((0.05, 0.2))
 
 
+def test_histogram_is_framed_once_at_its_final_size(qtbot, win, real_data):
+    """The histogram's range is set from the data (no lazy auto-range) and the plot's height does not
+    follow the panel's content, so the first scene paints it once instead of re-laying it out."""
+    height = win.bands.plot.height()
+    open_and_wait(qtbot, win, real_data / LANDSAT_TAR)
+    panel = win.bands
+    vb = panel.plot.getViewBox()
+    assert list(vb.autoRangeEnabled()) == [False, False]
+    (x0, x1), (y0, y1) = vb.viewRange()
+    for h in panel.hist.bands:
+        assert x0 < min(h.edges) and max(h.edges) < x1
+        assert y0 <= 0 and max(h.counts) < y1
+    assert panel.plot.height() == height == 190
+
+
 def test_qa_overlay_flags_have_swatches_and_reach_the_spec(qtbot, win, real_data):
     """QA flags are listed with colour swatches; ticking one overlays it."""
     open_and_wait(qtbot, win, real_data / LANDSAT_TAR)

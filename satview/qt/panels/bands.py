@@ -164,12 +164,14 @@ class BandsPanel(QWidget):
         outer.addWidget(sg)
 
         self.plot = pg.PlotWidget(background="#202124")
-        self.plot.setMinimumHeight(130)
-        self.plot.setMaximumHeight(190)
+        # fixed: a height that follows the panel's content would change when a scene fills the panel
+        # (QA group shown, panel starts to scroll) and re-lay out and repaint the plot a second time
+        self.plot.setFixedHeight(190)
         self.plot.setMenuEnabled(False)
         self.plot.hideAxis("left")
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.plot.setLabel("bottom", "value")  # shown from the start: the axis keeps its height
         self.region = pg.LinearRegionItem(brush=pg.mkBrush(255, 255, 255, 30))
         self.region.setZValue(10)
         self.region.sigRegionChangeFinished.connect(self._region_moved)
@@ -482,10 +484,37 @@ class BandsPanel(QWidget):
             )
         unit = ", ".join(u for u in units if u)
         self.plot.setLabel("bottom", unit or "value")
+        self._frame_histogram(entries)
         self._update_hist_band_combo()
         self._place_region()
         self._show_levels_text()
         self._update_colorbar()
+
+    def _frame_histogram(self, entries: list[Any]) -> None:
+        """Set the plot's range from the data at once (what auto-range would pick, padding included).
+
+        pyqtgraph's auto-range runs lazily at paint time and changes the range, which repaints the
+        plot again (and its axis) before the first picture settles: one range, one paint.
+        """
+        vb = self.plot.getViewBox()
+        xs = [float(v) for h in entries for v in (np.nanmin(h.edges), np.nanmax(h.edges)) if len(h.edges)]
+        ys = [float(np.nanmax(h.counts)) for h in entries if len(h.counts)]
+        xs, ys = [v for v in xs if np.isfinite(v)], [v for v in ys if np.isfinite(v)]
+        if not xs or not ys:
+            vb.enableAutoRange()
+            return
+        vb.disableAutoRange()
+        vb.setRange(xRange=(min(xs), max(xs)), yRange=(min(0.0, *ys), max(ys)))
+        # apply the new transform now rather than in the paint: items that depend on it (the limits
+        # region) would otherwise change geometry while painting and ask for another paint
+        vb.prepareForPaint()
+        self._settle_region()
+
+    def _settle_region(self) -> None:
+        """Compute the limits region's bounds now (pyqtgraph does it lazily in the paint, where a
+        changed bound calls prepareGeometryChange and so asks for a second paint of the plot)."""
+        for item in (self.region, *self.region.lines):
+            item.boundingRect()
 
     def _update_hist_band_combo(self) -> None:
         names = [getattr(h, "name", f"band {i + 1}") for i, h in enumerate(_hist_bands(self.hist))]
@@ -521,6 +550,7 @@ class BandsPanel(QWidget):
         if lim is not None:
             with QSignalBlocker(self.region):
                 self.region.setRegion(lim)
+            self._settle_region()
 
     def _region_moved(self) -> None:
         """Dragged limits (physical units, as on the histogram) → ``session.set_levels``."""
