@@ -13,6 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def cpu_and_memory() -> tuple[str, float]:
+    """The CPU model and the total RAM in GiB, from /proc ("unknown CPU" / NaN where unreadable)."""
+    cpu, mem = "unknown CPU", float("nan")
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem = int(line.split()[1]) / 1024 / 1024
+                break
+    except (OSError, ValueError, IndexError):
+        pass
+    return cpu, mem
+
+
 @dataclass
 class Sample:
     """One run: wall seconds, peak RSS in MB (of the process, or of its process tree when measured

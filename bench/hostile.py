@@ -37,6 +37,7 @@ from hostile.runner import (  # noqa: E402
     summary,
 )
 
+from bench.harness import cpu_and_memory  # noqa: E402
 from satview.core.atomic import TMP_TAG  # noqa: E402
 
 #: Hand-made kinds run through all four CLI commands (the others through ``info``), as in the fast subset.
@@ -174,26 +175,9 @@ def sigkill_test(root: Path, n: int = 20, seed: int = 20) -> dict[str, Any]:
 
 
 def _machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = ""
-    try:
-        kb = int(
-            next(
-                x for x in Path("/proc/meminfo").read_text().splitlines() if x.startswith("MemTotal")
-            ).split()[1]
-        )
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
+    cpu, mem = cpu_and_memory()
     system = f"{platform.system()} {platform.release()}"
-    return f"{system}, {os.cpu_count()} cores ({cpu}){mem}, Python {platform.python_version()}"
+    return f"{system}, {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, Python {platform.python_version()}"
 
 
 def _table(rows: list[list[Any]], head: list[str]) -> str:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Series, alternate, py, run_once
+from harness import Series, alternate, cpu_and_memory, py, run_once
 
 ROOT = Path(__file__).resolve().parents[1]
 SATVIEW = [sys.executable, "-m", "satview"]
@@ -483,15 +483,7 @@ def machine() -> str:
     """A short description of the machine the figures come from."""
     import rasterio
 
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
-    except OSError:
-        mem = float("nan")
+    cpu, mem = cpu_and_memory()
     gdal = subprocess.run(["gdalinfo", "--version"], capture_output=True, text=True).stdout.strip()
     return (
         f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.platform()}, Python "
