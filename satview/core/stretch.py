@@ -472,7 +472,7 @@ def compute_levels(data: np.ndarray, stretch: Stretch = Stretch(), valid: np.nda
 
     Invalid pixels are NaN/±inf (floats) and those where ``valid`` is False (``valid`` is
     (row, col) for all bands or (band, row, col)). Percentiles follow ``np.percentile``'s linear
-    rule but come from histograms: exact counts for integers of ≤ 16 bit (bands of a million pixels
+    rule but come from histograms: exact counts for integers of ≤ 16 bit (bands of half a million pixels
     or more: a sample's histogram brackets the ranks and one counting pass makes them exact, see
     :func:`_sampled_percentiles`), and a 16384-bin histogram refined by sorting only the pixels of
     the bins that hold the wanted ranks for floats. A band
