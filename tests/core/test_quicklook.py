@@ -322,21 +322,28 @@ def test_scene_without_crs(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("piece_bytes", [1 << 20, 1000, 1])
-def test_encode_png_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece_bytes: int) -> None:
+@pytest.mark.parametrize("mode", ["RGBA", "RGB"])
+def test_encode_png_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece_bytes: int,
+                               mode: str) -> None:
     """The PNG encoder (Up filter, deflate pieces joined into one zlib stream) decodes to its input,
-    for one piece, several, and one row per piece; band-first and interleaved-view inputs alike."""
+    for one piece, several, and one row per piece; RGB and RGBA; band-first and interleaved-view
+    inputs alike."""
     from PIL import Image
 
-    monkeypatch.setattr(ql, "_PNG_PIECE_BYTES", piece_bytes)
+    from satview.core import png
+
+    monkeypatch.setattr(png, "_PNG_PIECE_BYTES", piece_bytes)
     rng = np.random.default_rng(7)
-    interleaved = rng.integers(0, 256, size=(37, 53, 4), dtype=np.uint8)
+    interleaved = rng.integers(0, 256, size=(37, 53, len(mode)), dtype=np.uint8)
     interleaved[5:9] = 0  # flat rows: the Up filter's zeros
-    for rgba in (np.moveaxis(interleaved, -1, 0), np.ascontiguousarray(np.moveaxis(interleaved, -1, 0))):
+    for image in (np.moveaxis(interleaved, -1, 0), np.ascontiguousarray(np.moveaxis(interleaved, -1, 0))):
         path = tmp_path / "t.png"
-        path.write_bytes(ql.encode_png(rgba))
+        path.write_bytes(png.encode_png(image))
         with Image.open(path) as im:
-            assert im.mode == "RGBA" and im.size == (53, 37)
+            assert im.mode == mode and im.size == (53, 37)
             np.testing.assert_array_equal(np.asarray(im), interleaved)
+    with pytest.raises(ValueError):
+        png.encode_png(np.zeros((2, 4, 4), dtype=np.uint8))
 
 
 def test_png_and_pam_sidecar_read_back_in_gdal(tmp_path: Path) -> None:

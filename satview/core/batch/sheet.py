@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from satview.core.atomic import atomic_path
+from satview.core.stretch import run_parallel
 
 INDEX_HTML, CONTACT_SHEET, FOOTPRINTS = "index.html", "contact_sheet.png", "footprints.geojson"
 _MAX_SHEET_SIDE = 8192
-#: zlib level of the contact sheet: 1 encodes it 2.8x faster than Pillow's default 6, for a file 7 % bigger
-_SHEET_PNG_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -127,6 +126,18 @@ def _fit(draw: Any, text: str, font: Any, width: int) -> str:
     return text + "…"
 
 
+def _load_cell(path: Path, cell: int) -> Any:
+    """A thumbnail fitted into a ``cell``-pixel square, on the sheet's grey where transparent (RGB)."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        thumb = im.convert("RGBA")
+    thumb.thumbnail((cell, cell))
+    bg = Image.new("RGBA", thumb.size, (45, 45, 45, 255))
+    bg.alpha_composite(thumb)
+    return bg.convert("RGB")
+
+
 def write_contact_sheet(items: list[SheetItem], out_dir: Path, cell: int = 256) -> Path | None:
     """``contact_sheet.png``: the thumbnails in a grid with product id, date and cloud cover under each.
 
@@ -148,21 +159,23 @@ def write_contact_sheet(items: list[SheetItem], out_dir: Path, cell: int = 256) 
     sheet = Image.new("RGB", (cols * cw + pad, rows * ch + pad), (30, 30, 30))
     draw = ImageDraw.Draw(sheet)
     font = _font(font_px)
-    for k, it in enumerate(items):
+    # Pillow decodes and resizes without the GIL: the thumbnails load on the stretch thread pool
+    thumbs = run_parallel(_load_cell, [(out_dir / it.thumbnail, cell) for it in items if it.thumbnail])
+    for k, (it, thumb) in enumerate(zip(items, thumbs, strict=True)):
         x0, y0 = pad + (k % cols) * cw, pad + (k // cols) * ch
-        with Image.open(out_dir / it.thumbnail) as im:
-            thumb = im.convert("RGBA")
-        thumb.thumbnail((cell, cell))
-        bg = Image.new("RGBA", thumb.size, (45, 45, 45, 255))
-        bg.alpha_composite(thumb)
-        sheet.paste(bg.convert("RGB"), (x0 + (cell - thumb.width) // 2, y0 + (cell - thumb.height) // 2))
+        sheet.paste(thumb, (x0 + (cell - thumb.width) // 2, y0 + (cell - thumb.height) // 2))
         lines = [it.product_id, f"{it.date}  {it.cloud}"]
         for j, line in enumerate(lines):
             draw.text((x0, y0 + cell + 3 + j * (font_px + 3)), _fit(draw, line, font, cell),
                       fill=(225, 225, 225), font=font)
+    import numpy as np
+
+    from satview.core.png import encode_png
+
     dest = out_dir / CONTACT_SHEET
+    data = encode_png(np.moveaxis(np.asarray(sheet), -1, 0))  # quick-looks' encoder: threads, zlib level 1
     with atomic_path(dest) as tmp:
-        sheet.save(tmp, format="PNG", compress_level=_SHEET_PNG_LEVEL)
+        tmp.write_bytes(data)
     return dest
 
 
