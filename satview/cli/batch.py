@@ -89,6 +89,16 @@ def _check_common(args: argparse.Namespace) -> None:
 
     if args.workers is not None and args.workers < 1:
         raise SatviewError(f"--workers {args.workers} must be at least 1")
+    _start_workers_early(args)
+
+
+def _start_workers_early(args: argparse.Namespace) -> None:
+    """Start the fork server of local workers now, before this process loads satview's core (~0.2 s):
+    it imports the task modules on another core meanwhile (see :mod:`satview.forkserver`)."""
+    from satview import forkserver
+
+    if args.scheduler in (None, "local") and forkserver.available():
+        forkserver.start(forkserver.batch_preload(args.batch_command, dask=args.scheduler == "local"))
 
 
 def run_quicklook(args: argparse.Namespace) -> int:

@@ -147,14 +147,9 @@ CHILD_MAIN = child_main
 
 
 def _context() -> Any:
-    from multiprocessing import get_context
+    from satview import forkserver
 
-    if sys.platform.startswith("linux"):
-        ctx = get_context("forkserver")
-        with contextlib.suppress(Exception):
-            ctx.set_forkserver_preload(PRELOAD)
-        return ctx
-    return get_context("spawn")
+    return forkserver.start(PRELOAD)
 
 
 def _signal_name(code: int | None) -> str:

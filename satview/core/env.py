@@ -22,19 +22,38 @@ GDAL_OPTIONS: dict[str, str] = {
     # never list or probe the input's folder for side-cars (.ovr, .aux.xml, .msk, world files):
     # satview reads exactly the file it was given (its readers find scene files themselves)
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
-    # decode the blocks of one read on every core
+    # decode the blocks of one read on every core (a GDAL_NUM_THREADS or SATVIEW_THREADS of the user wins)
     "GDAL_NUM_THREADS": "ALL_CPUS",
 }
+#: Environment variable: how many threads one satview process keeps busy (GDAL's decoding, the stretch,
+#: PNG deflate); unset, every CPU. Batch workers that fill the cores between them run with 1 each.
+THREADS_ENV = "SATVIEW_THREADS"
 
 for _key, _value in GDAL_OPTIONS.items():
     os.environ.setdefault(_key, _value)
 
 
+def threads() -> int:
+    """Threads satview's parallel work may use in this process: ``SATVIEW_THREADS``, else every CPU."""
+    cpus = os.cpu_count() or 1
+    try:
+        n = int(os.environ.get(THREADS_ENV, ""))
+    except ValueError:
+        return cpus
+    return n if n > 0 else cpus
+
+
 def gdal_env(**extra: Any):
-    """A ``rasterio.Env`` with satview's options (plus ``extra``)."""
+    """A ``rasterio.Env`` with satview's options (plus ``extra``); GDAL's decoding threads follow
+    ``SATVIEW_THREADS`` when it is set, else the environment's ``GDAL_NUM_THREADS`` (satview's default
+    ALL_CPUS unless the user set another)."""
     import rasterio
 
-    return rasterio.Env(**{**GDAL_OPTIONS, **extra})
+    if os.environ.get(THREADS_ENV):
+        n_threads = str(threads())
+    else:
+        n_threads = os.environ.get("GDAL_NUM_THREADS") or GDAL_OPTIONS["GDAL_NUM_THREADS"]
+    return rasterio.Env(**{**GDAL_OPTIONS, "GDAL_NUM_THREADS": n_threads, **extra})
 
 
 _local = threading.local()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +12,7 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 
+from satview.core.env import threads
 from satview.errors import SatviewError
 
 StretchMode = Literal["percentile", "minmax", "stddev", "none"]
@@ -126,14 +126,17 @@ def run_parallel(fn: Callable[..., _T], jobs: list[tuple[Any, ...]]) -> list[_T]
     """Run ``fn(*job)`` for every job, on a small shared thread pool when there is enough work.
 
     For work that releases the GIL (numpy ufuncs and gathers, zlib): the stretch's chunks and the
-    quick-look's PNG deflate pieces share this pool, so no command starts threads twice.
+    quick-look's PNG deflate pieces share this pool, so no command starts threads twice. With
+    ``SATVIEW_THREADS=1`` (a batch worker on a full machine) the jobs run in the calling thread; the
+    pool's size (at most 4) follows ``SATVIEW_THREADS`` when it first starts.
     """
     global _POOL
-    if len(jobs) < 2:
+    n_threads = threads()
+    if len(jobs) < 2 or n_threads < 2:
         return [fn(*j) for j in jobs]
     with _POOL_LOCK:
         if _POOL is None:
-            workers = min(4, os.cpu_count() or 1)
+            workers = min(4, n_threads)
             _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="satview-stretch")
     return list(_POOL.map(lambda j: fn(*j), jobs))
 

@@ -257,23 +257,38 @@ def test_cancel_stops_the_batch(tmp_path: Path, scene_dir: Path) -> None:
     assert not (tmp_path / "out" / "index.html").exists()
 
 
-def test_task_env_caps_gdal_threads_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_satview_threads_caps_gdal_and_satview_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SATVIEW_THREADS=1 (a batch worker on a full machine): GDAL decodes with one thread and satview's
+    parallel work runs in the calling thread; unset, GDAL keeps the environment's setting."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
     from rasterio._env import get_gdal_config
 
-    from satview.core.batch.worker import GDAL_THREADS_ENV, task_env
+    from satview.core.env import THREADS_ENV, ensure_thread_env
+    from satview.core.stretch import run_parallel
 
-    monkeypatch.delenv(GDAL_THREADS_ENV, raising=False)
-    with task_env():
-        assert get_gdal_config("GDAL_NUM_THREADS", normalize=False) == "ALL_CPUS"  # satview's default
-    monkeypatch.setenv(GDAL_THREADS_ENV, "1")
-    with task_env():
-        assert get_gdal_config("GDAL_NUM_THREADS", normalize=False) == "1"
-    assert get_gdal_config("GDAL_NUM_THREADS", normalize=False) == "ALL_CPUS"  # restored after the task
+    def in_fresh_thread() -> tuple[str, set[str]]:
+        ensure_thread_env()  # the thread's GDAL environment is made on its first use
+        names = set(run_parallel(lambda: threading.current_thread().name, [()] * 8))
+        return get_gdal_config("GDAL_NUM_THREADS", normalize=False), names
+
+    monkeypatch.setenv(THREADS_ENV, "1")
+    with ThreadPoolExecutor(1, thread_name_prefix="task") as pool:
+        gdal, names = pool.submit(in_fresh_thread).result()
+    assert gdal == "1" and names == {"task_0"}
+    monkeypatch.delenv(THREADS_ENV)
+    monkeypatch.setenv("GDAL_NUM_THREADS", "3")
+    with ThreadPoolExecutor(1, thread_name_prefix="task") as pool:
+        gdal, names = pool.submit(in_fresh_thread).result()
+    assert gdal == "3"
+    if (os.cpu_count() or 1) > 1:
+        assert names and "task_0" not in names  # on the shared pool
 
 
 def test_pool_workers_see_the_parent_as_it_is_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Workers fork from a long-lived fork server, yet get the environment and folder of each pool's start."""
-    from satview.core.batch.worker import GDAL_THREADS_ENV
+    from satview.core.env import THREADS_ENV
 
     cores = os.cpu_count() or 1
     for n, folder in enumerate((tmp_path / "a", tmp_path / "b")):
@@ -281,10 +296,9 @@ def test_pool_workers_see_the_parent_as_it_is_now(tmp_path: Path, monkeypatch: p
         monkeypatch.chdir(folder)
         monkeypatch.setenv("SATVIEW_TEST_MARK", f"pool {n}")
         with LocalPoolExecutor(cores) as ex:
-            got = dict(ex.run(os.getenv, [("SATVIEW_TEST_MARK",), (GDAL_THREADS_ENV,)]))
+            got = dict(ex.run(os.getenv, [("SATVIEW_TEST_MARK",), (THREADS_ENV,)]))
             cwd = dict(ex.run(os.getcwd, [()]))[0]
-        assert got == {0: f"pool {n}", 1: "1"}  # workers filling the cores decode with one GDAL thread
+        assert got == {0: f"pool {n}", 1: "1"}  # workers filling the cores run one thread each
         assert Path(cwd).resolve() == folder.resolve()
-    if cores > 1:
-        with LocalPoolExecutor(cores - 1) as ex:  # a core to spare: GDAL keeps satview's default
-            assert dict(ex.run(os.getenv, [(GDAL_THREADS_ENV,)])) == {0: None}
+    with LocalPoolExecutor(1) as ex:  # a single worker has every core
+        assert dict(ex.run(os.getenv, [(THREADS_ENV,)])) == {0: str(cores)}

@@ -29,7 +29,6 @@ from satview.core.batch.tasks import (
     clip_task,
     quicklook_task,
 )
-from satview.core.batch.worker import COMMAND_MODULES
 from satview.core.stretch import Levels
 from satview.errors import ExportError, SatviewError
 
@@ -169,7 +168,7 @@ def run_batch(job: BatchJob, executor: BatchExecutor | None = None, progress: Pr
     except OSError as exc:
         raise ExportError(f"cannot create the output folder: {exc.strerror or exc}", out) from exc
     run = _Run(job, out, executor, progress, should_cancel)
-    run.executor.prepare(COMMAND_MODULES[job.command])  # workers load in the background during discovery
+    run.executor.prepare(job.command)  # workers load in the background during discovery
     found = discover(job.inputs, exclude=[out])
     records: dict[str, TaskResult] = {p: TaskResult(p, "", FAILED, error=why) for p, why in found.missing}
     scenes = found.scenes

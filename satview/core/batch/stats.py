@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from satview.core.batch.options import QuicklookOptions
-from satview.core.batch.worker import task_env
+from satview.core.env import ensure_thread_env
 from satview.core.stretch import Levels, Stretch
 
 HIST_BINS = 4096
@@ -107,7 +107,8 @@ def stats_task(path: str, reader: str, options: QuicklookOptions, dataset: str |
     t0 = time.perf_counter()
     out = StatsResult(path)
     try:
-        with task_env(), open_scene(path, **open_options(reader, dataset)) as scene:
+        ensure_thread_env()
+        with open_scene(path, **open_options(reader, dataset)) as scene:
             names, data = display_data(scene, options)
         out.bands = names
         out.histograms = [band_histogram(data[b]) for b in range(data.shape[0])]

@@ -13,7 +13,7 @@ from typing import Any
 
 from satview.core.batch.discover import MULTI_DATASET_READERS
 from satview.core.batch.options import ClipOptions, QuicklookOptions
-from satview.core.batch.worker import task_env
+from satview.core.env import ensure_thread_env
 from satview.core.stretch import Levels
 
 OK, SKIPPED, FAILED, CANCELLED = "ok", "skipped", "failed", "cancelled"
@@ -87,7 +87,8 @@ def quicklook_task(path: str, reader: str, out_dir: str, name: str, options: Qui
         from satview.core.quicklook import quicklook_array, save_quicklook
 
         out = Path(out_dir)
-        with task_env(), open_scene(path, **open_options(reader, dataset)) as scene:
+        ensure_thread_env()
+        with open_scene(path, **open_options(reader, dataset)) as scene:
             rec.facts = scene_facts(scene.info)
             bands = list(options.bands) if options.bands else None
             rgba, used, transform = quicklook_array(
@@ -143,7 +144,8 @@ def clip_task(path: str, reader: str, out_dir: str, name: str, options: ClipOpti
         from satview.errors import AOIError
 
         aoi = AOI(shapely.from_wkt(options.aoi_wkt), CRS.from_wkt(options.aoi_crs), options.aoi_name)
-        with task_env(), open_scene(path, **open_options(reader, dataset)) as scene:
+        ensure_thread_env()
+        with open_scene(path, **open_options(reader, dataset)) as scene:
             rec.facts = scene_facts(scene.info)
             try:
                 ensure_overlap(aoi, scene.info)

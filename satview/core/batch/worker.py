@@ -1,26 +1,23 @@
-"""How batch workers start and run: one fork server with the task modules loaded, GDAL threads per task.
+"""How batch workers start and run: one fork server with the task modules loaded, threads per worker.
 
 A spawned worker imports numpy, rasterio, shapely, Pillow and satview before its first task (about
 0.5 s of CPU each, more than a whole quick-look task). On Linux the workers of a local pool or a Dask
-``LocalCluster`` are instead forked from one fork server that imported all that once
-(:func:`start_fork_server`; the CLI's reader isolation does the same), and the server is started
-early, so that it loads while the parent is still finding the scenes. Elsewhere workers are
-spawned and :func:`warm` runs in their initializer.
+``LocalCluster`` are instead forked from satview's fork server (:mod:`satview.forkserver`), whose
+preload imports ``satview.core.batch._warm`` and so runs :func:`warm` once; the CLI starts it
+before its own imports and the executors before discovery, so that it loads meanwhile. Elsewhere
+workers are spawned and :func:`warm` runs in their initializer.
 
-When the workers fill every core, GDAL's own decoding threads (``GDAL_NUM_THREADS=ALL_CPUS`` in
-satview's environment) would only compete with the other workers: the executor then sets
-:data:`GDAL_THREADS_ENV` in the workers and every task runs inside :func:`task_env`.
+A task's own threads (GDAL's decoding, the stretch, PNG deflate: ``satview.core.env.threads``)
+would only compete with the other workers once the workers fill the cores: each worker gets its
+share of the cores in ``SATVIEW_THREADS`` (:func:`threads_per_worker`; 1 when they fill them), which
+also saves the threads' hand-over costs (a tenth of a quick-look task's CPU).
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
-import multiprocessing
 import os
-import sys
-from collections.abc import Iterator
-from multiprocessing.context import BaseContext
 
 #: Modules every batch task uses (opening a scene, quick-look, statistics); imported once by the fork
 #: server (or a spawned worker).
@@ -40,12 +37,6 @@ PRELOAD = (
     "tarfile",
     "_strptime",
 )
-#: What a command's tasks need beyond :data:`PRELOAD` (clip's AOI handling loads pyproj: 0.15 s more).
-COMMAND_MODULES: dict[str, tuple[str, ...]] = {"quicklook": (), "clip": ("satview.core.clip",)}
-#: The module the fork server imports: importing it runs :func:`warm`.
-WARM_MODULE = "satview.core.batch._warm"
-#: Environment variable holding the GDAL decoding threads of one task in a worker (unset: satview's default).
-GDAL_THREADS_ENV = "SATVIEW_BATCH_GDAL_THREADS"
 
 
 def warm() -> None:
@@ -54,58 +45,28 @@ def warm() -> None:
         importlib.import_module(name)
 
 
-def init_worker(gdal_threads: int | None, environ: dict[str, str], cwd: str) -> None:
-    """Initializer of a local pool worker: the parent's environment and working folder as they are
-    now (a worker forked from a fork server started earlier would have those of that moment), GDAL's
-    thread cap per task (when given), and the warm-up (a no-op when forked from the fork server)."""
+def init_worker(environ: dict[str, str], cwd: str) -> None:
+    """Initializer of a local pool worker: the parent's environment (with the worker's
+    ``SATVIEW_THREADS``) and working folder as they are now (a worker forked from a fork server
+    started earlier would have those of that moment), and the warm-up (a no-op when forked from
+    the fork server)."""
     os.environ.clear()
     os.environ.update(environ)
     with contextlib.suppress(OSError):
         os.chdir(cwd)
-    if gdal_threads:
-        os.environ[GDAL_THREADS_ENV] = str(gdal_threads)
     warm()
 
 
-def gdal_threads_for(workers: int) -> int | None:
-    """GDAL threads per task for ``workers`` worker processes on this machine: 1 when they fill the cores."""
-    return 1 if workers >= (os.cpu_count() or 1) else None
+def threads_per_worker(workers: int) -> int:
+    """Threads each of ``workers`` worker processes may use: its share of satview's threads (every
+    CPU unless ``SATVIEW_THREADS`` says less), at least 1."""
+    from satview.core.env import threads
+
+    return max(1, threads() // workers)
 
 
-@contextlib.contextmanager
-def task_env() -> Iterator[None]:
-    """satview's GDAL environment for one task in the calling thread, with the worker's thread cap if set."""
-    from satview.core.env import ensure_thread_env
+def worker_environ(workers: int) -> dict[str, str]:
+    """This process's environment as a worker of a pool of ``workers`` should see it."""
+    from satview.core.env import THREADS_ENV
 
-    ensure_thread_env()
-    threads = os.environ.get(GDAL_THREADS_ENV)
-    if not threads:
-        yield
-        return
-    import rasterio
-
-    with rasterio.Env(GDAL_NUM_THREADS=threads):
-        yield
-
-
-def uses_fork_server() -> bool:
-    """True where workers fork from a fork server (Linux); elsewhere they are spawned."""
-    return sys.platform.startswith("linux")
-
-
-def start_fork_server(extra: tuple[str, ...] = ()) -> BaseContext:
-    """The multiprocessing context for workers: on Linux the fork server, started now with the common task
-    modules (and the ``extra`` modules) loading in the background; elsewhere "spawn".
-
-    The fork server is one per process: when it already runs (started by an earlier batch, the CLI's
-    reader isolation or Dask) it is reused as it is, and workers import what it lacks themselves.
-    """
-    if not uses_fork_server():
-        return multiprocessing.get_context("spawn")
-    from multiprocessing import forkserver
-
-    ctx = multiprocessing.get_context("forkserver")
-    with contextlib.suppress(Exception):
-        ctx.set_forkserver_preload([WARM_MODULE, *extra])
-    forkserver.ensure_running()
-    return ctx
+    return {**os.environ, THREADS_ENV: str(threads_per_worker(workers))}
