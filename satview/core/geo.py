@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from rasterio.crs import CRS
 from rasterio.warp import transform as warp_transform
-from shapely.geometry import Polygon
 
 from satview.core.types import GeoGrid
 from satview.errors import CRSError
@@ -24,6 +23,7 @@ LONLAT = "EPSG:4326"
 
 if TYPE_CHECKING:
     from pyproj import Transformer
+    from shapely.geometry import Polygon
 
 
 @functools.lru_cache(maxsize=64)
@@ -91,6 +91,8 @@ def footprint_lonlat(grid: GeoGrid, densify: int = 16) -> Polygon | None:
     A grid that contains a pole (polar stereographic sea-ice grids, high-latitude MODIS tiles)
     gets a polar cap from its lowest latitude to the pole, since its outline does not bound it.
     """
+    from shapely.geometry import Polygon
+
     if grid.crs is None:
         return None
     t = np.linspace(0.0, 1.0, densify + 1)[:-1]

@@ -182,6 +182,42 @@ class DatasetInfo:
     displayable: bool = True  # at least 2-D and numeric: can be opened as a scene
 
 
+class Deferred:
+    """A value computed on its first use: ``Deferred(fn, *args)`` (picklable when ``fn`` is a module-level
+    function and ``args`` pickle). Readers give the scene footprint this way, so opening a scene loads
+    neither shapely nor the footprint's projection until something asks for the footprint."""
+
+    __slots__ = ("args", "fn")
+
+    def __init__(self, fn: Any, *args: Any) -> None:
+        self.fn, self.args = fn, args
+
+    def __call__(self) -> Any:
+        return self.fn(*self.args)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Deferred, (self.fn, *self.args))
+
+
+class _ResolvedOnRead:
+    """A dataclass field holding a value or a :class:`Deferred`; reading it gives the value (made once)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return None  # the field's default
+        value = obj.__dict__.get(self._slot)
+        if isinstance(value, Deferred):
+            value = value()
+            obj.__dict__[self._slot] = value
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self._slot] = value
+
+
 @dataclass(frozen=True)
 class SceneInfo:
     """What a reader knows about an opened scene: grid, bands and (for Landsat) scene facts."""
@@ -192,7 +228,8 @@ class SceneInfo:
     bands: tuple[BandInfo, ...]
     landsat: LandsatInfo | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
-    footprint: Any = None  # shapely geometry in lon/lat (EPSG:4326), or None
+    #: shapely geometry in lon/lat (EPSG:4326), or None; a reader may give a :class:`Deferred` computing it
+    footprint: Any = _ResolvedOnRead()
     warnings: tuple[str, ...] = ()
     datasets: tuple[DatasetInfo, ...] = ()  # every dataset of a multi-dataset file
     dataset: str | None = None  # the one this scene shows

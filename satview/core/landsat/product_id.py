@@ -54,8 +54,10 @@ def sensor_from_letter(letter: str, satellite: int) -> str:
 
 
 def _date(text: str) -> dt.date | None:
+    """``YYYYMMDD`` (eight digits, as the pattern guarantees) as a date, None when it is no real date
+    (without ``strptime``, whose first use imports ``_strptime`` and its locale tables: 2 ms)."""
     try:
-        return dt.datetime.strptime(text, "%Y%m%d").date()
+        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
     except ValueError:
         return None
 

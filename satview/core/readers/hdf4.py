@@ -34,7 +34,7 @@ from satview.core.geo import footprint_lonlat
 from satview.core.guard import check_dataset_shape
 from satview.core.readers.array_read import read_window
 from satview.core.readers.base import Scene
-from satview.core.types import BandInfo, Calibration, DatasetInfo, GeoGrid, SceneInfo
+from satview.core.types import BandInfo, Calibration, DatasetInfo, Deferred, GeoGrid, SceneInfo
 from satview.errors import (
     BandNotFoundError,
     MetadataError,
@@ -159,7 +159,7 @@ class Hdf4Scene(Scene):
                 "dataset_attributes": dict(chosen.attrs),
                 "hdfeos_grid": _grid_dict(eos_grid) if eos_grid else None,
             },
-            footprint=footprint_lonlat(grid),
+            footprint=Deferred(footprint_lonlat, grid),
             warnings=tuple(warnings),
             datasets=datasets,
             dataset=chosen.name,

@@ -27,7 +27,7 @@ from satview.core.geo import footprint_lonlat
 from satview.core.guard import check_dataset_shape
 from satview.core.readers.array_read import read_window
 from satview.core.readers.base import Scene
-from satview.core.types import BandInfo, DatasetInfo, GeoGrid, SceneInfo
+from satview.core.types import BandInfo, DatasetInfo, Deferred, GeoGrid, SceneInfo
 from satview.errors import (
     BandNotFoundError,
     SatviewError,
@@ -419,8 +419,9 @@ def _open(f: Any, spath: str, dataset: str | None) -> CFScene:
     grid = GeoGrid(geo.crs, geo.transform, w, h)
     meta = {"global_attributes": root, "tree": groups, "variable_attributes": dinfo.attrs,
             "georeference": geo.source, "orientation": asdict(geo.orientation)}
+    footprint = swath.footprint() if swath else Deferred(footprint_lonlat, grid)
     info = SceneInfo(path=spath, format="netcdf4" if netcdf else "hdf5", grid=grid, bands=tuple(bands),
-                     metadata=meta, footprint=swath.footprint() if swath else footprint_lonlat(grid),
+                     metadata=meta, footprint=footprint,
                      warnings=tuple(warnings), datasets=tuple(infos), dataset=chosen)
     return Hdf5Scene(f, info, geo.orientation, swath, h5names)
 

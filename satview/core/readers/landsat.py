@@ -26,7 +26,7 @@ from satview.core.readers.base import Scene
 from satview.core.readers.gdal_handles import DatasetPool
 from satview.core.readers.read_aligned import read_aligned
 from satview.core.sniff import Sniffed, sniff
-from satview.core.types import BandInfo, GeoGrid, SceneInfo
+from satview.core.types import BandInfo, Deferred, GeoGrid, SceneInfo
 from satview.errors import SatviewError, SceneReadError, TooLargeError
 
 ProgressFn = Callable[[float, str], None]
@@ -132,7 +132,7 @@ class LandsatScene(Scene):
             bands=tuple(bands),
             landsat=linfo,
             metadata={"mtl": mtl},
-            footprint=footprint_lonlat(grid),
+            footprint=Deferred(footprint_lonlat, grid),
             warnings=tuple(mtl.warnings),
         )
 

@@ -23,7 +23,7 @@ from satview.core.geo import footprint_lonlat
 from satview.core.guard import check_dataset_shape
 from satview.core.readers.base import read_error
 from satview.core.readers.hdf5 import MAX_BANDS, CFScene, band_names, default_dataset, resolve_dataset
-from satview.core.types import BandInfo, DatasetInfo, GeoGrid, SceneInfo
+from satview.core.types import BandInfo, DatasetInfo, Deferred, GeoGrid, SceneInfo
 from satview.errors import SatviewError, SceneReadError, UnsupportedFormatError
 
 _TYPES = {1: "i1", 2: "S1", 3: ">i2", 4: ">i4", 5: ">f4", 6: ">f8", 7: "u1", 8: ">u2", 9: ">u4",
@@ -269,7 +269,7 @@ def open_netcdf3(path: str | os.PathLike[str], sniffed: Any = None, dataset: str
         "georeference": geo.source, "orientation": asdict(geo.orientation),
         "netcdf_version": {1: "classic", 2: "64-bit offset", 5: "CDF-5"}[header.version]}
     info = SceneInfo(path=spath, format="netcdf3", grid=grid, bands=tuple(bands), metadata=meta,
-                     footprint=footprint_lonlat(grid), warnings=tuple(warns), datasets=tuple(infos),
+                     footprint=Deferred(footprint_lonlat, grid), warnings=tuple(warns), datasets=tuple(infos),
                      dataset=chosen)
     return Netcdf3Scene(ds, info, geo.orientation)
 

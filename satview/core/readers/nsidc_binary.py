@@ -16,7 +16,7 @@ from rasterio.windows import Window
 from satview.core.polar_grids import NsidcGrid, footprint_lonlat, grid_for_cell_count
 from satview.core.readers.array_read import read_window
 from satview.core.readers.base import Scene
-from satview.core.types import BandInfo, Calibration, GeoGrid, SceneInfo
+from satview.core.types import BandInfo, Calibration, Deferred, GeoGrid, SceneInfo
 from satview.errors import SceneReadError, UnsupportedFormatError
 
 HEADER_BYTES = 300
@@ -201,7 +201,7 @@ class NsidcBinaryScene(Scene):
             grid=geogrid,
             bands=(band,),
             metadata=metadata,
-            footprint=footprint_lonlat(grid),
+            footprint=Deferred(footprint_lonlat, grid),
             warnings=tuple(warnings),
         )
 

@@ -15,7 +15,7 @@ from satview.core.geo import footprint_lonlat
 from satview.core.readers.base import Scene, read_error
 from satview.core.readers.gdal_handles import DatasetPool
 from satview.core.readers.read_aligned import read_aligned
-from satview.core.types import BandInfo, Calibration, GeoGrid, SceneInfo
+from satview.core.types import BandInfo, Calibration, Deferred, GeoGrid, SceneInfo
 from satview.errors import SatviewError
 
 #: The only GDAL drivers allowed to open a file of each sniffed kind (never GDAL's guess).
@@ -83,7 +83,7 @@ class RasterScene(Scene):
             grid=grid,
             bands=tuple(_band_infos(ds, src)),
             metadata={"driver": ds.driver, "tags": _tags(ds, warnings)},
-            footprint=footprint_lonlat(grid),
+            footprint=Deferred(footprint_lonlat, grid),
             warnings=tuple(warnings),
         )
 
