@@ -219,3 +219,32 @@ def _member_names(path: Path) -> list[str]:
 
     with tarfile.open(path) as tf:
         return tf.getnames()
+
+
+def test_footprint_is_computed_on_first_use_and_survives_pickling(real_data: Path) -> None:
+    """Opening a scene in a fresh interpreter loads no shapely; the footprint appears when asked for,
+    equal before and after pickling (the GUI gets SceneInfo from its reader process)."""
+    import pickle
+    import subprocess
+    import sys
+
+    path = real_data / "landsat-tarballs" / "LC09_L1TP_112081_20220209_20220209_02_T1.tar"
+    code = ("import sys; from satview.core import open_scene; s = open_scene(sys.argv[1]); "
+            "print('shapely' in sys.modules); fp = s.info.footprint; "
+            "print('shapely' in sys.modules, fp.is_valid)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True", "True"]
+    with open_scene(path) as scene:
+        copy = pickle.loads(pickle.dumps(scene.info))
+        lon0, lat0, lon1, lat1 = scene.info.footprint.bounds
+        assert copy.footprint.equals(scene.info.footprint) and copy == scene.info
+    assert 110 < lon0 < lon1 < 120 and -40 < lat0 < lat1 < -25  # path 112 row 81: Western Australia
+
+
+def test_product_id_dates() -> None:
+    from satview.core.landsat.product_id import parse_product_id
+
+    pid = parse_product_id("LC09_L1TP_112081_20220209_20220209_02_T1")
+    assert pid is not None and pid.acquired == dt.date(2022, 2, 9)
+    bad = parse_product_id("LC09_L1TP_112081_20220231_20220209_02_T1")  # 31 February
+    assert bad is None or bad.acquired is None
