@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import importlib
 import itertools
 import os
 import pickle
@@ -542,6 +543,22 @@ class _Watch:
     started: float | None = None
 
 
+#: Modules the results of ``svc_*`` requests are made of: the shapely footprint, the MTL, render types.
+RESULT_MODULES = ("shapely.geometry", "satview.core.landsat", "satview.core.render")
+
+
+def import_result_types() -> None:
+    """Import what the results are made of in the calling thread, before any result arrives.
+
+    Results are unpickled in the pool's own thread as soon as they arrive. Were that thread importing
+    shapely while another one imports it (the app's panels), the two imports could meet halfway
+    (shapely's modules import each other) and fail with "partially initialized module"; and an
+    import there holds the GIL while the app waits to paint the first picture.
+    """
+    for name in RESULT_MODULES:
+        importlib.import_module(name)
+
+
 class ReaderService:
     """A one-process pool (spawn) running ``svc_*`` functions; restarts itself when the process dies.
 
@@ -575,6 +592,8 @@ class ReaderService:
         self._pump: threading.Thread | None = None
         self._pump_stop = threading.Event()
         self._restarts = 0
+        if not inline:
+            import_result_types()
         if warm and not inline:
             self._start()
 

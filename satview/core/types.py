@@ -234,6 +234,12 @@ class SceneInfo:
     datasets: tuple[DatasetInfo, ...] = ()  # every dataset of a multi-dataset file
     dataset: str | None = None  # the one this scene shows
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled with the footprint computed: whoever receives it (the app, from its reader process)
+        gets the geometry, not the work of making it."""
+        _ = self.footprint  # resolves a Deferred in place
+        return self.__dict__
+
     @property
     def band_names(self) -> list[str]:
         return [b.name for b in self.bands]

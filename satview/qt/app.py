@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import importlib
 import os
 import sys
 import tempfile
@@ -231,19 +230,6 @@ def cleanup_stale_exports() -> threading.Thread:
     return t
 
 
-def _import_result_types() -> None:
-    """Import what the result of opening a scene is made of (SceneInfo with its shapely footprint
-    and MTL, DisplaySpec, Levels, RenderResult) in this thread, before asking for it.
-
-    The reader service unpickles a result in its own thread as soon as it arrives. Were that thread
-    importing shapely while this one imports it for the window's panels, the two imports could meet
-    halfway (shapely's modules import each other) and fail with "partially initialized module".
-    The window needs these modules anyway, so importing them first costs nothing.
-    """
-    for name in ("satview.core.geo", "satview.core.landsat", "satview.core.render"):  # shapely; MTL
-        importlib.import_module(name)
-
-
 @contextlib.contextmanager
 def _no_collections() -> Iterator[None]:
     """No cyclic garbage collection inside the block. Start-up only makes objects that live as long
@@ -273,7 +259,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         display = service.ReaderService("display")
         opening = None
         if path:
-            _import_result_types()
             opening = display.submit(service.svc_open_view, path, args.dataset)
         cleanup_stale_exports()
 
