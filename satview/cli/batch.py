@@ -200,6 +200,8 @@ def print_report(report: Any, out_dir: str) -> None:
     line = (f"{n['ok']} done, {n['skipped']} skipped, {n['failed']} failed"
             + (f", {n['cancelled']} cancelled" if n["cancelled"] else "")
             + f" in {report.seconds:.2f} s ({report.executor})")
+    if report.throughput:
+        line += f"; {report.throughput:.1f} scenes/s while the workers ran"
     out.print(line)
     if report.ignored:
         out.print(f"{len(report.ignored)} other file(s) in the folders are not scenes and were ignored")

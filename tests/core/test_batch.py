@@ -109,6 +109,9 @@ def test_bad_file_reported_others_succeed_on_local_pool(tmp_path: Path, real_dat
     assert bad.status == FAILED and bad.error and not bad.error.startswith(bad.path)
     assert all(r.status == OK for r in by_name.values()), {n: r.error for n, r in by_name.items()}
     assert report.exit_code == 1
+    # throughput counts every scene worked on (the bad one too) over the span the workers ran
+    assert report.tasks_run == len(report.records) and 0 < report.task_span <= report.seconds
+    assert report.throughput == pytest.approx(report.tasks_run / report.task_span)
     for r in by_name.values():
         assert (out / r.outputs[0]).is_file() and (out / r.outputs[0]).suffix == ".png"
         assert any(o.startswith("thumbs/") for o in r.outputs)
@@ -125,7 +128,7 @@ def test_resume_skips_done_and_redoes_on_change(tmp_path: Path, scene_dir: Path)
 
     second = run_batch(job, executor=SerialExecutor())
     assert [r.status for r in second.records] == [SKIPPED] * 3
-    assert second.exit_code == 0
+    assert second.exit_code == 0 and second.tasks_run == 0 and second.throughput == 0
     assert [r.outputs for r in second.records] == [r.outputs for r in first.records]
 
     # a changed input (new mtime) is redone, the others stay skipped

@@ -71,6 +71,15 @@ class BatchReport:
     cancelled: bool = False
     seconds: float = 0.0
     executor: str = ""
+    #: scenes worked on now (not skipped) and the seconds from the first one's start to the last one's end
+    tasks_run: int = 0
+    task_span: float = 0.0
+
+    @property
+    def throughput(self) -> float:
+        """Scenes per second while the workers ran (0 when none ran): the batch time without the
+        workers' start-up, the pooled stretch and the summaries."""
+        return self.tasks_run / self.task_span if self.task_span > 0 else 0.0
 
     def by_status(self, status: str) -> list[TaskResult]:
         return [r for r in self.records if r.status == status]
@@ -206,6 +215,10 @@ def run_batch(job: BatchJob, executor: BatchExecutor | None = None, progress: Pr
                 records[s.path] = TaskResult(s.path, s.name, CANCELLED, error="the batch was cancelled")
                 run.cancelled = True
     report.records = [records[p] for p in sorted(records)]
+    ran = [records[s.path] for s, _ in todo if records[s.path].started > 0]
+    if ran:
+        report.tasks_run = len(ran)
+        report.task_span = max(r.started + r.seconds for r in ran) - min(r.started for r in ran)
     report.cancelled = run.cancelled
     if job.summaries and not run.cancelled:
         report.summaries = write_all(_sheet_items(report.records), out, f"satview batch {job.command}")

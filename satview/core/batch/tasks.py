@@ -37,6 +37,7 @@ class TaskResult:
     error: str | None = None
     levels: tuple[tuple[float, ...], tuple[float, ...]] | None = None
     seconds: float = 0.0
+    started: float = 0.0  # wall-clock time (time.time()) the task began: the batch's throughput
 
     @property
     def ok(self) -> bool:
@@ -81,7 +82,7 @@ def quicklook_task(path: str, reader: str, out_dir: str, name: str, options: Qui
                    levels: Levels | None = None, dataset: str | None = None) -> TaskResult:
     """Write ``<name>.png`` (+ world file, .aux.xml) and ``thumbs/<name>.png`` for one scene."""
     t0 = time.perf_counter()
-    rec = TaskResult(path, name, FAILED)
+    rec = TaskResult(path, name, FAILED, started=time.time())
     try:
         from satview.core import open_scene
         from satview.core.quicklook import quicklook_array, save_quicklook
@@ -133,7 +134,7 @@ def clip_task(path: str, reader: str, out_dir: str, name: str, options: ClipOpti
               dataset: str | None = None) -> TaskResult:
     """Clip one scene to the AOI into ``<name>.tif``; an AOI that misses the scene gives ``skipped``."""
     t0 = time.perf_counter()
-    rec = TaskResult(path, name, FAILED)
+    rec = TaskResult(path, name, FAILED, started=time.time())
     try:
         import shapely
         from rasterio.crs import CRS
