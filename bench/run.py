@@ -556,6 +556,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             table(rows),
             "",
+            (ROOT / "bench" / "NOTES.md").read_text(encoding="utf-8"),
         ]
     )
     print(report)
