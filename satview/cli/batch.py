@@ -89,7 +89,6 @@ def _check_common(args: argparse.Namespace) -> None:
 
     if args.workers is not None and args.workers < 1:
         raise SatviewError(f"--workers {args.workers} must be at least 1")
-    _start_workers_early(args)
 
 
 def _start_workers_early(args: argparse.Namespace) -> None:
@@ -107,6 +106,7 @@ def run_quicklook(args: argparse.Namespace) -> int:
     from satview.errors import SatviewError
 
     _check_common(args)
+    _start_workers_early(args)
     if args.size < 16 or args.size > 32768:
         raise SatviewError(f"--size {args.size} must be between 16 and 32768 pixels")
     bands = _band_list(args.bands)
@@ -131,6 +131,7 @@ def run_clip(args: argparse.Namespace) -> int:
     from satview.core.batch import BatchJob, ClipOptions
 
     _check_common(args)
+    _start_workers_early(args)
     aoi = load_aoi(args.aoi)
     if args.dst_crs:
         from satview.core.geo import parse_crs
