@@ -197,13 +197,7 @@ def print_report(report: Any, out_dir: str) -> None:
         table.add_row(f"[{colours.get(r.status, 'white')}]{r.status}[/]", _shown(r.path), detail,
                       f"{r.seconds:.1f}" if r.seconds else "")
     out.print(table)
-    n = {s: len(report.by_status(s)) for s in ("ok", "skipped", "failed", "cancelled")}
-    line = (f"{n['ok']} done, {n['skipped']} skipped, {n['failed']} failed"
-            + (f", {n['cancelled']} cancelled" if n["cancelled"] else "")
-            + f" in {report.seconds:.2f} s ({report.executor})")
-    if report.throughput:
-        line += f"; {report.throughput:.1f} scenes/s while the workers ran"
-    out.print(line)
+    out.print(report.summary())
     if report.ignored:
         out.print(f"{len(report.ignored)} other file(s) in the folders are not scenes and were ignored")
     for path in report.summaries:

@@ -84,6 +84,18 @@ class BatchReport:
     def by_status(self, status: str) -> list[TaskResult]:
         return [r for r in self.records if r.status == status]
 
+    def summary(self) -> str:
+        """One line: counts per status, the batch time, where it ran and the throughput, e.g.
+        "24 done, 0 skipped, 1 failed in 2.1 s (local process pool, 2 worker(s)); 13.7 scenes/s while
+        the workers ran"."""
+        n = {s: len(self.by_status(s)) for s in (OK, SKIPPED, FAILED, CANCELLED)}
+        line = (f"{n[OK]} done, {n[SKIPPED]} skipped, {n[FAILED]} failed"
+                + (f", {n[CANCELLED]} cancelled" if n[CANCELLED] else "")
+                + f" in {self.seconds:.2f} s ({self.executor})")
+        if self.throughput:
+            line += f"; {self.throughput:.1f} scenes/s while the workers ran"
+        return line
+
     @property
     def exit_code(self) -> int:
         """0 when every scene succeeded or was skipped, 1 when any failed (or the batch was cancelled)."""

@@ -437,13 +437,10 @@ class BatchDialog(QDialog):
         self.table.setRowCount(0)
         for rec in report.records:  # the full, sorted list (inputs that are not scenes included)
             self._add_row(rec)
-        n = {s: len(report.by_status(s)) for s in ("ok", "skipped", "failed", "cancelled")}
         if not report.records:
             self.status.setText("No scenes found in " + ", ".join(self.input_folders()))
             return
-        line = (f"{n['ok']} done, {n['skipped']} skipped, {n['failed']} failed"
-                + (f", {n['cancelled']} cancelled" if n["cancelled"] else "")
-                + f" in {report.seconds:.1f} s ({report.executor})")
+        line = report.summary()
         if report.ignored:
             line += f"; {len(report.ignored)} other file(s) are not scenes and were ignored"
         self.status.setText(("Cancelled: " if report.cancelled else "") + line)
