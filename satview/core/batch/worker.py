@@ -35,7 +35,6 @@ PRELOAD = (
     "shapely.geometry",
     "PIL.PngImagePlugin",
     "tarfile",
-    "_strptime",
 )
 
 
