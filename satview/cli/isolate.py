@@ -32,7 +32,6 @@ from satview.errors import ReaderCrashedError, ReaderTimeoutError, SatviewError
 #: Sniffed kinds whose readers run in a child process.
 RISKY_KINDS = frozenset({"hdf4", "hdf5", "netcdf3"})
 #: Commands that read a scene from ``args.path``.
-READING_COMMANDS = frozenset({"info", "pixel", "quicklook", "clip", "reproject"})
 #: Seconds the child may take to start (imports) before its open deadline starts.
 START_LIMIT_S = 120.0
 #: The reader-service request each command matches (its deadline applies once the scene is open),
@@ -44,6 +43,8 @@ COMMAND_REQUESTS: dict[str, tuple[str, str]] = {
     "clip": ("svc_clip", "clipping it"),
     "reproject": ("svc_reproject", "reprojecting it"),
 }
+#: Commands that read the scene at ``args.path``.
+READING_COMMANDS = frozenset(COMMAND_REQUESTS)
 
 #: Modules the fork server imports once, so each child starts with them loaded.
 PRELOAD = ["numpy", "rasterio", "pyproj", "shapely", "h5py", "pyhdf.SD", "satview.cli", "satview.cli.export",

@@ -220,8 +220,9 @@ def renders_dn(info: SceneInfo, spec: DisplaySpec) -> bool:
     """True when ``spec`` is stretched on raw DN (its render-space levels are DN)."""
     if spec.mode == "index" or spec.seaice:
         return False
-    infos = _display_infos(info, spec)
-    return spec.dn if spec.dn is not None else all(_monotonic(b) for b in infos)
+    if spec.dn is not None:
+        return spec.dn
+    return all(_monotonic(b) for b in _display_infos(info, spec))
 
 
 def _convert_levels(info: SceneInfo, spec: DisplaySpec, levels: Levels, to_phys: bool) -> Levels:

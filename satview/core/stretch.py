@@ -230,16 +230,19 @@ def _quantiles_from_counts(counts: np.ndarray, start: int) -> Callable[[Sequence
     return lambda ps: _interpolate(order_stats, n, ps)
 
 
+def _ascending(counts: np.ndarray, dtype: np.dtype) -> tuple[np.ndarray, int]:
+    """Full-range bincounts of a ≤ 16-bit band (taken on its unsigned view) in ascending value order,
+    and the value of index 0: for signed types index i holds value i (i < half) or i - 2*half."""
+    if dtype.kind != "i":
+        return counts, 0
+    half = counts.size // 2
+    return np.concatenate([counts[half:], counts[:half]]), -half
+
+
 def _int_stats(data: np.ndarray, valid: np.ndarray | None, bands: list[int]) -> _Stats:
     """Exact statistics of an integer band (≤ 16 bit) from a full-range bincount."""
-    dt = data.dtype
     counts = functools.reduce(np.add, run_parallel(_int_counts, _chunk_jobs(data, valid, bands)))
-    if dt.kind == "i":  # index i holds value i (i < half) or i - 2*half: rotate to ascending values
-        half = counts.size // 2
-        counts = np.concatenate([counts[half:], counts[:half]])
-        start = -half
-    else:
-        start = 0
+    counts, start = _ascending(counts, data.dtype)
     n = int(counts.sum())
     if n == 0:
         return _Stats(0)
@@ -302,12 +305,11 @@ def _sampled_percentiles(
     caller then takes the exact full-histogram path).
     """
     sub, sub_valid = _sample(data, valid, bands)
-    counts = functools.reduce(np.add, [_int_counts(sub[i], None if sub_valid is None else sub_valid[i])
-                                       for i in range(len(bands))])
-    start = 0
-    if data.dtype.kind == "i":  # as in _int_stats: rotate the unsigned-view counts to ascending values
-        half = counts.size // 2
-        counts, start = np.concatenate([counts[half:], counts[:half]]), -half
+    counts, start = _ascending(
+        functools.reduce(np.add, [_int_counts(sub[i], None if sub_valid is None else sub_valid[i])
+                                  for i in range(len(bands))]),
+        data.dtype,
+    )
     cum = np.cumsum(counts)
     ns = int(cum[-1])
     if ns == 0:

@@ -183,9 +183,9 @@ class DatasetInfo:
 
 
 class Deferred:
-    """A value computed on its first use: ``Deferred(fn, *args)`` (picklable when ``fn`` is a module-level
-    function and ``args`` pickle). Readers give the scene footprint this way, so opening a scene loads
-    neither shapely nor the footprint's projection until something asks for the footprint."""
+    """A value computed on its first use: ``Deferred(fn, *args)``. Readers give the scene footprint
+    this way, so opening a scene loads neither shapely nor the footprint's projection until something
+    asks for the footprint (a pickled SceneInfo carries the value, see ``SceneInfo.__getstate__``)."""
 
     __slots__ = ("args", "fn")
 
@@ -194,9 +194,6 @@ class Deferred:
 
     def __call__(self) -> Any:
         return self.fn(*self.args)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Deferred, (self.fn, *self.args))
 
 
 class _ResolvedOnRead:
