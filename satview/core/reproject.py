@@ -47,9 +47,8 @@ from rasterio.enums import Resampling
 from rasterio.warp import calculate_default_transform, reproject
 
 import satview.core.env  # noqa: F401  (GDAL options first)
-from satview.core.atomic import atomic_path
 from satview.core.geo import parse_crs
-from satview.core.geotiff_tags import write_scene_metadata
+from satview.core.geotiff_tags import atomic_geotiff, write_scene_metadata
 from satview.core.readers.base import ProgressFn, Scene
 from satview.core.types import BandInfo, GeoGrid, SceneInfo
 from satview.errors import CancelledError, ExportError, SatviewError
@@ -435,7 +434,7 @@ def reproject_scene(
     n = len(infos)
     nearest: np.ndarray | None = None  # swaths: source cell of each output pixel
 
-    with atomic_path(out) as tmp:
+    with atomic_geotiff(out, infos) as tmp:
         try:
             with rasterio.open(tmp, "w", **_profile(dst_grid, n, dtype, nodata)) as dst:
                 for i, b in enumerate(infos, start=1):
