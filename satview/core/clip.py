@@ -17,13 +17,18 @@ Rules
 - **Values**: raw DN in the source dtype (several dtypes are promoted with ``np.result_type``).
   Band descriptions are the band names; linear calibrations become GDAL scale/offset/unit, so
   GDAL and QGIS users get physical values; brightness-temperature bands carry their radiance
-  rescaling and K1/K2 as band tags; Landsat scene facts become dataset tags.
+  rescaling and K1/K2 as band tags; Landsat scene facts become dataset tags; everything else
+  satview knows (roles, common names, QA decoders, flags, the Landsat product) goes into the
+  ``SATVIEW`` domain, so the clip reopens in satview as what it was, with the same physical
+  values (:mod:`satview.core.geotiff_tags`).
 - **dst_crs**: the only case that resamples. The clip is made on the source grid first, then
   warped (``calculate_default_transform`` for the grid; nearest by default and always for
-  categorical bands, or ``resampling``) and masked again with the AOI in the target CRS.
+  categorical and flagged bands, or ``resampling``) and masked again with the AOI in the target CRS.
 - **Files**: tiled DEFLATE GeoTIFF (predictor 2 for integers, 3 for floats, BIGTIFF=IF_SAFER)
   or, with ``cog=True``, a Cloud-Optimized GeoTIFF with overviews. Everything is written
-  atomically: a failure or a cancel leaves neither the output nor a temporary file behind.
+  atomically: a failure or a cancel leaves neither the output nor a temporary file behind. A
+  band with named flag values gets its categories in ``OUT.tif.aux.xml``, renamed into place with
+  the GeoTIFF.
 - **Memory**: bands are read one at a time in blocks of at most 2048 rows, and GDAL's block
   cache is capped at 256 MB while a clip runs (process-wide; rasterio restores it afterwards).
 """

@@ -14,7 +14,8 @@ Rules
   that dtype) it is kept; otherwise the file's nodata is the dtype's maximum (unsigned), minimum
   (signed) or NaN (float), and each band's own nodata pixels are warped to it. Pixels outside the
   source footprint are nodata. Band descriptions are the band names; linear calibrations become
-  GDAL scale/offset/unit; Landsat scene facts become dataset tags.
+  GDAL scale/offset/unit; Landsat scene facts become dataset tags; the ``SATVIEW`` domain carries
+  the rest, so the output reopens as what it was (:mod:`satview.core.geotiff_tags`).
 - **Speed and memory**: each band is warped straight from its source file into the output band
   by GDAL's chunked, multi-threaded warper (``num_threads`` = all CPUs), so a scene is never
   held in memory. A band whose source GDAL cannot open with the scene's georeferencing is read
@@ -26,7 +27,8 @@ Rules
   transformer is not used: it reads geolocation values as pixel corners, half a cell off. The
   output pixel size is ``resolution`` or, by default, the swath's mean cell spacing in the target
   CRS; the grid covers every geolocated cell (:func:`swath_target_grid`).
-- **Files**: tiled DEFLATE GeoTIFF written atomically; a failure or a cancel leaves nothing.
+- **Files**: tiled DEFLATE GeoTIFF written atomically (with ``OUT.tif.aux.xml`` holding the
+  categories of flagged bands); a failure or a cancel leaves nothing.
 """
 
 from __future__ import annotations
