@@ -146,7 +146,7 @@ def _satview_output(ds, source: str, warnings: list[str],
                                      source=source, source_band=i, qa_keys=QA_KEYS))
         if len({b.name for b in bands}) != len(bands):
             raise ValueError("two bands have the same name")
-    except (ValueError, UnicodeError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+    except (ValueError, UnicodeError, RecursionError, OverflowError) as exc:  # JSONDecodeError: a ValueError
         warnings.append(f"the file's satview metadata is damaged ({str(exc)[:120]}); it is read as a plain "
                         "GeoTIFF")
         return None
