@@ -17,13 +17,18 @@ Rules
 - **Values**: raw DN in the source dtype (several dtypes are promoted with ``np.result_type``).
   Band descriptions are the band names; linear calibrations become GDAL scale/offset/unit, so
   GDAL and QGIS users get physical values; brightness-temperature bands carry their radiance
-  rescaling and K1/K2 as band tags; Landsat scene facts become dataset tags.
+  rescaling and K1/K2 as band tags; Landsat scene facts become dataset tags; everything else
+  satview knows (roles, common names, QA decoders, flags, the Landsat product) goes into the
+  ``SATVIEW`` domain, so the clip reopens in satview as what it was, with the same physical
+  values (:mod:`satview.core.geotiff_tags`).
 - **dst_crs**: the only case that resamples. The clip is made on the source grid first, then
   warped (``calculate_default_transform`` for the grid; nearest by default and always for
-  categorical bands, or ``resampling``) and masked again with the AOI in the target CRS.
+  categorical and flagged bands, or ``resampling``) and masked again with the AOI in the target CRS.
 - **Files**: tiled DEFLATE GeoTIFF (predictor 2 for integers, 3 for floats, BIGTIFF=IF_SAFER)
   or, with ``cog=True``, a Cloud-Optimized GeoTIFF with overviews. Everything is written
-  atomically: a failure or a cancel leaves neither the output nor a temporary file behind.
+  atomically: a failure or a cancel leaves neither the output nor a temporary file behind. A
+  band with named flag values gets its categories in ``OUT.tif.aux.xml``, renamed into place with
+  the GeoTIFF.
 - **Memory**: bands are read one at a time in blocks of at most 2048 rows, and GDAL's block
   cache is capped at 256 MB while a clip runs (process-wide; rasterio restores it afterwards).
 """
@@ -55,10 +60,10 @@ from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
 from satview.core.aoi import AOI, _grid_polygon, _polygonal, ensure_overlap
-from satview.core.atomic import atomic_path, scratch_path
+from satview.core.atomic import scratch_path
 from satview.core.env import gdal_env
 from satview.core.geo import parse_crs
-from satview.core.geotiff_tags import write_scene_metadata
+from satview.core.geotiff_tags import atomic_geotiff, write_scene_metadata
 from satview.core.readers.base import Scene
 from satview.core.types import BandInfo, SceneInfo
 from satview.errors import AOIError, CancelledError, ExportError, SatviewError
@@ -170,7 +175,7 @@ def clip_scene(
     folder = out.parent if str(out.parent) else Path(".")
     with contextlib.ExitStack() as stack:
         stack.enter_context(_bounded_gdal_cache())
-        final_tmp = stack.enter_context(atomic_path(out))
+        final_tmp = stack.enter_context(atomic_geotiff(out, infos))
         gtiff = stack.enter_context(_scratch(folder, out.name)) if cog else final_tmp
         first_weight = 0.45 if target is not None else (0.9 if cog else 1.0)
         if target is None:
@@ -205,7 +210,7 @@ def clip_scene(
             check_cancel()
             report(0.92, "writing the Cloud-Optimized GeoTIFF")
             try:
-                _to_cog(gtiff, final_tmp, dtype, any(b.categorical for b in infos), out_w, out_h)
+                _to_cog(gtiff, final_tmp, dtype, any(b.categorical or b.flags for b in infos), out_w, out_h)
             except ExportError as exc:
                 raise ExportError(exc.message, out) from exc
     report(1.0, "done")
@@ -379,7 +384,7 @@ def _warped_blocks(staged: Path, infos: list[BandInfo], crs: CRS, transform: Aff
         vrts: dict[Resampling, WarpedVRT] = {}
         try:
             for i, b in enumerate(infos, start=1):
-                rs = Resampling.nearest if (b.categorical or rs_name is None) else rs_name
+                rs = Resampling.nearest if (b.categorical or b.flags or rs_name is None) else rs_name
                 if rs not in vrts:
                     vrts[rs] = WarpedVRT(src, crs=crs, transform=transform, width=width, height=height,
                                          resampling=rs, src_nodata=nodata, nodata=nodata)
@@ -406,6 +411,7 @@ def _to_cog(src_path: Path, dst_path: Path, dtype: np.dtype, categorical: bool, 
             COMPRESS="DEFLATE", PREDICTOR="FLOATING_POINT" if np.issubdtype(dtype, np.floating) else "YES",
             BLOCKSIZE=str(block), BIGTIFF="IF_SAFER", OVERVIEWS="AUTO",
             RESAMPLING="NEAREST" if categorical else "AVERAGE",
+            COPY_SRC_MDD="YES",  # the SATVIEW and IMAGERY domains too, not only the default one
         )
     except Exception as exc:
         raise ExportError(f"cannot write the Cloud-Optimized GeoTIFF ({exc})", dst_path) from exc

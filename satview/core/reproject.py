@@ -14,7 +14,8 @@ Rules
   that dtype) it is kept; otherwise the file's nodata is the dtype's maximum (unsigned), minimum
   (signed) or NaN (float), and each band's own nodata pixels are warped to it. Pixels outside the
   source footprint are nodata. Band descriptions are the band names; linear calibrations become
-  GDAL scale/offset/unit; Landsat scene facts become dataset tags.
+  GDAL scale/offset/unit; Landsat scene facts become dataset tags; the ``SATVIEW`` domain carries
+  the rest, so the output reopens as what it was (:mod:`satview.core.geotiff_tags`).
 - **Speed and memory**: each band is warped straight from its source file into the output band
   by GDAL's chunked, multi-threaded warper (``num_threads`` = all CPUs), so a scene is never
   held in memory. A band whose source GDAL cannot open with the scene's georeferencing is read
@@ -26,7 +27,8 @@ Rules
   transformer is not used: it reads geolocation values as pixel corners, half a cell off. The
   output pixel size is ``resolution`` or, by default, the swath's mean cell spacing in the target
   CRS; the grid covers every geolocated cell (:func:`swath_target_grid`).
-- **Files**: tiled DEFLATE GeoTIFF written atomically; a failure or a cancel leaves nothing.
+- **Files**: tiled DEFLATE GeoTIFF written atomically (with ``OUT.tif.aux.xml`` holding the
+  categories of flagged bands); a failure or a cancel leaves nothing.
 """
 
 from __future__ import annotations
@@ -47,9 +49,8 @@ from rasterio.enums import Resampling
 from rasterio.warp import calculate_default_transform, reproject
 
 import satview.core.env  # noqa: F401  (GDAL options first)
-from satview.core.atomic import atomic_path
 from satview.core.geo import parse_crs
-from satview.core.geotiff_tags import write_scene_metadata
+from satview.core.geotiff_tags import atomic_geotiff, write_scene_metadata
 from satview.core.readers.base import ProgressFn, Scene
 from satview.core.types import BandInfo, GeoGrid, SceneInfo
 from satview.errors import CancelledError, ExportError, SatviewError
@@ -435,7 +436,7 @@ def reproject_scene(
     n = len(infos)
     nearest: np.ndarray | None = None  # swaths: source cell of each output pixel
 
-    with atomic_path(out) as tmp:
+    with atomic_geotiff(out, infos) as tmp:
         try:
             with rasterio.open(tmp, "w", **_profile(dst_grid, n, dtype, nodata)) as dst:
                 for i, b in enumerate(infos, start=1):

@@ -88,6 +88,24 @@ def band_flag_names(band: BandInfo) -> dict[int, str]:
     return {int(v): name for v, name in band.flags}
 
 
+def is_seaice_band(band: BandInfo) -> bool:
+    """True for a concentration band with sea-ice flag codes (land, coast, pole hole, ...) among its DN."""
+    return any(name.strip().lower() in SEAICE_FLAG_COLORS for _, name in band.flags)
+
+
+def color_table(band: BandInfo) -> dict[int, tuple[int, int, int, int]]:
+    """The colour table of a uint8 sea-ice band (``{DN: (r, g, b, a)}`` for 0-255): every DN in the
+    colour :func:`seaice_rgba` draws it (flags in their legend colours, nodata and invalid DN
+    transparent), so a GIS shows an exported grid as satview does."""
+    dn = np.arange(256, dtype=np.uint8)[np.newaxis]
+    conc = band.to_physical(dn)
+    if band.unit.strip() == "1":  # fraction 0-1
+        conc = conc * np.float32(100.0)
+    rgba = seaice_rgba(conc, dn, band_flag_names(band))
+    return {int(v): (int(rgba[0, 0, v]), int(rgba[1, 0, v]), int(rgba[2, 0, v]), int(rgba[3, 0, v]))
+            for v in range(256)}
+
+
 def legend_entries(band: BandInfo) -> list[tuple[str, tuple[int, int, int]]]:
     """Legend rows ``(label, (r, g, b))``: the concentration ramp, then one row per flag of ``band``."""
     lut = colormap(SEAICE_COLORMAP)

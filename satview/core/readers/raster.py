@@ -1,10 +1,17 @@
-"""Any single raster file GDAL reads (GeoTIFF first of all) as a scene: one band per file band."""
+"""Any single raster file GDAL reads (GeoTIFF first of all) as a scene: one band per file band.
+
+satview's own outputs (clips, reprojections) are recognised by content, by their ``SATVIEW``
+metadata domain (:mod:`satview.core.satview_domain`), not by name: their bands come back with the
+source's names, roles, common names, wavelengths, calibrations, QA decoders and flags, and the
+scene with its Landsat facts, so they display, decode and compute like the source.
+"""
 
 from __future__ import annotations
 
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from affine import Affine
@@ -12,10 +19,12 @@ from rasterio.enums import ColorInterp, Resampling
 from rasterio.windows import Window
 
 from satview.core.geo import footprint_lonlat
+from satview.core.qa import QA_KEYS
 from satview.core.readers.base import Scene, read_error
 from satview.core.readers.gdal_handles import DatasetPool
 from satview.core.readers.read_aligned import read_aligned
-from satview.core.types import BandInfo, Calibration, Deferred, GeoGrid, SceneInfo
+from satview.core.satview_domain import BAND_ITEM, DOMAIN, SCENE_ITEM, decode_band, decode_scene
+from satview.core.types import BandInfo, Calibration, Deferred, GeoGrid, LandsatInfo, SceneInfo
 from satview.errors import SatviewError
 
 #: The only GDAL drivers allowed to open a file of each sniffed kind (never GDAL's guess).
@@ -77,12 +86,16 @@ class RasterScene(Scene):
             if placed is not None:
                 transform, self._placed_by_world_file = placed, True
         grid = GeoGrid(ds.crs, transform, ds.width, ds.height)
+        tags = _tags(ds, warnings)
+        output = _satview_output(ds, src, warnings)
+        bands, landsat, facts = output if output is not None else (_band_infos(ds, src), None, {})
         self.info = SceneInfo(
             path=os.fspath(path),
             format=fmt,
             grid=grid,
-            bands=tuple(_band_infos(ds, src)),
-            metadata={"driver": ds.driver, "tags": _tags(ds, warnings)},
+            bands=tuple(bands),
+            landsat=landsat,
+            metadata={**facts, "driver": ds.driver, "tags": tags},
             footprint=Deferred(footprint_lonlat, grid),
             warnings=tuple(warnings),
         )
@@ -110,6 +123,34 @@ def _tags(ds, warnings: list[str]) -> dict[str, str]:
     except UnicodeError:
         warnings.append("the file's metadata tags are damaged (bytes that are not text) and were left out")
         return {}
+
+
+def _satview_output(ds, source: str, warnings: list[str],
+                    ) -> tuple[list[BandInfo], LandsatInfo | None, dict[str, Any]] | None:
+    """Bands, Landsat facts and other facts of a satview output (None for any other file).
+
+    A damaged ``SATVIEW`` domain gives None and a warning: the file is then read as a plain GeoTIFF
+    (its GDAL scale/offset/unit still apply).
+    """
+    try:
+        scene_text = ds.tags(ns=DOMAIN).get(SCENE_ITEM)
+        if not scene_text:
+            return None
+        landsat, facts = decode_scene(scene_text)
+        bands: list[BandInfo] = []
+        for i in range(1, ds.count + 1):
+            text = ds.tags(i, ns=DOMAIN).get(BAND_ITEM)
+            if not text:
+                raise ValueError(f"band {i} has no record")
+            bands.append(decode_band(text, dtype=ds.dtypes[i - 1], nodata=ds.nodatavals[i - 1],
+                                     source=source, source_band=i, qa_keys=QA_KEYS))
+        if len({b.name for b in bands}) != len(bands):
+            raise ValueError("two bands have the same name")
+    except (ValueError, UnicodeError, RecursionError, OverflowError) as exc:  # JSONDecodeError: a ValueError
+        warnings.append(f"the file's satview metadata is damaged ({str(exc)[:120]}); it is read as a plain "
+                        "GeoTIFF")
+        return None
+    return bands, landsat, facts
 
 
 def _texts(get) -> list[str | None] | None:
