@@ -1,3 +1,35 @@
-"""satview: look at and cut up downloaded satellite scenes."""
+"""satview: look at and cut up downloaded satellite scenes.
+
+The Python API (:mod:`satview.api`) is re-exported here: ``satview.open``, ``satview.clip``,
+``satview.reproject``, ``satview.quicklook``, ``satview.Scene`` and ``satview.SatviewError``.
+They are loaded on first use (PEP 562 module ``__getattr__``), not by ``import satview``: the API
+pulls in rasterio, numpy and the readers (about 0.4 s), which ``import satview.cli`` (and with it
+every CLI command, before it knows what it needs) must not pay.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+#: Names re-exported from satview.api on first use.
+_API = ("open", "clip", "reproject", "quicklook", "Scene")
+
+__all__ = ["SatviewError", "Scene", "__version__", "clip", "open", "quicklook", "reproject"]
+
+if TYPE_CHECKING:
+    from satview.api import Scene, clip, open, quicklook, reproject
+    from satview.errors import SatviewError
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from satview import api
+
+        return getattr(api, name)
+    if name == "SatviewError":
+        from satview.errors import SatviewError
+
+        return SatviewError
+    raise AttributeError(f"module 'satview' has no attribute {name!r}")
