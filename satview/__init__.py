@@ -2,9 +2,10 @@
 
 The Python API (:mod:`satview.api`) is re-exported here: ``satview.open``, ``satview.clip``,
 ``satview.reproject``, ``satview.quicklook``, ``satview.Scene`` and ``satview.SatviewError``.
-They are loaded on first use (PEP 562 module ``__getattr__``), not by ``import satview``: the API
-pulls in rasterio, numpy and the readers (about 0.4 s), which ``import satview.cli`` (and with it
-every CLI command, before it knows what it needs) must not pay.
+They are loaded on first use (PEP 562 module ``__getattr__``), not by ``import satview``: importing
+``satview.api`` pulls in rasterio, numpy and the readers (0.44 s at best on the 2-core test machine,
+``python -X importtime -c "import satview.api"``), while ``import satview.cli`` takes 9 ms (the
+same as before the API existed) and every CLI command loads only what it needs.
 """
 
 from __future__ import annotations
