@@ -10,8 +10,6 @@ same as before the API existed) and every CLI command loads only what it needs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
 #: Names re-exported from satview.api on first use.
@@ -19,12 +17,13 @@ _API = ("open", "clip", "reproject", "quicklook", "Scene")
 
 __all__ = ["SatviewError", "Scene", "__version__", "clip", "open", "quicklook", "reproject"]
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (type checkers treat it the same)
 if TYPE_CHECKING:
     from satview.api import Scene, clip, open, quicklook, reproject
     from satview.errors import SatviewError
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _API:
         from satview import api
 
