@@ -78,7 +78,7 @@ def _read_layer(path: Path, layer: str) -> list[VectorFeature]:
             warnings.simplefilter("ignore", RuntimeWarning)
             info = pyogrio.read_info(path, layer=layer)
             name_field = next((f for f in info["fields"] if str(f).lower() == "name"), None)
-            meta, _, wkbs, fields = pyogrio.raw.read(path, layer=layer,
+            meta, _, wkbs, fields = pyogrio.raw.read(path, layer=layer, force_2d=True,  # areas are 2-D
                                                      columns=[name_field] if name_field else [])
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, UnicodeDecodeError) as exc:
         raise _file_error(exc, path) from exc

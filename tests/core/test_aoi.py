@@ -250,6 +250,15 @@ def test_multipolygon_feature_and_point_layer(tmp_path: Path) -> None:
     assert exc.value.path == str(points)
 
 
+def test_polygon_z_is_read_as_2d(tmp_path: Path) -> None:
+    """A shapefile of 3-D polygons (PolygonZ) gives a 2-D AOI with the same outline."""
+    shp = tmp_path / "z.shp"
+    _write_vector(shp, [Polygon([(0, 0, 5), (2, 0, 5), (2, 1, 7), (0, 0, 5)])], "EPSG:4326",
+                  geometry_type="Polygon Z")
+    aoi = load_aoi(shp)
+    assert not aoi.geometry.has_z and aoi.geometry.area == pytest.approx(1.0)
+
+
 def test_read_aoi_file_geojson_features_are_named_and_pickle(tmp_path: Path) -> None:
     """read_aoi_file splits a GeoJSON into one AOI per feature (name property, else 'stem n'), and
     the AOIs survive pickling (geometry, CRS and name), as they must to leave a worker process."""
