@@ -325,10 +325,12 @@ def _common_nodata(infos: list[BandInfo]) -> float | None:
 @contextmanager
 def _opened(source: PathLike | Scene | CoreScene, dataset: str | None) -> Iterator[CoreScene]:
     """The core scene of ``source``: an opened scene as it is (left open), a path opened and closed."""
-    if isinstance(source, Scene):
-        yield source.core
-    elif isinstance(source, CoreScene):
-        yield source
+    if isinstance(source, (Scene, CoreScene)):
+        core = source.core if isinstance(source, Scene) else source
+        if dataset and dataset != core.info.dataset:
+            raise SatviewError(f"dataset={dataset!r} applies to a path; this scene is already open "
+                               f"(on {core.info.dataset or 'its only dataset'})", core.path)
+        yield core
     else:
         with open(source, dataset).core as scene:
             yield scene

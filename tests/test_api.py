@@ -176,7 +176,9 @@ def test_errors_are_satview_errors_naming_the_file(real_data: Path, tmp_path: Pa
             satview.quicklook(scene, tmp_path / "q.png", bands="SR_B4,SR_B3")
         with pytest.raises(SatviewError, match="between 16 and 32768"):
             satview.quicklook(scene, tmp_path / "q.png", size=8)
-    assert not (tmp_path / "q.png").exists()
+        with pytest.raises(SatviewError, match="applies to a path"):
+            satview.reproject(scene, "EPSG:4326", tmp_path / "r.tif", dataset="sst")
+    assert not (tmp_path / "q.png").exists() and not (tmp_path / "r.tif").exists()
 
 
 def test_import_satview_loads_no_readers() -> None:
