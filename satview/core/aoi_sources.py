@@ -71,11 +71,11 @@ def file_parts(path: Path, crs_given: bool) -> list[Part]:
     """The geometries of the file at ``path`` (checked first: no FIFOs, devices, folders or URLs)."""
     if not os.path.lexists(path):
         raise AOIError("the AOI file does not exist", path, category=NOT_REGULAR)
-    check_path(path, allow_dir=True)
+    check_path(path, allow_dir=True, allow_empty=True)
     if path.is_dir():
         raise AOIError("this is a folder; give a GeoJSON, WKT, shapefile or GeoPackage file", path,
                        category=NOT_REGULAR)
-    if path.suffix.lower() in _TEXT_SUFFIXES:
+    if path.suffix.lower() in _TEXT_SUFFIXES or _starts_like_text_aoi(path):
         return _parse_text(_read_text(path), path)
     from satview.core.vector_files import read_vector_features  # pyogrio: only for OGR formats
 
@@ -89,6 +89,13 @@ def file_parts(path: Path, crs_given: bool) -> list[Part]:
         raise AOIError(f"the file has {what}, so its coordinate system is unknown; give the CRS "
                        "explicitly", path, category=CORRUPT)
     return [Part(f.geometry, f.crs, f.name) for f in features]
+
+
+def _starts_like_text_aoi(path: Path) -> bool:
+    """True when a file of another suffix begins like GeoJSON (``{``) or WKT (``POLYGON (...``)."""
+    with open_regular(path) as fh:
+        head = fh.read(256).decode("utf-8", "ignore").lstrip("\ufeff \t\r\n")
+    return bool(head) and _looks_inline(head)
 
 
 def _read_text(path: Path) -> str:

@@ -101,6 +101,9 @@ def test_wkt_string_file_and_ewkt(tmp_path: Path) -> None:
     p.write_text(wkt + "\n")
     b = load_aoi(p)
     assert b.geometry.equals(a.geometry) and b.name == "aoi"
+    bare = tmp_path / "field"  # no suffix: recognised by its content, not sent to OGR
+    bare.write_text(wkt)
+    assert load_aoi(bare).geometry.equals(a.geometry)
     c = load_aoi("SRID=32618;POLYGON((200000 2700000, 210000 2700000, 210000 2710000, 200000 2700000))")
     assert c.crs.to_epsg() == 32618
 
