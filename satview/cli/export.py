@@ -8,13 +8,6 @@ from satview.cli.info import add_dataset_option, open_for_cli
 from satview.cli.progress import ProgressLine
 
 
-def _band_list(text: str | None) -> list[str] | None:
-    if not text:
-        return None
-    names = [t.strip() for t in text.split(",") if t.strip()]
-    return names or None
-
-
 def add_quicklook_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("quicklook", help="write a georeferenced quick-look PNG",
                        description="Write a PNG (with a world file and .aux.xml carrying the CRS) "
@@ -37,20 +30,13 @@ def add_quicklook_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_quicklook(args: argparse.Namespace) -> int:
-    from satview.core.quicklook import write_quicklook
-    from satview.core.stretch import Stretch
-    from satview.errors import SatviewError
+    """``satview quicklook``: :func:`satview.api.quicklook` on the opened scene (options checked there)."""
+    from satview import api
 
-    if args.size < 16 or args.size > 32768:
-        raise SatviewError(f"--size {args.size} must be between 16 and 32768 pixels")
-    bands = _band_list(args.bands)
-    if bands is not None and len(bands) != 3:
-        raise SatviewError(f"--bands needs three names separated by commas, got {args.bands!r}")
-    stretch = Stretch.parse(args.stretch) if args.stretch else None
     with open_for_cli(args.path, args.dataset) as scene:
-        result = write_quicklook(scene, args.output, preset=args.preset, bands=bands, band=args.band,
-                                 index=args.index, cmap=args.cmap, size=args.size, stretch=stretch,
-                                 dn=args.dn)
+        result = api.quicklook(scene, args.output, preset=args.preset, bands=args.bands, band=args.band,
+                               index=args.index, cmap=args.cmap, size=args.size, stretch=args.stretch,
+                               physical=not args.dn)
     legend = f"; legend {result.legend}" if result.legend is not None else ""
     print(f"{result.path} ({result.width} x {result.height}, bands {', '.join(result.bands)}{legend})")
     return 0
@@ -62,7 +48,8 @@ def add_clip_parser(sub: argparse._SubParsersAction) -> None:
                                    "scene's own pixel grid, into a tiled DEFLATE GeoTIFF.")
     p.add_argument("path")
     p.add_argument("--aoi", required=True, metavar="AOI",
-                   help="GeoJSON (lon/lat unless it says otherwise), WKT file or inline WKT")
+                   help="GeoJSON (lon/lat unless it says otherwise), shapefile, GeoPackage or other "
+                        "vector file, WKT file or inline WKT")
     p.add_argument("-o", "--output", required=True, metavar="OUT.tif")
     p.add_argument("--bands", metavar="LIST", help="comma-separated band names (default all)")
     p.add_argument("--all-touched", action="store_true",
@@ -74,16 +61,17 @@ def add_clip_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_clip(args: argparse.Namespace) -> int:
+    """``satview clip``: :func:`satview.api.clip`; the AOI is read first, so a bad one fails before the
+    scene is opened (or unpacked)."""
+    from satview import api
     from satview.core.aoi import load_aoi
-    from satview.core.clip import clip_scene
 
     aoi = load_aoi(args.aoi)
     progress = ProgressLine("clip")
     with open_for_cli(args.path, args.dataset) as scene:
         try:
-            result = clip_scene(scene, aoi, args.output, bands=_band_list(args.bands),
-                                all_touched=args.all_touched, dst_crs=args.dst_crs, cog=args.cog,
-                                progress=progress)
+            result = api.clip(scene, aoi, args.output, bands=args.bands, all_touched=args.all_touched,
+                              dst_crs=args.dst_crs, cog=args.cog, progress=progress)
         finally:
             progress.done()
     print(f"{result.path} ({result.width} x {result.height}, {result.count} bands, "
@@ -107,14 +95,14 @@ def add_reproject_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_reproject(args: argparse.Namespace) -> int:
-    from satview.core.reproject import reproject_scene
+    """``satview reproject``: :func:`satview.api.reproject` on the opened scene."""
+    from satview import api
 
     progress = ProgressLine("reproject")
     with open_for_cli(args.path, args.dataset) as scene:
         try:
-            result = reproject_scene(scene, args.output, args.dst_crs, bands=_band_list(args.bands),
-                                     resampling=args.resampling, resolution=args.resolution,
-                                     progress=progress)
+            result = api.reproject(scene, args.dst_crs, args.output, bands=args.bands,
+                                   resampling=args.resampling, resolution=args.resolution, progress=progress)
         finally:
             progress.done()
     print(f"{result.path} ({result.width} x {result.height}, {result.count} bands)")

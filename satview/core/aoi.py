@@ -1,32 +1,38 @@
-"""Areas of interest: load polygons (GeoJSON, WKT, Shapefile, canvas drawings), reproject, measure."""
+"""Areas of interest: load polygons (GeoJSON, WKT, vector files, canvas drawings), reproject, measure.
+
+:func:`load_aoi` makes one AOI (the union) from any source, :func:`read_aoi_file` one AOI per
+feature of a file; the sources themselves are read by :mod:`satview.core.aoi_sources`. Every AOI
+is validated the same way (polygons only, repaired when invalid, finite, with an area).
+"""
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import re
-import struct
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
+import shapely.errors
 from pyproj import Geod
 from rasterio.crs import CRS
-from shapely.geometry import MultiPolygon, Polygon, mapping, shape
+from shapely.geometry import MultiPolygon, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
+from satview.core.aoi_sources import Part, Source, file_parts, inline_parts, parse_crs_arg, source_path
 from satview.core.geo import LONLAT, parse_crs, transformer
 from satview.core.types import GeoGrid, SceneInfo
-from satview.errors import AOIError, CRSError
+from satview.errors import NOT_SUPPORTED, AOIError
 
 #: Edges are split into this many pieces of the AOI's extent (at least) before reprojection.
 _DENSIFY_STEPS = 256
 _WGS84_GEOD = Geod(ellps="WGS84")
+#: The CRS of GeoJSON, plain WKT and shapely geometries that do not say another.
+LONLAT_CRS = CRS.from_epsg(4326)
 
 
 @dataclass(frozen=True)
@@ -113,46 +119,80 @@ class AOI:
 
 # -- loading ---------------------------------------------------------------------------------------
 
+#: What ``load_aoi`` accepts: a path, inline GeoJSON/WKT text, a GeoJSON dict, a shapely geometry or an AOI.
+AOISource = Source | AOI
 
-def load_aoi(source: str | os.PathLike[str], crs: CRS | str | int | None = None) -> AOI:
-    """Load an AOI from a GeoJSON / WKT / Shapefile path, or from an inline GeoJSON or WKT string.
 
-    GeoJSON may be a FeatureCollection, a Feature or a bare geometry; several polygons become
-    their union. Its CRS is lon/lat (EPSG:4326) unless a legacy ``crs`` member says otherwise.
-    WKT is lon/lat unless written as EWKT (``SRID=32618;POLYGON(...)``). A Shapefile (``.shp``)
-    needs its ``.prj``. ``crs``, when given, overrides whatever the source says. Invalid
-    polygons are repaired (with a warning); empty or non-polygonal input raises ``AOIError``.
+def load_aoi(source: AOISource, crs: CRS | str | int | None = None) -> AOI:
+    """One AOI (the union of every polygon) from a file, inline text, a GeoJSON dict or a geometry.
+
+    Files: GeoJSON and WKT are read by satview; shapefiles, GeoPackages and every other vector
+    format OGR knows through pyogrio (all layers with areas, CRS from the layer: a shapefile needs
+    its ``.prj``). GeoJSON may be a FeatureCollection, a Feature or a bare geometry; its CRS is
+    lon/lat (EPSG:4326) unless a legacy ``crs`` member says otherwise. WKT is lon/lat unless written
+    as EWKT (``SRID=32618;POLYGON(...)``); a shapely geometry is lon/lat unless ``crs`` is given.
+    ``crs``, when given, overrides whatever the source says. Invalid polygons are repaired (with a
+    warning); empty or non-polygonal input raises ``AOIError`` naming the file.
+
+    >>> load_aoi("POLYGON((-78 24.5, -77.5 24.5, -77.5 25, -78 25, -78 24.5))").crs.to_epsg()
+    4326
     """
-    override = _parse_crs_arg(crs)
-    path: Path | None = None
-    if isinstance(source, os.PathLike):
-        path = Path(source)
-    else:
-        text = str(source).strip()
-        if not text:
-            raise AOIError("the AOI is empty (no file name, WKT or GeoJSON was given)")
-        if not _looks_inline(text):
-            path = Path(text).expanduser()
+    override = parse_crs_arg(crs)
+    if isinstance(source, AOI):
+        return source if override is None else replace(source, crs=override)
+    path = source_path(source)
     if path is None:
-        geom, src_crs = _parse_text(str(source), None)
+        parts = inline_parts(source)
         name = None
     else:
-        if not path.exists():
-            raise AOIError("the AOI file does not exist", path)
-        if path.is_dir():
-            raise AOIError("this is a folder; give a GeoJSON, WKT or Shapefile", path)
-        if path.suffix.lower() == ".shp":
-            geom, src_crs = _read_shapefile(path, override is not None)
-        else:
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise AOIError("the AOI file is not text (GeoJSON or WKT expected)", path) from exc
-            except OSError as exc:
-                raise AOIError(f"cannot read the AOI file ({exc.strerror or exc})", path) from exc
-            geom, src_crs = _parse_text(text, path)
+        parts = file_parts(path, override is not None)
         name = path.stem
-    return _finish(geom, override or src_crs or CRS.from_epsg(4326), name, path)
+    target = override or next((p.crs for p in parts if p.crs is not None), None) or LONLAT_CRS
+    return _finish(_union_in(parts, target, override is not None, path), target, name, path)
+
+
+def read_aoi_file(path: str | os.PathLike[str], crs: CRS | str | int | None = None) -> list[AOI]:
+    """Every polygonal feature of a vector file as its own named AOI (picklable: WKB, CRS WKT, name).
+
+    The file kinds and CRS rules are those of :func:`load_aoi`. A feature is named by its ``name``
+    property, else ``"<file stem> <n>"`` (just the stem when the file holds one feature). Features
+    without an area are skipped with a warning; a file without any raises ``AOIError``. The app
+    asks a worker process to run this, so the GUI process never parses the file.
+
+    >>> [a.name for a in read_aoi_file("box.shp")]  # doctest: +SKIP
+    ['box']
+    """
+    override = parse_crs_arg(crs)
+    p = source_path(os.fspath(path))
+    if p is None:
+        raise AOIError("read_aoi_file needs a file name", os.fspath(path))
+    parts = file_parts(p, override is not None)
+    aois: list[AOI] = []
+    skipped: set[str] = set()
+    for i, part in enumerate(parts, start=1):
+        polys = [g for g in _flatten(part.geometry)
+                 if isinstance(g, (Polygon, MultiPolygon)) and not g.is_empty]
+        if not polys:
+            skipped.update(g.geom_type for g in _flatten(part.geometry) if not g.is_empty)
+            continue
+        name = part.name or (p.stem if len(parts) == 1 else f"{p.stem} {i}")
+        aois.append(_finish(shapely.GeometryCollection(polys), override or part.crs or LONLAT_CRS, name, p))
+    if not aois:
+        kinds = " and ".join(sorted(skipped)) or "no"
+        raise AOIError(f"the AOI must be a polygon (an area); this file holds {kinds} geometry only", p,
+                       category=NOT_SUPPORTED)
+    if skipped:
+        warnings.warn(f"{p}: skipped its {', '.join(sorted(skipped))} features (only polygons are AOIs)",
+                      stacklevel=2)
+    return aois
+
+
+def _union_in(parts: list[Part], crs: CRS, crs_given: bool, path: Path | None) -> BaseGeometry:
+    """All parts as one collection in ``crs`` (parts of layers in another CRS are reprojected)."""
+    same = [p.geometry for p in parts if crs_given or p.crs is None or _same_crs(p.crs, crs)]
+    others = [p for p in parts if not crs_given and p.crs is not None and not _same_crs(p.crs, crs)]
+    moved = [_finish(p.geometry, p.crs, None, path).to_crs(crs).geometry for p in others if p.crs is not None]
+    return shapely.GeometryCollection(same + moved)
 
 
 def from_pixel_polygon(vertices: list[tuple[float, float]], grid: GeoGrid) -> AOI:
@@ -188,94 +228,6 @@ def ensure_overlap(aoi: AOI, info: SceneInfo) -> AOI:
 
 
 # -- helpers -----------------------------------------------------------------------------------------
-
-
-def _parse_crs_arg(crs: CRS | str | int | None) -> CRS | None:
-    if crs is None:
-        return None
-    try:
-        return parse_crs(crs)
-    except CRSError as exc:
-        raise AOIError(exc.message) from exc
-
-
-def _looks_inline(text: str) -> bool:
-    if text.startswith(("{", "[")):
-        return True
-    head = re.sub(r"^SRID=\d+;", "", text, flags=re.I).lstrip().upper()
-    kinds = r"(MULTI)?(POLYGON|POINT|LINESTRING)|GEOMETRYCOLLECTION"
-    return bool(re.match(kinds, head)) and ("(" in head or head.endswith("EMPTY"))
-
-
-def _parse_text(text: str, path: Path | None) -> tuple[BaseGeometry, CRS | None]:
-    stripped = text.strip()
-    if not stripped:
-        raise AOIError("the AOI file is empty", path)
-    if stripped.startswith("{"):
-        try:
-            doc = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            raise AOIError(f"the GeoJSON is not valid JSON ({exc.msg} at line {exc.lineno})", path) from exc
-        return _from_geojson(doc, path)
-    return _from_wkt(stripped, path)
-
-
-def _from_wkt(text: str, path: Path | None) -> tuple[BaseGeometry, CRS | None]:
-    src_crs: CRS | None = None
-    m = re.match(r"^SRID=(\d+);(.*)$", text, flags=re.I | re.S)
-    if m:
-        src_crs = _parse_crs_arg(m.group(1))
-        text = m.group(2)
-    try:
-        geom = shapely.from_wkt(text)
-    except Exception as exc:
-        raise AOIError(
-            "cannot read the AOI: it is neither GeoJSON nor WKT (expected e.g. 'POLYGON((...))')", path
-        ) from exc
-    return geom, src_crs
-
-
-def _from_geojson(doc: Any, path: Path | None) -> tuple[BaseGeometry, CRS | None]:
-    if not isinstance(doc, dict) or "type" not in doc:
-        raise AOIError("the JSON is not GeoJSON (no 'type' member)", path)
-    src_crs = _legacy_crs(doc.get("crs"), path)
-    kind = doc["type"]
-    if kind == "FeatureCollection":
-        features = doc.get("features") or []
-        geoms = [f.get("geometry") for f in features if isinstance(f, dict)]
-    elif kind == "Feature":
-        geoms = [doc.get("geometry")]
-    else:
-        geoms = [doc]
-    shapes: list[BaseGeometry] = []
-    for g in geoms:
-        if not g:
-            continue
-        try:
-            shapes.append(shape(g))
-        except Exception as exc:
-            raise AOIError(f"a GeoJSON geometry cannot be read ({exc})", path) from exc
-    if not shapes:
-        raise AOIError("the GeoJSON holds no geometry", path)
-    return shapely.GeometryCollection(shapes), src_crs
-
-
-def _legacy_crs(member: Any, path: Path | None) -> CRS | None:
-    """The CRS of a pre-RFC 7946 ``crs`` member (``{"type": "name", "properties": {"name": ...}}``)."""
-    if not member:
-        return None
-    props = member.get("properties", {}) if isinstance(member, dict) else {}
-    value = props.get("name") or props.get("code")
-    if member.get("type", "").upper() == "EPSG" and props.get("code") is not None:
-        value = f"EPSG:{props['code']}"
-    if not value:
-        return None
-    if str(value).upper().endswith(("CRS84", "CRS:84")):
-        return CRS.from_epsg(4326)
-    try:
-        return parse_crs(str(value))
-    except CRSError as exc:
-        raise AOIError(f"the GeoJSON 'crs' member {value!r} is not a CRS satview understands", path) from exc
 
 
 def _finish(geom: BaseGeometry, crs: CRS, name: str | None, path: Path | None) -> AOI:
@@ -385,7 +337,7 @@ def _to_crs_near(aoi: AOI, info: SceneInfo) -> AOI | None:
     if near.is_empty:
         return None
     try:
-        return AOI(near, CRS.from_epsg(4326), aoi.name).to_crs(info.grid.crs)
+        return AOI(near, LONLAT_CRS, aoi.name).to_crs(info.grid.crs)
     except AOIError:
         return None
 
@@ -407,72 +359,3 @@ def _fmt_bounds(b: tuple[float, ...] | None) -> str:
     if b is None:
         return "unknown"
     return "W {:.4f}, S {:.4f}, E {:.4f}, N {:.4f}".format(*b)
-
-
-# -- Shapefile (polygon .shp + .prj), read without GDAL/OGR --------------------------------------------
-
-_SHP_POLYGON_TYPES = {5, 15, 25}  # Polygon, PolygonZ, PolygonM
-_SHP_TYPE_NAMES = {0: "null", 1: "Point", 3: "LineString", 8: "MultiPoint", 11: "PointZ", 13: "LineStringZ",
-                   18: "MultiPointZ", 21: "PointM", 23: "LineStringM", 28: "MultiPointM", 31: "MultiPatch"}
-
-
-def _read_shapefile(path: Path, crs_given: bool) -> tuple[BaseGeometry, CRS | None]:
-    """Polygons of an ESRI Shapefile (union of all records) and the CRS from its ``.prj``."""
-    data = path.read_bytes()
-    if len(data) < 100 or struct.unpack(">i", data[:4])[0] != 9994:
-        raise AOIError("this is not an ESRI Shapefile (bad header)", path)
-    shape_type = struct.unpack("<i", data[32:36])[0]
-    if shape_type not in _SHP_POLYGON_TYPES:
-        kind = _SHP_TYPE_NAMES.get(shape_type, f"type {shape_type}")
-        raise AOIError(f"the AOI must be a polygon (an area); this Shapefile holds {kind} shapes", path)
-    polys: list[BaseGeometry] = []
-    pos = 100
-    while pos + 8 <= len(data):
-        _, words = struct.unpack(">ii", data[pos:pos + 8])
-        content = data[pos + 8:pos + 8 + 2 * words]
-        pos += 8 + 2 * words
-        if len(content) < 4 or struct.unpack("<i", content[:4])[0] == 0:
-            continue  # null shape
-        try:
-            n_parts, n_points = struct.unpack("<ii", content[36:44])
-            parts = list(struct.unpack(f"<{n_parts}i", content[44:44 + 4 * n_parts]))
-            start = 44 + 4 * n_parts
-            xy = np.frombuffer(content, dtype="<f8", count=2 * n_points, offset=start).reshape(-1, 2)
-        except (struct.error, ValueError) as exc:
-            raise AOIError("the Shapefile is damaged (a record is truncated)", path) from exc
-        rings = [xy[a:b] for a, b in zip(parts, [*parts[1:], n_points], strict=True)]
-        polys.extend(_rings_to_polygons([r for r in rings if len(r) >= 3]))
-    src_crs: CRS | None = None
-    prj = path.with_suffix(".prj")
-    if not prj.exists():
-        prj = path.with_suffix(".PRJ")
-    if prj.exists():
-        try:
-            src_crs = CRS.from_wkt(prj.read_text(encoding="utf-8", errors="replace").strip())
-        except Exception as exc:
-            raise AOIError(f"the coordinate system in {prj.name} cannot be read", path) from exc
-    elif not crs_given:
-        raise AOIError("the Shapefile has no .prj file, so its coordinate system is unknown; "
-                       "give the CRS explicitly", path)
-    return shapely.GeometryCollection(polys), src_crs
-
-
-def _rings_to_polygons(rings: list[np.ndarray]) -> list[Polygon]:
-    """Shapefile rings -> polygons: clockwise rings are shells, counter-clockwise ones are holes."""
-    shells: list[np.ndarray] = []
-    holes: list[np.ndarray] = []
-    for r in rings:
-        x, y = r[:, 0], r[:, 1]
-        signed = 0.5 * float(np.sum(x[:-1] * y[1:] - x[1:] * y[:-1]))
-        (shells if signed < 0 else holes).append(r)
-    if not shells:  # wrongly oriented file: treat every ring as a shell
-        shells, holes = holes, []
-    owned: list[list[np.ndarray]] = [[] for _ in shells]
-    shell_polys = [Polygon(s) for s in shells]
-    for h in holes:
-        probe = shapely.Point(h[0])
-        for i, sp in enumerate(shell_polys):
-            if sp.covers(probe):
-                owned[i].append(h)
-                break
-    return [Polygon(s, owned[i]) for i, s in enumerate(shells)]

@@ -1,20 +1,27 @@
-"""AOI loading (GeoJSON, WKT, Shapefile, canvas polygons), repair, reprojection, area and overlap."""
+"""AOI loading (GeoJSON, WKT, shapefile, GeoPackage, canvas polygons), repair, reprojection, area,
+overlap."""
 
 from __future__ import annotations
 
 import json
-import struct
+import multiprocessing
+import os
+import pickle
+import shutil
 from pathlib import Path
 
+import numpy as np
+import pyogrio.raw
 import pytest
+import shapely
 from affine import Affine
 from rasterio.crs import CRS
 from shapely.geometry import MultiPolygon, Polygon, box, shape
 
 from satview.core import open_scene
-from satview.core.aoi import AOI, ensure_overlap, from_pixel_polygon, load_aoi
+from satview.core.aoi import AOI, ensure_overlap, from_pixel_polygon, load_aoi, read_aoi_file
 from satview.core.types import GeoGrid
-from satview.errors import AOIError
+from satview.errors import AOIError, SatviewError
 
 
 def _fc(*geoms: dict, crs: dict | None = None) -> dict:
@@ -94,6 +101,9 @@ def test_wkt_string_file_and_ewkt(tmp_path: Path) -> None:
     p.write_text(wkt + "\n")
     b = load_aoi(p)
     assert b.geometry.equals(a.geometry) and b.name == "aoi"
+    bare = tmp_path / "field"  # no suffix: recognised by its content, not sent to OGR
+    bare.write_text(wkt)
+    assert load_aoi(bare).geometry.equals(a.geometry)
     c = load_aoi("SRID=32618;POLYGON((200000 2700000, 210000 2700000, 210000 2710000, 200000 2700000))")
     assert c.crs.to_epsg() == 32618
 
@@ -184,39 +194,163 @@ def test_real_shapefile(real_data: Path) -> None:
     assert aoi.geometry.area == pytest.approx(75000 * 50000)
 
 
-def _write_polygon_shp(path: Path, rings: list[list[tuple[float, float]]], prj: str | None) -> None:
-    """A one-record polygon Shapefile (shells clockwise, holes counter-clockwise) for tests."""
-    pts = [p for r in rings for p in r]
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    bbox = struct.pack("<4d", min(xs), min(ys), max(xs), max(ys))
-    parts, n = [], 0
-    for r in rings:
-        parts.append(n)
-        n += len(r)
-    content = (struct.pack("<i", 5) + bbox + struct.pack("<2i", len(rings), n)
-               + struct.pack(f"<{len(parts)}i", *parts) + b"".join(struct.pack("<2d", *p) for p in pts))
-    record = struct.pack(">2i", 1, len(content) // 2) + content
-    header = (struct.pack(">i", 9994) + b"\0" * 20 + struct.pack(">i", (100 + len(record)) // 2)
-              + struct.pack("<2i", 1000, 5) + bbox + b"\0" * 32)
-    path.write_bytes(header + record)
-    if prj is not None:
-        path.with_suffix(".prj").write_text(prj)
+def _write_vector(path: Path, geoms: list, crs: str | None, names: list[str] | None = None,
+                  layer: str | None = None, geometry_type: str = "Polygon") -> None:
+    """A vector file written by pyogrio (driver from the suffix), one feature per geometry."""
+    wkb = np.array([shapely.to_wkb(g) for g in geoms], dtype=object)
+    fields = [np.array(names, dtype=object)] if names is not None else []
+    pyogrio.raw.write(path, wkb, fields, ["name"] if names is not None else [], layer=layer, crs=crs,
+                      geometry_type=geometry_type, append=path.exists() and layer is not None)
 
 
 def test_shapefile_with_hole_and_missing_prj(tmp_path: Path) -> None:
-    """A Shapefile polygon with a hole keeps the hole; without a .prj a CRS must be given."""
-    shell = [(0, 0), (0, 10), (10, 10), (10, 0), (0, 0)]  # clockwise
-    hole = [(4, 4), (6, 4), (6, 6), (4, 6), (4, 4)]  # counter-clockwise
+    """A shapefile polygon with a hole keeps the hole; without a .prj a CRS must be given."""
+    holed = Polygon([(0, 0), (0, 10), (10, 10), (10, 0), (0, 0)], [[(4, 4), (6, 4), (6, 6), (4, 6), (4, 4)]])
     shp = tmp_path / "holed.shp"
-    _write_polygon_shp(shp, [shell, hole], CRS.from_epsg(32633).to_wkt())
+    _write_vector(shp, [holed], "EPSG:32633")
     aoi = load_aoi(shp)
     assert aoi.crs.to_epsg() == 32633
     assert aoi.geometry.area == pytest.approx(100 - 4)
     shp2 = tmp_path / "noprj.shp"
-    _write_polygon_shp(shp2, [shell], None)
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        _write_vector(shp2, [holed], None)
+    assert not shp2.with_suffix(".prj").exists()
     with pytest.raises(AOIError, match=r"no \.prj"):
         load_aoi(shp2)
-    assert load_aoi(shp2, crs=32633).geometry.area == pytest.approx(100)
+    assert load_aoi(shp2, crs=32633).geometry.area == pytest.approx(96)
+
+
+def test_geopackage_layers_any_crs(tmp_path: Path) -> None:
+    """A GeoPackage with two polygon layers in different CRSs loads as their union in the first
+    layer's CRS; read_aoi_file gives one AOI per feature, named by the 'name' field."""
+    gpkg = tmp_path / "fields.gpkg"
+    _write_vector(gpkg, [box(500000, 0, 510000, 10000)], "EPSG:32631", ["north field"], layer="utm")
+    _write_vector(gpkg, [box(3.5, 0.5, 3.6, 0.6), box(3.7, 0.5, 3.8, 0.6)], "EPSG:4326", ["a", "b"],
+                  layer="lonlat")
+    aoi = load_aoi(gpkg)
+    assert aoi.crs.to_epsg() == 32631 and aoi.name == "fields"
+    assert isinstance(aoi.geometry, MultiPolygon) and len(aoi.geometry.geoms) == 3
+    parts = read_aoi_file(gpkg)
+    assert [a.name for a in parts] == ["north field", "a", "b"]
+    assert [a.crs.to_epsg() for a in parts] == [32631, 4326, 4326]
+    assert parts[0].area_km2() == pytest.approx(100, rel=2e-3)
+    assert sum(a.area_km2() for a in parts) == pytest.approx(aoi.area_km2(), rel=1e-3)
+
+
+def test_multipolygon_feature_and_point_layer(tmp_path: Path) -> None:
+    """A multi-polygon feature stays one AOI; a layer of points is skipped, and a file of points only
+    is refused as 'must be a polygon'."""
+    gpkg = tmp_path / "mixed.gpkg"
+    multi = MultiPolygon([box(0, 0, 1, 1), box(2, 0, 3, 1)])
+    _write_vector(gpkg, [multi], "EPSG:4326", layer="areas", geometry_type="MultiPolygon")
+    _write_vector(gpkg, [shapely.Point(5, 5)], "EPSG:4326", layer="wells", geometry_type="Point")
+    (one,) = read_aoi_file(gpkg)
+    assert one.name == "mixed" and one.geometry.area == pytest.approx(2.0)
+    points = tmp_path / "wells.gpkg"
+    _write_vector(points, [shapely.Point(5, 5)], "EPSG:4326", geometry_type="Point")
+    with pytest.raises(AOIError, match="must be a polygon") as exc:
+        load_aoi(points)
+    assert exc.value.path == str(points)
+
+
+def test_polygon_z_is_read_as_2d(tmp_path: Path) -> None:
+    """A shapefile of 3-D polygons (PolygonZ) gives a 2-D AOI with the same outline."""
+    shp = tmp_path / "z.shp"
+    _write_vector(shp, [Polygon([(0, 0, 5), (2, 0, 5), (2, 1, 7), (0, 0, 5)])], "EPSG:4326",
+                  geometry_type="Polygon Z")
+    aoi = load_aoi(shp)
+    assert not aoi.geometry.has_z and aoi.geometry.area == pytest.approx(1.0)
+
+
+def test_read_aoi_file_geojson_features_are_named_and_pickle(tmp_path: Path) -> None:
+    """read_aoi_file splits a GeoJSON into one AOI per feature (name property, else 'stem n'), and
+    the AOIs survive pickling (geometry, CRS and name), as they must to leave a worker process."""
+    doc = _fc(_square(10, 10, 1), _square(20, 20, 1))
+    doc["features"][0]["properties"] = {"name": "lake"}
+    p = tmp_path / "two.geojson"
+    p.write_text(json.dumps(doc))
+    aois = read_aoi_file(p)
+    assert [a.name for a in aois] == ["lake", "two 2"]
+    back = pickle.loads(pickle.dumps(aois))
+    assert [(a.name, a.crs, a.geometry.wkb) for a in back] == [(a.name, a.crs, a.geometry.wkb) for a in aois]
+    assert {a.crs.to_epsg() for a in read_aoi_file(p, crs=3857)} == {3857}
+
+
+def test_inline_dict_geometry_and_aoi_sources() -> None:
+    """load_aoi takes a GeoJSON dict, a shapely geometry (lon/lat unless crs=) and an AOI as they are."""
+    g = _square(1, 2, 3)
+    assert load_aoi(g).bounds == (1.0, 2.0, 4.0, 5.0)
+    utm = load_aoi(box(200000, 2700000, 210000, 2710000), crs=32618)
+    assert utm.crs.to_epsg() == 32618 and utm.geometry.area == pytest.approx(1e8)
+    assert load_aoi(utm) is utm
+
+
+def _truncated_shapefile(tmp_path: Path, real_data: Path) -> Path:
+    for f in (real_data / "vector").glob("box.*"):
+        shutil.copy(f, tmp_path / f.name)
+    shp = tmp_path / "box.shp"
+    shp.write_bytes(shp.read_bytes()[:150])
+    return shp
+
+
+@pytest.mark.parametrize(
+    ("case", "category", "match"),
+    [
+        ("truncated.shp", "truncated or corrupt", "truncated"),
+        ("garbage.shp", "not a supported file", "not an ESRI shapefile"),
+        ("noshx.shp", "truncated or corrupt", r"\.shx"),
+        ("garbage.gpkg", "truncated or corrupt", "damaged"),
+        ("text.fgb", "not a supported file", "not a vector file"),
+        ("binary.geojson", "not a supported file", "not text"),
+        ("deep.geojson", "truncated or corrupt", "nested too deeply|not valid JSON"),
+        ("badcoords.geojson", "truncated or corrupt", "geometry cannot be read"),
+    ],
+)
+def test_hostile_vector_files_are_categorised(tmp_path: Path, real_data: Path, case: str, category: str,
+                                             match: str) -> None:
+    """Damaged or disguised AOI files raise an AOIError naming the file, with its category."""
+    if case == "truncated.shp":
+        path = _truncated_shapefile(tmp_path, real_data)
+    else:
+        path = tmp_path / case
+        content = {
+            "garbage.shp": b"hello" * 40,
+            "noshx.shp": (real_data / "vector" / "box.shp").read_bytes(),
+            "garbage.gpkg": b"SQLite format 3\x00" + b"\x00" * 200,
+            "text.fgb": b"just some words\n",
+            "binary.geojson": b"\xff\xfe\x00{" * 10,
+            "deep.geojson": b"{\"a\":" * 100000 + b"1" + b"}" * 100000,
+            "badcoords.geojson": json.dumps({"type": "Polygon", "coordinates": [[[1, "x"]]]}).encode(),
+        }[case]
+        path.write_bytes(content)
+    with pytest.raises(AOIError, match=match) as exc:
+        load_aoi(path)
+    assert exc.value.path == str(path)
+    assert exc.value.category == category
+
+
+def test_fifo_aoi_is_refused_without_blocking(tmp_path: Path) -> None:
+    """A FIFO given as an AOI file is refused before anything opens it (no hang)."""
+    fifo = tmp_path / "aoi.geojson"
+    os.mkfifo(fifo)
+    with pytest.raises(SatviewError, match="not a regular file"):
+        load_aoi(fifo)
+
+
+def test_vector_files_read_in_a_worker_process(real_data: Path) -> None:
+    """pyogrio (its own GDAL) and rasterio's GDAL work side by side in a spawned worker: the worker
+    opens a raster, then reads the shapefile AOI, and the AOIs come back pickled."""
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(1) as pool:
+        (aoi,) = pool.apply(_open_raster_then_read_aois, (str(real_data / "geotiff" / "RGB.byte.tif"),
+                                                            str(real_data / "vector" / "box.shp")))
+    assert aoi.crs.to_epsg() == 32618 and aoi.bounds == (175000.0, 2700000.0, 250000.0, 2750000.0)
+
+
+def _open_raster_then_read_aois(raster: str, vector: str) -> list[AOI]:
+    with open_scene(raster) as scene:
+        scene.read(out_shape=(8, 8))
+    return read_aoi_file(vector)
 
 
 def test_from_pixel_polygon_maps_through_grid() -> None:

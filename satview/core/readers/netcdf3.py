@@ -4,6 +4,14 @@ The header (dimensions, variables, attributes) is parsed here, because GDAL does
 order a variable's dimensions are (TRMM 3B42 stores ``precipitation[lon][lat]``). Pixels are read
 by rasterio with ``GDAL_NETCDF_BOTTOMUP=NO`` and ``HONOUR_VALID_RANGE=NO``, so GDAL returns the
 raw values in file order and the CF rules of :mod:`satview.core.cf` orient, scale and mask them.
+
+Why a parser of our own (measured 2026-12, issue 12): GDAL's netCDF driver (through rasterio) gives
+neither the dimension order nor typed attributes (``_FillValue`` comes back as text);
+``scipy.io.netcdf_file`` reads the same header no faster (0.34 ms vs 0.25 ms for reduced.nc, which
+opens in 20 ms in all) but costs 143 MB installed and 1.2 s of import, and reads no CDF-5;
+``netCDF4`` costs 41 MB, 0.25 s of import and a second bundled HDF5 library next to h5py's. The
+header format is small and frozen; this parser reads at most 64 MB of it and its failures are
+categorised errors naming the file.
 """
 
 from __future__ import annotations
