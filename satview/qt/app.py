@@ -88,40 +88,18 @@ def selftest(out: Any = sys.stdout) -> int:
 
 # ---------------------------------------------------------------------------------- demo scene
 def _start_demo(window: Any) -> Any:
-    """Generate (or reuse) the demo scene in a worker thread, then open it; returns the task."""
-    from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+    """Generate (or reuse) the demo scene in a thread (satview's own synthetic data: no user bytes),
+    then open it; returns the task."""
+    from PySide6.QtCore import QThreadPool
 
-    from satview.qt.notify import report_from_exception
+    from satview.core.demo import make_demo_scene
+    from satview.qt.workers import Task
 
-    class _Signals(QObject):
-        sig_progressed = Signal(float, str)
-        sig_finished = Signal(str)
-        sig_failed = Signal(object)
-
-    class _DemoTask(QRunnable):
-        def __init__(self) -> None:
-            super().__init__()
-            self.signals = _Signals(window)
-
-        def run(self) -> None:
-            from satview.core.demo import make_demo_scene
-
-            try:
-                path = make_demo_scene(
-                    progress=lambda f, m="": self.signals.sig_progressed.emit(
-                        float(f), f"Making the demo scene: {m}"
-                    )
-                )
-            except Exception as exc:
-                self.signals.sig_failed.emit(report_from_exception(exc))
-                return
-            self.signals.sig_finished.emit(str(path))
-
-    task = _DemoTask()
+    task = Task(make_demo_scene, with_progress=True, name="demo scene")
     task.setAutoDelete(False)
-    task.signals.sig_progressed.connect(window._progress)
-    task.signals.sig_finished.connect(lambda p: (window._busy(False, ""), window.open_path(p)))
-    task.signals.sig_failed.connect(window.session.sig_failed)
+    task.signals.sig_progress.connect(lambda f, m: window._progress(f, f"Making the demo scene: {m}"))
+    task.signals.sig_result.connect(lambda p: (window._busy(False, ""), window.open_path(str(p))))
+    task.signals.sig_failed.connect(lambda exc: window.background.fail(exc, "Cannot make the demo scene"))
     window._busy(True, "Making the demo scene (first run only, a few seconds)...")
     QThreadPool.globalInstance().start(task)
     return task
@@ -269,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from satview import __version__
         from satview.qt.icons import app_icon
         from satview.qt.main_window import MainWindow
-        from satview.qt.session import Session
+        from satview.qt.workers import Background
 
         app = QApplication.instance()
         own_app = app is None
@@ -291,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ini = os.environ["SATVIEW_SETTINGS"]
             settings = QSettings(ini, QSettings.Format.IniFormat)
 
-        window = MainWindow(Session(display_service=display), settings=settings)
+        window = MainWindow(Background(display_service=display), settings=settings)
         window.reporter.install_hooks()
         shot = None
         if args.screenshot:

@@ -1,4 +1,10 @@
-"""The file browser: files and folders satview can open, with Landsat facts, and an HDF dataset list."""
+"""The file browser: files and folders satview can open, with Landsat facts, and an HDF dataset list.
+
+The facts column shows what a Landsat name says at once; the cloud cover needs the scene's MTL,
+so it is read by ``satview.core.facts.scene_facts`` in the "files" worker (the GUI process parses
+no user bytes), a folder's worth at a time. A file whose metadata cannot be read is reported
+through the window's error route and marked in the column.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +17,8 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRunnable,
     Qt,
-    QThreadPool,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import (
@@ -30,7 +35,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from satview.core.landsat import parse_product_id
+from satview.core.facts import SceneFacts, facts_from_name, has_cheap_metadata, scene_facts
+from satview.core.types import SceneInfo
+from satview.qt.workers import Background
 
 #: Name filters for what the core recognises (folders are always shown).
 NAME_FILTERS = [
@@ -38,77 +45,28 @@ NAME_FILTERS = [
     "*_MTL.xml", "*.hdf", "*.HDF", "*.h5", "*.he5", "*.hdf5", "*.nc", "*.bin",
 ]  # fmt: skip
 FACTS_COLUMN = 4
-
-
-def landsat_facts(name: str, cloud: float | None = None) -> str:
-    """ "OLI/TIRS · 2022-02-09 · 112/081 · L1TP T1 · cloud 12 %" for a Landsat name, else ""."""
-    pid = parse_product_id(name)
-    if pid is None:
-        return ""
-    parts = [pid.sensor.replace("_", "/"), pid.acquired.isoformat(), f"{pid.wrs_path:03d}/{pid.wrs_row:03d}"]
-    level = " ".join(p for p in (pid.level, pid.tier) if p)
-    if level:
-        parts.append(level)
-    if cloud is not None:
-        parts.append(f"cloud {cloud:.0f} %")
-    return " · ".join(parts)
-
-
-def cloud_cover_of(path: str) -> float | None:
-    """Scene cloud cover from the MTL of a plain .tar or an MTL file (None when not cheap to get)."""
-    from satview.core.landsat.metadata import landsat_info
-    from satview.core.mtl import find_mtl_name, parse_mtl
-
-    low = path.lower()
-    if low.endswith(".tar"):
-        from satview.core.archive import list_tar, read_member
-
-        members = list_tar(path)
-        name = find_mtl_name([m.name for m in members])
-        if name is None:
-            return None
-        member = next(m for m in members if m.name == name)
-        mtl = parse_mtl(read_member(path, member), name=member.basename)
-    elif "_mtl." in low:
-        mtl = parse_mtl(Path(path))
-    else:
-        return None
-    return landsat_info(mtl).cloud_cover
-
-
-class _CloudSignals(QObject):
-    sig_done = Signal(str, object)
-
-
-class _CloudTask(QRunnable):
-    """Reads one scene's cloud cover off the GUI thread."""
-
-    def __init__(self, path: str, signals: _CloudSignals) -> None:
-        super().__init__()
-        self.path, self.signals = path, signals
-
-    def run(self) -> None:
-        try:
-            value = cloud_cover_of(self.path)
-        except Exception:
-            value = None
-        self.signals.sig_done.emit(self.path, value)
+#: Default width of the name column: long product names (sea-ice CDR files share a 21-character
+#: prefix) show their dates; longer ones are elided in the middle, with the full name as tooltip.
+NAME_WIDTH = 300
+#: Title of errors reading a file's metadata for the facts column.
+FACTS_ERROR = "Cannot read the scene's metadata"
 
 
 class SceneFileModel(QFileSystemModel):
-    """QFileSystemModel with a fifth "Scene" column of Landsat facts (cloud cover filled in lazily)."""
+    """QFileSystemModel with a fifth "Scene" column of Landsat facts (cloud cover filled in lazily
+    by the "files" worker) and the full name as the tooltip of the name column."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, background: Background, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.background = background
         self.setNameFilters(NAME_FILTERS)
         self.setNameFilterDisables(False)
         self.setFilter(QDir.Filter.AllDirs | QDir.Filter.Files | QDir.Filter.NoDotAndDotDot)
-        self.cloud: dict[str, float | None] = {}
-        self._pending: set[str] = set()
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self._signals = _CloudSignals(self)
-        self._signals.sig_done.connect(self._cloud_done)
+        self.facts: dict[str, SceneFacts] = {}
+        self._asked: set[str] = set()
+        self._queue: list[str] = []
+        self._flush_timer = QTimer(self, singleShot=True, interval=0)
+        self._flush_timer.timeout.connect(self._flush)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         """Four file columns plus the facts column."""
@@ -126,43 +84,59 @@ class SceneFileModel(QFileSystemModel):
             return "Scene"
         return super().headerData(section, orientation, role)
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """Sort by a file column; the facts column sorts by name (Landsat names start with sensor,
+        path/row and date), so the order is the same every run."""
+        super().sort(0 if column == FACTS_COLUMN else column, order)
+
+    def facts_of(self, path: str) -> SceneFacts:
+        """What is known about ``path`` now (the cloud cover is asked for when it is cheap to read)."""
+        known = self.facts.get(path)
+        if known is not None:
+            return known
+        facts = facts_from_name(path)
+        if facts.is_scene and has_cheap_metadata(path) and path not in self._asked:
+            self._asked.add(path)
+            self._queue.append(path)
+            self._flush_timer.start()
+        return facts
+
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        """Landsat facts in the facts column; everything else as QFileSystemModel has it."""
-        if index.isValid() and index.column() == FACTS_COLUMN:
-            if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-                return None
-            path = self.filePath(index.siblingAtColumn(0))
-            name = os.path.basename(path)
-            if parse_product_id(name) is None:
-                return ""
-            if path not in self.cloud:
-                self._request_cloud(path)
-            text = landsat_facts(name, self.cloud.get(path))
-            if role == Qt.ItemDataRole.ToolTipRole and path.lower().endswith((".tar.gz", ".tgz")):
+        """Landsat facts in the facts column, the full name as the name's tooltip; everything else as
+        QFileSystemModel has it."""
+        if not index.isValid():
+            return super().data(index, role)
+        if index.column() == 0 and role == Qt.ItemDataRole.ToolTipRole:
+            return self.fileName(index)
+        if index.column() != FACTS_COLUMN:
+            return super().data(index, role)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        path = self.filePath(index.siblingAtColumn(0))
+        facts = self.facts_of(path)
+        text = facts.summary()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if facts.error is not None:
+                text += f"\n{facts.error}"
+            elif facts.is_scene and path.lower().endswith((".tar.gz", ".tgz")):
                 text += "\n(cloud cover appears once the scene is opened: the archive is compressed)"
-            return text
-        return super().data(index, role)
+        return text
 
-    def _request_cloud(self, path: str) -> None:
-        low = path.lower()
-        if path in self._pending or not (low.endswith(".tar") or "_mtl." in low):
-            return
-        self._pending.add(path)
-        self.pool.start(_CloudTask(path, self._signals))
+    def _flush(self) -> None:
+        paths, self._queue = self._queue, []
+        if paths:
+            self.background.run("files", scene_facts, paths, done=self._facts_done, title=FACTS_ERROR)
 
-    def _cloud_done(self, path: str, value: object) -> None:
-        self._pending.discard(path)
-        self.cloud[path] = value if isinstance(value, float | int) else None
-        idx = self.index(path, FACTS_COLUMN)
-        if idx.isValid():
-            self.dataChanged.emit(idx, idx)
-
-    def shutdown(self) -> None:
-        """Stop reading cloud covers and wait for the reader thread."""
-        self.pool.clear()
-        self.pool.waitForDone(5000)
+    def _facts_done(self, found: list[SceneFacts]) -> None:
+        for facts in found:
+            self.facts[facts.path] = facts
+            if facts.error is not None:
+                self.background.fail(facts.error, FACTS_ERROR, facts.path)
+            idx = self.index(facts.path, FACTS_COLUMN)
+            if idx.isValid():
+                self.dataChanged.emit(idx, idx)
 
 
 class FilesPanel(QWidget):
@@ -173,16 +147,18 @@ class FilesPanel(QWidget):
 
     sig_open_requested = Signal(str, object)  # path, dataset name or None
 
-    def __init__(self, root: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, background: Background, root: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = SceneFileModel(self)
+        self.model = SceneFileModel(background, self)
         self.tree = QTreeView()
         self.tree.setModel(self.model)
         self.tree.setSortingEnabled(True)
         self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         for col in (1, 2, 3):  # size, type, date: the facts column says more
             self.tree.setColumnHidden(col, True)
-        self.tree.setColumnWidth(0, 200)
+        self.tree.setColumnWidth(0, NAME_WIDTH)
         self.tree.doubleClicked.connect(self._activated)
         self.tree.activated.connect(self._activated)
         self.path_edit = QLineEdit()
@@ -214,6 +190,9 @@ class FilesPanel(QWidget):
         top_layout.addWidget(self.tree)
         split.addWidget(top)
         split.addWidget(ds_box)
+        split.setStretchFactor(0, 3)  # the file list keeps most of the height when datasets appear
+        split.setStretchFactor(1, 1)
+        split.setCollapsible(0, False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
@@ -251,11 +230,11 @@ class FilesPanel(QWidget):
         except OSError:
             return False
 
-    def show_datasets(self, info: Any) -> None:
+    def show_datasets(self, info: SceneInfo) -> None:
         """List the datasets of a multi-dataset file (hidden for single-raster scenes)."""
         self.datasets.clear()
         self._scene_path = info.path
-        datasets = getattr(info, "datasets", ()) or ()
+        datasets = info.datasets
         self.ds_box.setVisible(bool(datasets))
         self.datasets_label.setText(f"Datasets of {os.path.basename(info.path)}")
         for ds in datasets:
@@ -274,7 +253,3 @@ class FilesPanel(QWidget):
     def _dataset_activated(self, item: QTreeWidgetItem, _col: int = 0) -> None:
         if self._scene_path and not item.isDisabled():
             self.sig_open_requested.emit(self._scene_path, item.data(0, Qt.ItemDataRole.UserRole))
-
-    def shutdown(self) -> None:
-        """Stop background work (cloud-cover reads)."""
-        self.model.shutdown()
