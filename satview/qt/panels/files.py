@@ -45,9 +45,11 @@ NAME_FILTERS = [
     "*_MTL.xml", "*.hdf", "*.HDF", "*.h5", "*.he5", "*.hdf5", "*.nc", "*.bin",
 ]  # fmt: skip
 FACTS_COLUMN = 4
-#: Default width of the name column: long product names (sea-ice CDR files share a 21-character
-#: prefix) show their dates; longer ones are elided in the middle, with the full name as tooltip.
-NAME_WIDTH = 300
+#: The default width of the name column shows this name whole: sea-ice CDR files share a 21-character
+#: prefix before their dates. Longer names are elided in the middle, with the full name as tooltip.
+NAME_SAMPLE = "seaice_conc_daily_nh_19790901_n07_v04r00.nc"
+#: Room for the file icon and the margins of the name column, in pixels.
+NAME_PADDING = 32
 #: Title of errors reading a file's metadata for the facts column.
 FACTS_ERROR = "Cannot read the scene's metadata"
 
@@ -158,7 +160,7 @@ class FilesPanel(QWidget):
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         for col in (1, 2, 3):  # size, type, date: the facts column says more
             self.tree.setColumnHidden(col, True)
-        self.tree.setColumnWidth(0, NAME_WIDTH)
+        self.tree.setColumnWidth(0, self.tree.fontMetrics().horizontalAdvance(NAME_SAMPLE) + NAME_PADDING)
         self.tree.doubleClicked.connect(self._activated)
         self.tree.activated.connect(self._activated)
         self.path_edit = QLineEdit()

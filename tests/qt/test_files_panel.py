@@ -1,0 +1,82 @@
+"""The Files panel: stable order, names told apart, facts read in a worker with errors shown, and a
+file list that keeps its room when a dataset list appears."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from qthelpers import LANDSAT_TAR, open_and_wait
+
+from satview.qt.panels.files import FACTS_COLUMN, FACTS_ERROR
+
+SEAICE = "nsidc/september-1979-2023"
+
+
+def _names(files) -> list[str]:
+    root = files.tree.rootIndex()
+    return [files.model.fileName(files.model.index(r, 0, root)) for r in range(files.model.rowCount(root))]
+
+
+def _wait_listed(qtbot, files, n: int) -> None:
+    qtbot.waitUntil(lambda: files.model.rowCount(files.tree.rootIndex()) >= n, timeout=10_000)
+
+
+def test_files_are_listed_by_name_whatever_column_is_sorted(qtbot, win, real_data: Path) -> None:
+    """45 years of sea-ice files are listed in name (= date) order, also after sorting by the facts column."""
+    folder = real_data / SEAICE
+    expected = sorted(p.name for p in folder.iterdir())
+    win.files.set_root(str(folder))
+    _wait_listed(qtbot, win.files, len(expected))
+    qtbot.waitUntil(lambda: _names(win.files) == expected, timeout=10_000)
+    win.files.tree.sortByColumn(FACTS_COLUMN, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: _names(win.files) == expected, timeout=10_000)
+
+
+def test_long_names_are_told_apart(qtbot, win, real_data: Path) -> None:
+    """The 1979 and 2023 files look different in the name column (elided in the middle if at all) and
+    their tooltip is the full name."""
+    folder = real_data / SEAICE
+    files = win.files
+    files.set_root(str(folder))
+    _wait_listed(qtbot, files, 40)
+    tree = files.tree
+    assert tree.textElideMode() == Qt.TextElideMode.ElideMiddle
+    shown = []
+    for name in ("seaice_conc_daily_nh_19790901_n07_v04r00.nc", "seaice_conc_daily_nh_20230901_f17_v04r00.nc"):
+        idx = files.model.index(str(folder / name))
+        assert files.model.data(idx, Qt.ItemDataRole.ToolTipRole) == name
+        text_width = tree.columnWidth(0) - 32  # icon and margins
+        shown.append(tree.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, text_width))
+    assert "1979" in shown[0] and "2023" in shown[1]
+
+
+def test_unreadable_landsat_file_is_reported(qtbot, win, real_data: Path, tmp_path: Path) -> None:
+    """A failed download named as a product: the facts column says so and the error reaches the
+    window's error route naming the file; the good tarball next to it gets its cloud cover."""
+    bad = tmp_path / "LC08_L1TP_090084_20160121_20170405_01_T1.tar"
+    bad.write_text("<html>Please log in</html>")
+    good = tmp_path / Path(LANDSAT_TAR).name
+    shutil.copy(real_data / LANDSAT_TAR, good)
+    files = win.files
+    with qtbot.waitSignal(win.reporter.sig_reported, timeout=30_000) as blk:
+        files.set_root(str(tmp_path))
+        _wait_listed(qtbot, files, 2)
+        for p in (bad, good):
+            files.model.data(files.model.index(str(p), FACTS_COLUMN))  # what the view asks when painting
+    report = blk.args[0]
+    assert report.title == FACTS_ERROR and report.path == str(bad) and report.category
+    qtbot.waitUntil(lambda: "cloud" in files.model.data(files.model.index(str(good), FACTS_COLUMN)),
+                    timeout=30_000)
+    assert "unreadable" in files.model.data(files.model.index(str(bad), FACTS_COLUMN))
+
+
+def test_dataset_list_leaves_the_file_list_most_of_the_room(qtbot, win, real_data: Path) -> None:
+    """Opening a multi-dataset file shows its datasets under the files, which keep most of the height."""
+    path = real_data / "hdf4/MOD09A1.A2017193.h18v04.006.2017202035302.hdf"
+    open_and_wait(qtbot, win, path)
+    files = win.files
+    qtbot.waitUntil(files.ds_box.isVisible, timeout=10_000)
+    assert files.datasets.topLevelItemCount() > 1
+    assert files.tree.height() > 2 * files.ds_box.height()
