@@ -44,7 +44,8 @@ def test_long_names_are_told_apart(qtbot, win, real_data: Path) -> None:
     tree = files.tree
     assert tree.textElideMode() == Qt.TextElideMode.ElideMiddle
     shown = []
-    for name in ("seaice_conc_daily_nh_19790901_n07_v04r00.nc", "seaice_conc_daily_nh_20230901_f17_v04r00.nc"):
+    for year, sat in (("1979", "n07"), ("2023", "f17")):
+        name = f"seaice_conc_daily_nh_{year}0901_{sat}_v04r00.nc"
         idx = files.model.index(str(folder / name))
         assert files.model.data(idx, Qt.ItemDataRole.ToolTipRole) == name
         text_width = tree.columnWidth(0) - 32  # icon and margins
