@@ -15,23 +15,31 @@ SEAICE = "nsidc/september-1979-2023"
 
 
 def _names(files) -> list[str]:
-    root = files.tree.rootIndex()
-    return [files.model.fileName(files.model.index(r, 0, root)) for r in range(files.model.rowCount(root))]
+    return [Path(p).name for p in files.listed()]
 
 
 def _wait_listed(qtbot, files, n: int) -> None:
-    qtbot.waitUntil(lambda: files.model.rowCount(files.tree.rootIndex()) >= n, timeout=10_000)
+    qtbot.waitUntil(lambda: len(files.listed()) >= n, timeout=10_000)
 
 
-def test_files_are_listed_by_name_whatever_column_is_sorted(qtbot, win, real_data: Path) -> None:
-    """45 years of sea-ice files are listed in name (= date) order, also after sorting by the facts column."""
+def test_files_are_listed_by_name_from_the_first_rows(qtbot, win, real_data: Path, tmp_path: Path) -> None:
+    """45 years of sea-ice files are listed in name (= date) order whenever rows are shown, also while
+    the folder is still being read; folders come first, numbers sort by value."""
     folder = real_data / SEAICE
     expected = sorted(p.name for p in folder.iterdir())
+    seen: list[list[str]] = []
+    win.files.proxy.rowsInserted.connect(lambda *_a: seen.append(_names(win.files)))
     win.files.set_root(str(folder))
     _wait_listed(qtbot, win.files, len(expected))
-    qtbot.waitUntil(lambda: _names(win.files) == expected, timeout=10_000)
-    win.files.tree.sortByColumn(FACTS_COLUMN, Qt.SortOrder.AscendingOrder)
-    qtbot.waitUntil(lambda: _names(win.files) == expected, timeout=10_000)
+    assert _names(win.files) == expected
+    assert seen and all(names == sorted(names) for names in seen)
+    for name in ("b10.tif", "b9.tif", "a.tif"):
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "zz").mkdir()
+    win.files.set_root(str(tmp_path))
+    qtbot.waitUntil(lambda: "b10.tif" in _names(win.files) and "zz" in _names(win.files), timeout=10_000)
+    names = _names(win.files)
+    assert names.index("zz") < names.index("a.tif") < names.index("b9.tif") < names.index("b10.tif")
 
 
 def test_long_names_are_told_apart(qtbot, win, real_data: Path) -> None:
@@ -46,7 +54,7 @@ def test_long_names_are_told_apart(qtbot, win, real_data: Path) -> None:
     shown = []
     for year, sat in (("1979", "n07"), ("2023", "f17")):
         name = f"seaice_conc_daily_nh_{year}0901_{sat}_v04r00.nc"
-        idx = files.model.index(str(folder / name))
+        idx = files.model.index(str(folder / name))  # no facts: the tooltip is the name
         assert files.model.data(idx, Qt.ItemDataRole.ToolTipRole) == name
         text_width = tree.columnWidth(0) - 32  # icon and margins
         shown.append(tree.fontMetrics().elidedText(name, Qt.TextElideMode.ElideMiddle, text_width))

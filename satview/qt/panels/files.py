@@ -9,6 +9,7 @@ through the window's error route and marked in the column.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
+    QSortFilterProxyModel,
     Qt,
     QTimer,
     Signal,
@@ -86,11 +88,6 @@ class SceneFileModel(QFileSystemModel):
             return "Scene"
         return super().headerData(section, orientation, role)
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        """Sort by a file column; the facts column sorts by name (Landsat names start with sensor,
-        path/row and date), so the order is the same every run."""
-        super().sort(0 if column == FACTS_COLUMN else column, order)
-
     def facts_of(self, path: str) -> SceneFacts:
         """What is known about ``path`` now (the cloud cover is asked for when it is cheap to read)."""
         known = self.facts.get(path)
@@ -111,7 +108,9 @@ class SceneFileModel(QFileSystemModel):
         if not index.isValid():
             return super().data(index, role)
         if index.column() == 0 and role == Qt.ItemDataRole.ToolTipRole:
-            return self.fileName(index)
+            path = self.filePath(index)
+            summary = self.facts_of(path).summary()
+            return f"{self.fileName(index)}\n{summary}" if summary else self.fileName(index)
         if index.column() != FACTS_COLUMN:
             return super().data(index, role)
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -141,6 +140,32 @@ class SceneFileModel(QFileSystemModel):
                 self.dataChanged.emit(idx, idx)
 
 
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a file name: case-insensitive, runs of digits by value ("b9" before "b10")."""
+    return tuple((1, int(part)) if part.isdigit() else (0, part)
+                 for part in re.split(r"(\d+)", name.casefold()) if part)
+
+
+class ByName(QSortFilterProxyModel):
+    """Folders first, then files by name in natural order (case-insensitive, numbers by value), kept
+    sorted as the file system model adds rows: the same order every run, from the first paint on.
+    Landsat names start with sensor, path/row and date; dated products sort by date."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setDynamicSortFilter(True)
+
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex,
+                 right: QModelIndex | QPersistentModelIndex) -> bool:
+        """Folders before files, then by name."""
+        model = self.sourceModel()
+        assert isinstance(model, QFileSystemModel)
+        left_dir, right_dir = model.isDir(left), model.isDir(right)
+        if left_dir != right_dir:
+            return left_dir
+        return natural_key(model.fileName(left)) < natural_key(model.fileName(right))
+
+
 class FilesPanel(QWidget):
     """Browse folders; double-click or Enter on a file (or scene folder) asks to open it.
 
@@ -153,10 +178,11 @@ class FilesPanel(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = SceneFileModel(background, self)
+        self.proxy = ByName(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.sort(0)
         self.tree = QTreeView()
-        self.tree.setModel(self.model)
-        self.tree.setSortingEnabled(True)
-        self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.tree.setModel(self.proxy)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         for col in (1, 2, 3):  # size, type, date: the facts column says more
             self.tree.setColumnHidden(col, True)
@@ -209,18 +235,25 @@ class FilesPanel(QWidget):
             return
         self.root = folder
         self.path_edit.setText(folder)
-        self.tree.setRootIndex(self.model.setRootPath(folder))
+        self.tree.setRootIndex(self.proxy.mapFromSource(self.model.setRootPath(folder)))
 
     def select_path(self, path: str) -> None:
         """Show the folder of ``path`` and highlight it."""
         self.set_root(os.path.dirname(os.path.abspath(path)))
-        idx = self.model.index(os.path.abspath(path))
+        idx = self.proxy.mapFromSource(self.model.index(os.path.abspath(path)))
         if idx.isValid():
             self.tree.setCurrentIndex(idx)
 
+    def listed(self) -> list[str]:
+        """The paths shown in the current folder, in the order shown."""
+        root = self.tree.rootIndex()
+        return [self.model.filePath(self.proxy.mapToSource(self.proxy.index(r, 0, root)))
+                for r in range(self.proxy.rowCount(root))]
+
     def _activated(self, index: QModelIndex) -> None:
-        path = self.model.filePath(index.siblingAtColumn(0))
-        if self.model.isDir(index) and not self._is_scene_folder(path):
+        source = self.proxy.mapToSource(index.siblingAtColumn(0))
+        path = self.model.filePath(source)
+        if self.model.isDir(source) and not self._is_scene_folder(path):
             self.set_root(path)
             return
         self.sig_open_requested.emit(path, None)
