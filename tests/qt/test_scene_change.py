@@ -59,6 +59,7 @@ def test_aois_off_the_new_scene_are_greyed(qtbot, win, demo_tar: Path, real_data
     item = win.aoi_panel.list.item(0)
     grey = QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
     assert item.toolTip() == NO_OVERLAP and item.foreground().color() == grey
+    assert win.aoi_panel.summary.text().endswith("1 not on this scene")
     assert aid not in win.canvas.rois
     open_and_wait(qtbot, win, demo_tar)
     assert win.aoi_panel.list.item(0).toolTip() == "" and aid in win.canvas.rois

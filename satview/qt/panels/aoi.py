@@ -21,6 +21,8 @@ from satview.qt.aoi_store import AoiStore, AOISummary
 
 #: Tooltip of AOIs that do not overlap the open scene (they are listed greyed out).
 NO_OVERLAP = "does not overlap this scene"
+#: The summary line without AOIs.
+EMPTY = "Draw a polygon (P) or import GeoJSON."
 
 
 class AoiPanel(QWidget):
@@ -37,7 +39,7 @@ class AoiPanel(QWidget):
         self.aois = aois
         self.list = QListWidget()
         self.list.currentItemChanged.connect(self._current_changed)
-        self.summary = QLabel("Draw a polygon (P) or import GeoJSON.")
+        self.summary = QLabel(EMPTY)
         self.summary.setWordWrap(True)
         grid = QGridLayout()
         for i, key in enumerate(("draw", "delete", "import", "export", "clip", "quicklook")):
@@ -72,11 +74,9 @@ class AoiPanel(QWidget):
                 self.list.setCurrentItem(item)
         self.list.blockSignals(False)
         n = self.list.count()
-        self.summary.setText(
-            f"{n} AOI{'s' if n != 1 else ''}, {total:,.3f} km² in all"
-            if n
-            else "Draw a polygon (P) or import GeoJSON."
-        )
+        off = sum(s.overlaps is False for s in summaries)
+        text = f"{n} AOI{'s' if n != 1 else ''}, {total:,.3f} km² in all" if n else EMPTY
+        self.summary.setText(f"{text}; {off} not on this scene" if off else text)
         if self.selected_id() != keep:
             self.sig_aoi_selected.emit(self.selected_id())
 
