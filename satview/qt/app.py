@@ -235,9 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader process starts now and imports its stack while Qt loads here; the scene's
         # first picture is asked for at once, so it is mostly drawn by the time the window exists.
         display = service.ReaderService("display")
+        from satview.qt import COARSE_SIZE
+
         opening = None
         if path:
-            opening = display.submit(service.svc_open_view, path, args.dataset)
+            opening = display.submit(service.svc_open_view, path, args.dataset, COARSE_SIZE)
         cleanup_stale_exports()
 
         from PySide6.QtCore import QSettings, QThreadPool
@@ -269,7 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ini = os.environ["SATVIEW_SETTINGS"]
             settings = QSettings(ini, QSettings.Format.IniFormat)
 
-        window = MainWindow(Background(display_service=display), settings=settings)
+        background = Background(display_service=display)
+        if opening is not None:
+            background.adopt("display", opening, service.svc_open_view, path, args.dataset, COARSE_SIZE)
+        window = MainWindow(background, settings=settings)
         window.reporter.install_hooks()
         shot = None
         if args.screenshot:
@@ -286,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         demo_task = None
         if path:
             window.files.select_path(path)
-            window.open_path(path, args.dataset, pending=opening)
+            window.open_path(path, args.dataset)
         else:
             demo_task = _start_demo(window)
     if own_app:  # this process is the app's: its start-up objects are kept out of later collections

@@ -5,7 +5,6 @@ settings."""
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
@@ -248,12 +247,12 @@ class MainWindow(QMainWindow):
         )
 
     # ------------------------------------------------------------------ opening
-    def open_path(self, path: str, dataset: str | None = None, pending: Future | None = None) -> None:
-        """Open a scene (file or folder) in the background; ``pending`` as in ``Session.open``."""
+    def open_path(self, path: str, dataset: str | None = None) -> None:
+        """Open a scene (file or folder) in the background."""
         path = os.path.abspath(os.path.expanduser(path))
         self.statusBar().showMessage(f"Opening {os.path.basename(path)}...")
         self.reporter.clear()
-        self.session.open(path, dataset, pending=pending)
+        self.session.open(path, dataset)
 
     def open_dialog(self) -> None:
         """Ask for a scene file (QFileDialog through the class, so tests can replace it)."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -28,10 +27,9 @@ from satview.core.stretch import Levels
 from satview.core.types import SceneInfo
 from satview.core.viewport import ReadPlan, overview_plan, plan_read
 from satview.errors import SatviewError
+from satview.qt import COARSE_SIZE
 from satview.qt.workers import Background, Latest
 
-#: Long side of the coarse whole-scene image (and of the statistics read); ``svc_open_view``'s default.
-COARSE_SIZE = 1024
 #: Fraction of the view read beyond each side when zoomed in (smooth panning).
 VIEW_MARGIN = 0.1
 
@@ -134,12 +132,11 @@ class Session(QObject):
 
     # ------------------------------------------------------------------------------ open
     @guard("Cannot open the scene")
-    def open(self, path: str | os.PathLike[str], dataset: str | None = None, *,
-             pending: Future | None = None) -> None:
+    def open(self, path: str | os.PathLike[str], dataset: str | None = None) -> None:
         """Open a scene (async): ``sig_scene_opened``, ``sig_display_changed``, ``sig_histogram``,
         then the coarse ``sig_rendered``. Everything still pending for earlier scenes is dropped.
-        ``pending``: ``svc_open_view(path, dataset)`` already submitted to the display worker (the
-        app asks for it while the window is being built); its result is used instead."""
+        The one way a scene opens: ``svc_open_view(path, dataset, COARSE_SIZE)`` in the display
+        worker (the app's start-up request for it is adopted by the ``Background``)."""
         spath = os.fspath(path)
         self._latest.renew("scene", "display", "view")
         self._view_pending = False
@@ -164,7 +161,7 @@ class Session(QObject):
 
         self._display_request(svc.svc_open_view, spath, dataset, COARSE_SIZE, done=done,
                               title="Cannot open the scene", stale=stale,
-                              busy=f"Opening {os.path.basename(spath)}…", pending=pending)
+                              busy=f"Opening {os.path.basename(spath)}…")
 
     # ---------------------------------------------------------------------------- display
     @guard("Cannot change the display")

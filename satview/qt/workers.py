@@ -189,6 +189,7 @@ class Background(QObject):
         self._busy: dict[int, str] = {}
         self._busy_seq = 0
         self._cancels: Counter[str] = Counter()  # per channel: how many times it was cancelled
+        self._adopted: list[tuple[str, Callable[..., Any], tuple[Any, ...], Future]] = []
         self.closed = False
 
     def service(self, channel: str) -> svc.ReaderService:
@@ -200,6 +201,19 @@ class Background(QObject):
     def services(self) -> dict[str, svc.ReaderService]:
         """The workers started so far by channel (tests check their processes)."""
         return dict(self._services)
+
+    def adopt(self, channel: str, future: Future, fn: Callable[..., Any], *args: Any) -> None:
+        """Take over ``fn(*args)``, submitted to ``channel``'s worker before the window existed (the
+        app asks for the first picture while Qt loads): the next ``run`` of the same request waits
+        for ``future`` instead of submitting it again."""
+        self._adopted.append((channel, fn, args, future))
+
+    def _take_adopted(self, channel: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Future | None:
+        for i, (c, f, a, future) in enumerate(self._adopted):
+            if c == channel and f is fn and a == args:
+                del self._adopted[i]
+                return future
+        return None
 
     def fail(self, exc: BaseException, title: str, path: str | None = None) -> None:
         """Send ``exc`` to the user as an ``ErrorReport`` (``sig_failed``)."""
@@ -238,17 +252,17 @@ class Background(QObject):
         busy: str | None = None,
         progress: bool = False,
         on_progress: Callable[[float, str], None] | None = None,
-        pending: Future | None = None,
     ) -> None:
         """Run ``fn(*args)`` in ``channel``'s worker; ``done(result)`` runs in the GUI thread unless
         ``stale()`` says the request is out of date (errors likewise). ``path`` names the file in
         errors. ``failed(report)`` sees an error too (it is reported anyway). ``finished()`` always
         runs last. ``progress``: the request's progress goes to ``sig_progress`` (the status bar);
-        ``on_progress(fraction, message)`` gets it instead. ``pending``: the request was submitted
-        earlier (this future): its result is used."""
+        ``on_progress(fraction, message)`` gets it instead. A request ``adopt``ed earlier is not
+        submitted again: its future is used."""
         if self.closed:
             return
         service = self.service(channel)
+        pending = self._take_adopted(channel, fn, args)
         token = self._busy_on(busy) if busy else None
         cancels = self._cancels[channel]
 

@@ -19,6 +19,7 @@ from satview.core.clip import clip_scene
 from satview.core.pixel import query_pixel
 from satview.core.render import DisplaySpec, RenderResult
 from satview.core.stretch import Levels, Stretch
+from satview.qt import COARSE_SIZE
 from satview.qt.aoi_store import AoiStore, AOISummary
 from satview.qt.errors import ErrorReport
 from satview.qt.exports import Exports
@@ -259,11 +260,12 @@ def test_shutdown_leaves_no_worker_process(qtbot, demo_tar: Path) -> None:
 
 def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar: Path) -> None:
     """The app starts the display service and asks for the first picture before the window exists:
-    the session takes both over, shows that very result with the status idle again, and stops the
+    the window's Background adopts both; the one open path shows that very result with the status idle again, and stops the
     service's process at shutdown."""
     display = svc.ReaderService("display")
-    pending = display.submit(svc.svc_open_view, str(demo_tar), None, 64)
+    pending = display.submit(svc.svc_open_view, str(demo_tar), None, COARSE_SIZE)
     m = Models(display_service=display)
+    m.background.adopt("display", pending, svc.svc_open_view, str(demo_tar), None, COARSE_SIZE)
     s = m.session
     assert m.background.service("display") is display
     busy: list[bool] = []
@@ -271,8 +273,8 @@ def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar:
     m.background.sig_busy.connect(lambda on, _msg: busy.append(on))
     s.sig_rendered.connect(lambda _r: busy_when_shown.append(busy[-1]))
     with qtbot.waitSignal(s.sig_rendered, timeout=T) as blk:
-        s.open(str(demo_tar), pending=pending)
-    assert max(blk.args[0].rgba.shape[:2]) == 64 and blk.args[0].coarse  # the pending result, not a new one
+        s.open(str(demo_tar))
+    assert blk.args[0] is pending.result()[-1]  # the adopted result, not a new one
     assert s.info is not None and s.info.path == str(demo_tar)
     assert busy_when_shown == [False]
     procs = display.processes()
