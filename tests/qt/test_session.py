@@ -260,8 +260,8 @@ def test_shutdown_leaves_no_worker_process(qtbot, demo_tar: Path) -> None:
 
 def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar: Path) -> None:
     """The app starts the display service and asks for the first picture before the window exists:
-    the window's Background adopts both; the one open path shows that very result with the status idle again, and stops the
-    service's process at shutdown."""
+    the window's Background adopts both; the one open path shows that very result with the status
+    idle again, and the service's process stops at shutdown."""
     display = svc.ReaderService("display")
     pending = display.submit(svc.svc_open_view, str(demo_tar), None, COARSE_SIZE)
     m = Models(display_service=display)
