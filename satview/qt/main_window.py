@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self._add_dock("projection", "Projection", self.projection, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["bands"], self.docks["projection"])
-        self.resizeDocks([self.docks["files"], self.docks["bands"]], [420, 430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["files"], self.docks["aoi"]], [560, 260], Qt.Orientation.Vertical)
         self.docks["bands"].raise_()
         self._build_menus()

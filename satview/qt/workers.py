@@ -8,9 +8,10 @@ connects it to the ``ErrorReporter``, the one route of errors to the user); ``si
 ``sig_progress`` feed the status bar.
 
 Channels, so that an interactive request never waits behind a long one:
-  - "display": open, render, pixel readouts (two waiting threads; the worker starts with the app);
+  - "display": open, render, pixel readouts, the Files panel's scene facts (short reads; two
+    waiting threads; the worker starts with the app);
   - "export": clips, quick-looks, sea-ice extent;
-  - "files": file facts for the Files panel, AOI files (started on first use);
+  - "files": AOI files (started on first use);
   - "batch": whole batches of the Batch dialog (started on first use).
 
 ``Latest`` hands out request tokens: a result whose token is no longer the newest of its channels

@@ -1,9 +1,10 @@
 """The file browser: files and folders satview can open, with Landsat facts, and an HDF dataset list.
 
 The facts column shows what a Landsat name says at once; the cloud cover needs the scene's MTL,
-so it is read by ``satview.core.facts.scene_facts`` in the "files" worker (the GUI process parses
-no user bytes), a folder's worth at a time. A file whose metadata cannot be read is reported
-through the window's error route and marked in the column.
+so it is read by ``satview.core.facts.scene_facts`` in the display worker (the GUI process parses
+no user bytes; that worker runs from start-up, so browsing starts no process), a few files per
+request so that pictures and readouts never wait behind a whole folder. A file whose metadata
+cannot be read is reported through the window's error route and marked in the column.
 """
 
 from __future__ import annotations
@@ -52,13 +53,15 @@ FACTS_COLUMN = 4
 NAME_SAMPLE = "seaice_conc_daily_nh_19790901_n07_v04r00.nc"
 #: Room for the file icon and the margins of the name column, in pixels.
 NAME_PADDING = 32
+#: Files per facts request (each needs a tar header scan and an MTL parse: milliseconds).
+FACTS_PER_REQUEST = 8
 #: Title of errors reading a file's metadata for the facts column.
 FACTS_ERROR = "Cannot read the scene's metadata"
 
 
 class SceneFileModel(QFileSystemModel):
     """QFileSystemModel with a fifth "Scene" column of Landsat facts (cloud cover filled in lazily
-    by the "files" worker) and the full name as the tooltip of the name column."""
+    by the display worker) and the full name and facts as the tooltip of the name column."""
 
     def __init__(self, background: Background, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -126,9 +129,10 @@ class SceneFileModel(QFileSystemModel):
         return text
 
     def _flush(self) -> None:
-        paths, self._queue = self._queue, []
+        paths, self._queue = self._queue[:FACTS_PER_REQUEST], self._queue[FACTS_PER_REQUEST:]
         if paths:
-            self.background.run("files", scene_facts, paths, done=self._facts_done, title=FACTS_ERROR)
+            self.background.run("display", scene_facts, paths, done=self._facts_done, title=FACTS_ERROR,
+                                finished=self._flush)
 
     def _facts_done(self, found: list[SceneFacts]) -> None:
         for facts in found:
