@@ -130,9 +130,9 @@ class SceneFileModel(QFileSystemModel):
 
     def _flush(self) -> None:
         paths, self._queue = self._queue[:FACTS_PER_REQUEST], self._queue[FACTS_PER_REQUEST:]
-        if paths:
+        if paths:  # the folder names the request in a crash or timeout (and gives it a deadline)
             self.background.run("display", scene_facts, paths, done=self._facts_done, title=FACTS_ERROR,
-                                finished=self._flush)
+                                path=os.path.dirname(paths[0]), finished=self._flush)
 
     def _facts_done(self, found: list[SceneFacts]) -> None:
         for facts in found:
