@@ -229,6 +229,10 @@ class FilesPanel(QWidget):
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
         self._scene_path: str | None = None
+        self._to_select: str | None = None
+        self.proxy.rowsInserted.connect(self._select_pending)
+        self.proxy.layoutChanged.connect(self._select_pending)
+        self.tree.clicked.connect(self._stop_selecting)
         self.root = ""
         self.set_root(root or os.getcwd())
 
@@ -238,15 +242,29 @@ class FilesPanel(QWidget):
         if not os.path.isdir(folder):
             return
         self.root = folder
+        self._to_select = None
         self.path_edit.setText(folder)
         self.tree.setRootIndex(self.proxy.mapFromSource(self.model.setRootPath(folder)))
 
     def select_path(self, path: str) -> None:
-        """Show the folder of ``path`` and highlight it."""
+        """Show the folder of ``path`` and highlight it, scrolled into view (once it is listed: the
+        folder is read in the background)."""
         self.set_root(os.path.dirname(os.path.abspath(path)))
-        idx = self.proxy.mapFromSource(self.model.index(os.path.abspath(path)))
+        self._to_select = os.path.abspath(path)
+        self._select_pending()
+
+    def _select_pending(self, *_args: object) -> None:
+        """Highlight the file ``select_path`` asked for and scroll to it (again as rows arrive, until
+        the user clicks in the list or another folder is shown)."""
+        if self._to_select is None:
+            return
+        idx = self.proxy.mapFromSource(self.model.index(self._to_select))
         if idx.isValid():
             self.tree.setCurrentIndex(idx)
+            self.tree.scrollTo(idx)
+
+    def _stop_selecting(self, *_args: object) -> None:
+        self._to_select = None
 
     def listed(self) -> list[str]:
         """The paths shown in the current folder, in the order shown."""
