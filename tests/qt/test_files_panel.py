@@ -89,3 +89,20 @@ def test_dataset_list_leaves_the_file_list_most_of_the_room(qtbot, win, real_dat
     qtbot.waitUntil(files.ds_box.isVisible, timeout=10_000)
     assert files.datasets.topLevelItemCount() > 1
     assert files.tree.height() > 2 * files.ds_box.height()
+
+
+def test_the_opened_file_is_highlighted_and_in_view(qtbot, win, real_data: Path) -> None:
+    """select_path (the app's start-up file) highlights the file and scrolls to it once it is listed,
+    although the folder is read in the background (the 2023 file is the last of 42)."""
+    path = real_data / SEAICE / "seaice_conc_daily_nh_20230901_f17_v04r00.nc"
+    files = win.files
+    files.select_path(str(path))
+    tree = files.tree
+
+    def shown() -> bool:
+        cur = tree.currentIndex()
+        rect = tree.visualRect(cur)
+        return (cur.isValid() and files.model.filePath(files.proxy.mapToSource(cur)) == str(path)
+                and rect.top() >= 0 and rect.bottom() <= tree.viewport().height())
+
+    qtbot.waitUntil(lambda: len(files.listed()) == 42 and shown(), timeout=10_000)
