@@ -48,15 +48,15 @@ def _input_folder(item: str) -> Path:
     return p.parent if p.is_file() else p
 
 
-def default_output_dir(settings: QSettings | None = None,
-                       inputs: Iterable[str | os.PathLike[str]] = ()) -> str:
+def default_output_dir(settings: QSettings | None = None, inputs: Iterable[str | os.PathLike[str]] = (),
+                       subfolder: str = "") -> str:
     """The last output folder (when it still exists and is allowed for ``inputs``), else
-    ``<documents>/satview`` (created, so that an export can go there at once)."""
+    ``<documents>/satview[/subfolder]`` (created, so that an export can go there at once)."""
     inputs = list(inputs)
     last = settings.value(SETTINGS_KEY, "") if settings is not None else ""
     if isinstance(last, str) and last and os.path.isdir(last) and is_allowed(last, inputs):
         return last
-    folder = documents_dir()
+    folder = documents_dir() / subfolder if subfolder else documents_dir()
     with contextlib.suppress(OSError):  # a read-only home: the user picks another folder
         folder.mkdir(parents=True, exist_ok=True)
     return str(folder)

@@ -109,8 +109,19 @@ def test_output_folders_never_next_to_inputs_or_in_the_cache(qapp, tmp_path: Pat
 
 
 def test_batch_output_defaults_outside_the_input_folder(qtbot, win, tmp_path: Path) -> None:
-    """Adding an input folder proposes <documents>/satview/batch, not a folder inside the input."""
+    """Adding an input folder proposes <documents>/satview/batch, not a folder inside the input; once
+    a batch wrote somewhere, that folder (unless it is inside the new input)."""
     win.actions_["batch"].trigger()
     dlg = win.batch_dialog
+    dlg.add_input(str(tmp_path))
+    assert Path(dlg.output.text()) == documents_dir() / "batch"
+    remember_output_dir(win.settings, tmp_path / "earlier")
+    (tmp_path / "earlier").mkdir()
+    dlg.output.clear()
+    dlg.inputs.clear()
+    dlg.add_input(str(tmp_path / "downloads"))
+    assert dlg.output.text() == str(tmp_path / "earlier")
+    dlg.output.clear()
+    dlg.inputs.clear()
     dlg.add_input(str(tmp_path))
     assert Path(dlg.output.text()) == documents_dir() / "batch"

@@ -40,6 +40,8 @@ from satview.qt.workers import Background
 COMMANDS = (("quicklook", "Quick-looks + contact sheet"), ("clip", "Clip to an AOI"))
 #: Colours of the status column.
 STATUS_COLOURS = {"ok": "#2a8a2a", "skipped": "#b08800", "failed": "#d33", "cancelled": "#a040a0"}
+#: Rows of the results table that always fit.
+TABLE_ROWS = 6
 AOI_FILTER = "GeoJSON (*.geojson *.json);;WKT (*.wkt *.txt);;Shapefile (*.shp);;All files (*)"
 
 
@@ -66,7 +68,7 @@ class BatchDialog(QDialog):
                  parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Batch quick-looks and clips")
-        self.resize(760, 720)
+        self.resize(760, 860)
         self.background = background
         self.aois = aois
         self.settings = settings
@@ -87,7 +89,7 @@ class BatchDialog(QDialog):
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.inputs = QListWidget()
-        self.inputs.setMaximumHeight(90)
+        self.inputs.setMaximumHeight(64)
         self.inputs.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         add, remove = QPushButton("Add folder..."), QPushButton("Remove")
         add.clicked.connect(self.add_input_dialog)
@@ -187,6 +189,9 @@ class BatchDialog(QDialog):
         hdr.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         hdr.setStretchLastSection(True)
         self.table.setColumnWidth(1, 260)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # product names differ in the middle
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
+                                    + TABLE_ROWS * self.table.verticalHeader().defaultSectionSize() + 4)
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
@@ -232,8 +237,7 @@ class BatchDialog(QDialog):
         if text and text not in self.input_folders():
             self.inputs.addItem(text)
             if not self.output.text().strip():  # never inside an input folder, nor the cache
-                self.output.setText(os.path.join(default_output_dir(self.settings, self.input_folders()),
-                                                 "batch"))
+                self.output.setText(default_output_dir(self.settings, self.input_folders(), "batch"))
 
     def _remove_inputs(self) -> None:
         for item in self.inputs.selectedItems():
