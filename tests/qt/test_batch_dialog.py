@@ -157,3 +157,23 @@ def test_batch_clip_to_a_window_aoi(qtbot, win, monkeypatch, downloads: Path, tm
             assert ds.count == 2 and 0 < ds.width < 220
     assert [r[1] for r in dlg.rows() if r[0] == "failed"] == ["broken.tif"]
     assert opened == [out / "index.html"]
+
+
+def test_batch_clip_to_an_aoi_file(qtbot, win, monkeypatch, downloads: Path, tmp_path: Path,
+                                   demo_scenes: list[Path]) -> None:
+    """An AOI file chosen in the dialog is read by the batch's worker (not the GUI) and clips every scene."""
+    from satview.core import open_scene
+
+    with open_scene(demo_scenes[1]) as scene:
+        c = scene.info.footprint.centroid
+    aoi_file = tmp_path / "site.wkt"
+    aoi_file.write_text(f"POLYGON(({c.x - 0.01} {c.y - 0.01}, {c.x + 0.01} {c.y - 0.01}, "
+                        f"{c.x + 0.01} {c.y + 0.01}, {c.x - 0.01} {c.y - 0.01}))")
+    out = tmp_path / "clips"
+    dlg, _opened = _dialog(qtbot, win, monkeypatch, downloads, out)
+    dlg.command.setCurrentIndex(dlg.command.findData("clip"))
+    dlg.add_aoi_file(aoi_file)
+    with qtbot.waitSignal(dlg.sig_finished, timeout=TIMEOUT) as blk:
+        assert dlg.start()
+    ok = [r for r in blk.args[0].records if r.status == "ok"]
+    assert len(ok) == 3 and all((out / f"{r.name}.tif").exists() for r in ok)
