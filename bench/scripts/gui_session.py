@@ -86,14 +86,14 @@ def main() -> None:
         wait(win.session.sig_rendered, lambda r: not r.coarse)
     stall_view = hb.stop()
     w, h = canvas.grid_size()
-    aoi = win.session.add_aoi(
+    aoi = win.aois.add_aoi(
         [(0.2 * w, 0.2 * h), (0.6 * w, 0.25 * h), (0.55 * w, 0.6 * h), (0.25 * w, 0.55 * h)]
     )
     out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "satview-bench-clip.tif")
     hb.start()
     t = time.perf_counter()
-    win.session.export_clip(out, aoi_id=aoi, bands=["SR_B4", "SR_B3", "SR_B2"])
-    wait(win.session.sig_task_finished, lambda kind, result: kind == "clip", timeout=300)
+    win.exports.export_clip(out, aoi_id=aoi, bands=["SR_B4", "SR_B3", "SR_B2"])
+    wait(win.exports.sig_task_finished, lambda kind, result: kind == "clip", timeout=300)
     export = time.perf_counter() - t
     stall_export = hb.stop()
     win.close()

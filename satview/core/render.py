@@ -619,8 +619,3 @@ def render_reprojected(scene: Scene, spec: DisplaySpec, levels: Levels, dst_crs:
     assert dst.crs is not None
     return RenderResult(out, (0.0, 0.0, float(dst.width), float(dst.height)), True, generation,
                         crs_wkt=dst.crs.to_wkt(), transform=dst.transform)
-
-
-def with_generation(result: RenderResult, generation: int) -> RenderResult:
-    """``result`` stamped with another generation number."""
-    return replace(result, generation=generation)

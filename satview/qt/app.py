@@ -88,40 +88,18 @@ def selftest(out: Any = sys.stdout) -> int:
 
 # ---------------------------------------------------------------------------------- demo scene
 def _start_demo(window: Any) -> Any:
-    """Generate (or reuse) the demo scene in a worker thread, then open it; returns the task."""
-    from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+    """Generate (or reuse) the demo scene in a thread (satview's own synthetic data: no user bytes),
+    then open it; returns the task."""
+    from PySide6.QtCore import QThreadPool
 
-    from satview.qt.notify import report_from_exception
+    from satview.core.demo import make_demo_scene
+    from satview.qt.workers import Task
 
-    class _Signals(QObject):
-        sig_progressed = Signal(float, str)
-        sig_finished = Signal(str)
-        sig_failed = Signal(object)
-
-    class _DemoTask(QRunnable):
-        def __init__(self) -> None:
-            super().__init__()
-            self.signals = _Signals(window)
-
-        def run(self) -> None:
-            from satview.core.demo import make_demo_scene
-
-            try:
-                path = make_demo_scene(
-                    progress=lambda f, m="": self.signals.sig_progressed.emit(
-                        float(f), f"Making the demo scene: {m}"
-                    )
-                )
-            except Exception as exc:
-                self.signals.sig_failed.emit(report_from_exception(exc))
-                return
-            self.signals.sig_finished.emit(str(path))
-
-    task = _DemoTask()
+    task = Task(make_demo_scene, with_progress=True, name="demo scene")
     task.setAutoDelete(False)
-    task.signals.sig_progressed.connect(window._progress)
-    task.signals.sig_finished.connect(lambda p: (window._busy(False, ""), window.open_path(p)))
-    task.signals.sig_failed.connect(window.session.sig_failed)
+    task.signals.sig_progress.connect(lambda f, m: window._progress(f, f"Making the demo scene: {m}"))
+    task.signals.sig_result.connect(lambda p: (window._busy(False, ""), window.open_path(str(p))))
+    task.signals.sig_failed.connect(lambda exc: window.background.fail(exc, "Cannot make the demo scene"))
     window._busy(True, "Making the demo scene (first run only, a few seconds)...")
     QThreadPool.globalInstance().start(task)
     return task
@@ -257,9 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader process starts now and imports its stack while Qt loads here; the scene's
         # first picture is asked for at once, so it is mostly drawn by the time the window exists.
         display = service.ReaderService("display")
+        from satview.qt import COARSE_SIZE
+
         opening = None
         if path:
-            opening = display.submit(service.svc_open_view, path, args.dataset)
+            opening = display.submit(service.svc_open_view, path, args.dataset, COARSE_SIZE)
         cleanup_stale_exports()
 
         from PySide6.QtCore import QSettings, QThreadPool
@@ -269,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from satview import __version__
         from satview.qt.icons import app_icon
         from satview.qt.main_window import MainWindow
-        from satview.qt.session import Session
+        from satview.qt.workers import Background
 
         app = QApplication.instance()
         own_app = app is None
@@ -291,7 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ini = os.environ["SATVIEW_SETTINGS"]
             settings = QSettings(ini, QSettings.Format.IniFormat)
 
-        window = MainWindow(Session(display_service=display), settings=settings)
+        background = Background(display_service=display)
+        if opening is not None:
+            background.adopt("display", opening, service.svc_open_view, path, args.dataset, COARSE_SIZE)
+        window = MainWindow(background, settings=settings)
         window.reporter.install_hooks()
         shot = None
         if args.screenshot:
@@ -308,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         demo_task = None
         if path:
             window.files.select_path(path)
-            window.open_path(path, args.dataset, pending=opening)
+            window.open_path(path, args.dataset)
         else:
             demo_task = _start_demo(window)
     if own_app:  # this process is the app's: its start-up objects are kept out of later collections

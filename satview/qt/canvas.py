@@ -82,9 +82,10 @@ class RasterCanvas(QWidget):
     sig_drawing_changed = Signal(bool)  # polygon tool on/off
     sig_aoi_selected = Signal(object)  # AOI id or None
 
-    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Any, aois: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.aois = aois
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setBackground("#3a3d42")
         self.vb = pg.ViewBox(lockAspect=True, invertY=True, enableMenu=False)
@@ -106,10 +107,7 @@ class RasterCanvas(QWidget):
         self.vertices: list[tuple[float, float]] = []
         self.rois: dict[Any, pg.PolyLineROI] = {}
         self.selected_aoi: Any = None
-        self._syncing = False
-        self._coarse_gen = -1
         self._coarse_crs: Any = _UNSET
-        self._fine_gen = -1
         self._last_view: tuple[Any, ...] | None = None
         self._pending_pixel: tuple[int, int] | None = None
         self.reprojected = False  # showing a warped picture: grid-pixel tools are off
@@ -129,7 +127,7 @@ class RasterCanvas(QWidget):
 
         session.sig_scene_opened.connect(self._scene_opened)
         session.sig_rendered.connect(self.show_result)
-        session.sig_aois_changed.connect(self.sync_aois)
+        aois.sig_aois_changed.connect(self.sync_aois)
 
     # ------------------------------------------------------------------ scene and pictures
     def has_scene(self) -> bool:
@@ -166,7 +164,6 @@ class RasterCanvas(QWidget):
         self.cancel_drawing()
         self.coarse.clear()
         self.fine.clear()
-        self._coarse_gen = self._fine_gen = -1
         self._coarse_crs = _UNSET
         self._last_view = None
         self.vb.setRange(QRectF(0, 0, info.grid.width, info.grid.height), padding=0.02)
@@ -179,11 +176,8 @@ class RasterCanvas(QWidget):
         item = self.coarse if result.coarse else self.fine
         item.setImage(rgba, autoLevels=False, levels=(0, 255))
         item.setRect(QRectF(float(x), float(y), float(w), float(h)))
-        gen = int(getattr(result, "generation", 0))
-        if result.coarse:
-            self._coarse_gen = gen
-            if self._fine_gen < gen:
-                self.fine.clear()
+        if result.coarse:  # the session sends a new coarse picture before the fine ones over it
+            self.fine.clear()
             crs = getattr(result, "crs_wkt", None)
             self.reprojected = crs is not None
             if self.reprojected:
@@ -195,8 +189,6 @@ class RasterCanvas(QWidget):
                 self._coarse_crs = crs
                 if not first:  # reprojected view: frame the new grid
                     self.vb.setRange(QRectF(float(x), float(y), float(w), float(h)), padding=0.02)
-        else:
-            self._fine_gen = gen
         self.overlay.update()
 
     def resizeEvent(self, event: Any) -> None:
@@ -328,7 +320,7 @@ class RasterCanvas(QWidget):
         self.set_drawing(False)
         if len(verts) < 3:
             return None
-        return self.session.add_aoi(verts)
+        return self.aois.add_aoi(verts)
 
     def cancel_drawing(self) -> bool:
         """Drop an unfinished polygon; True when the tool was on."""
@@ -344,12 +336,16 @@ class RasterCanvas(QWidget):
                 self.vb.removeItem(self.rois.pop(aoi_id))
         for aoi_id in ids:
             try:
-                verts = [(float(v[0]), float(v[1])) for v in self.session.aoi_vertices_pixels(aoi_id)]
+                verts = [(float(v[0]), float(v[1])) for v in self.aois.aoi_vertices_pixels(aoi_id)]
             except Exception:
                 continue
             if len(verts) > 1 and verts[0] == verts[-1]:
                 verts = verts[:-1]
             roi = self.rois.get(aoi_id)
+            if len(verts) < 3:  # not on this scene: nothing to draw
+                if roi is not None:
+                    self.vb.removeItem(self.rois.pop(aoi_id))
+                continue
             if roi is not None:
                 cur = self.roi_vertices(roi)
                 if len(cur) == len(verts) and np.allclose(cur, verts, atol=1e-6):
@@ -364,7 +360,7 @@ class RasterCanvas(QWidget):
         roi.setZValue(10)
         roi.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
         roi.sigRegionChangeFinished.connect(lambda r, i=aoi_id: self._roi_edited(i, r))
-        roi.sigRemoveRequested.connect(lambda r, i=aoi_id: self.session.remove_aoi(i))
+        roi.sigRemoveRequested.connect(lambda r, i=aoi_id: self.aois.remove_aoi(i))
         roi.sigClicked.connect(lambda r, ev, i=aoi_id: self.select_aoi(i))
         self.vb.addItem(roi)
         self.rois[aoi_id] = roi
@@ -379,8 +375,7 @@ class RasterCanvas(QWidget):
         return out
 
     def _roi_edited(self, aoi_id: Any, roi: pg.PolyLineROI) -> None:
-        if not self._syncing:
-            self.session.update_aoi(aoi_id, self.roi_vertices(roi))
+        self.aois.update_aoi(aoi_id, self.roi_vertices(roi))
 
     def select_aoi(self, aoi_id: Any) -> None:
         """Highlight one AOI (or none)."""
@@ -388,8 +383,3 @@ class RasterCanvas(QWidget):
         for i, roi in self.rois.items():
             roi.setPen(pg.mkPen("#ff4081", width=3) if i == aoi_id else _AOI_PEN)
         self.sig_aoi_selected.emit(aoi_id)
-
-    def delete_selected_aoi(self) -> None:
-        """Delete the highlighted AOI through the session."""
-        if self.selected_aoi is not None:
-            self.session.remove_aoi(self.selected_aoi)

@@ -1,9 +1,10 @@
-"""The main window: wires the session to the canvas, docks, menus, toolbar, status bar and settings."""
+"""The main window: builds the window's models (``Background`` workers, the scene ``Session``, the
+``AoiStore`` and ``Exports``) and wires them to the canvas, docks, menus, toolbar, status bar and
+settings."""
 
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal
@@ -21,21 +22,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from satview.core.pixel import PixelReport
+from satview.core.types import SceneInfo
+from satview.qt.aoi_store import AoiStore
 from satview.qt.canvas import RasterCanvas
+from satview.qt.exports import Exports
 from satview.qt.icons import app_icon
 from satview.qt.notify import ErrorReporter
+from satview.qt.output_dirs import default_output_dir, remember_output_dir
 from satview.qt.panels.aoi import AoiPanel
 from satview.qt.panels.bands import BandsPanel
 from satview.qt.panels.files import FilesPanel
 from satview.qt.panels.projection import ProjectionPanel
 from satview.qt.session import Session
+from satview.qt.workers import Background
 
 MAX_RECENT = 10
+DRAW_HINT = "Click the polygon's vertices; double-click or Enter closes it, Esc cancels"
 OPEN_FILTER = (
     "Scenes (*.tar *.tar.gz *.tgz *.tif *.tiff *.TIF *_MTL.txt *_MTL.json *_MTL.xml"
     " *.hdf *.h5 *.he5 *.nc *.bin);;"
     "All files (*)"
 )
+
+
+def scene_name(info: SceneInfo) -> str:
+    """The Landsat product id of a scene, else its file (or folder) name."""
+    return info.landsat.product_id if info.landsat is not None else os.path.basename(info.path.rstrip("/"))
 
 
 class MainWindow(QMainWindow):
@@ -45,28 +58,33 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        session: Session | None = None,
+        background: Background | None = None,
         *,
         root_dir: str | None = None,
         settings: QSettings | None = None,
     ) -> None:
+        """``background``: the worker processes to use (the app starts the display one before Qt
+        loads); by default the window starts its own. The window shuts them down."""
         super().__init__()
         self.setObjectName("satviewMainWindow")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.settings = settings if settings is not None else QSettings("satview", "satview")
-        self.session = session if session is not None else Session(self)
-        self.canvas = RasterCanvas(self.session, self)
+        self.background = background if background is not None else Background(self)
+        self.session = Session(self.background, self)
+        self.aois = AoiStore(self.background, self.session, self)
+        self.exports = Exports(self.background, self.session, self.aois, self)
+        self.canvas = RasterCanvas(self.session, self.aois, self)
         self.setCentralWidget(self.canvas)
         self._build_status_bar()
         self.reporter = ErrorReporter(self.statusBar(), self)
         self.actions_: dict[str, QAction] = {}
         self.batch_dialog: Any = None
         self._build_actions()
-        self.files = FilesPanel(root_dir or self.settings.value("last_dir", os.getcwd()))
-        self.bands = BandsPanel(self.session)
+        self.files = FilesPanel(self.background, root_dir or self.settings.value("last_dir", os.getcwd()))
+        self.bands = BandsPanel(self.session, self.exports)
         self.projection = ProjectionPanel(self.session)
-        self.aoi_panel = AoiPanel(self.session, self.actions_)
+        self.aoi_panel = AoiPanel(self.aois, self.actions_)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("files", "Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("bands", "Bands", self.bands, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
@@ -74,6 +92,7 @@ class MainWindow(QMainWindow):
         self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.tabifyDockWidget(self.docks["bands"], self.docks["projection"])
         self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["files"], self.docks["aoi"]], [560, 260], Qt.Orientation.Vertical)
         self.docks["bands"].raise_()
         self._build_menus()
         self._wire()
@@ -209,12 +228,12 @@ class MainWindow(QMainWindow):
         self.docks[key] = dock
 
     def _wire(self) -> None:
-        s = self.session
-        s.sig_failed.connect(self.reporter.report)
+        s, bg = self.session, self.background
+        bg.sig_failed.connect(self.reporter.report)
+        bg.sig_busy.connect(self._busy)
+        bg.sig_progress.connect(self._progress)
         s.sig_scene_opened.connect(self._scene_opened)
-        s.sig_busy.connect(self._busy)
-        s.sig_progress.connect(self._progress)
-        s.sig_task_finished.connect(self._task_finished)
+        self.exports.sig_task_finished.connect(self._task_finished)
         s.sig_pixel.connect(self._pixel)
         self.files.sig_open_requested.connect(self.open_path)
         s.sig_scene_opened.connect(self.files.show_datasets)
@@ -228,12 +247,12 @@ class MainWindow(QMainWindow):
         )
 
     # ------------------------------------------------------------------ opening
-    def open_path(self, path: str, dataset: str | None = None, pending: Future | None = None) -> None:
-        """Open a scene (file or folder) in the background; ``pending`` as in ``Session.open``."""
+    def open_path(self, path: str, dataset: str | None = None) -> None:
+        """Open a scene (file or folder) in the background."""
         path = os.path.abspath(os.path.expanduser(path))
         self.statusBar().showMessage(f"Opening {os.path.basename(path)}...")
         self.reporter.clear()
-        self.session.open(path, dataset, pending=pending)
+        self.session.open(path, dataset)
 
     def open_dialog(self) -> None:
         """Ask for a scene file (QFileDialog through the class, so tests can replace it)."""
@@ -247,11 +266,11 @@ class MainWindow(QMainWindow):
         if path:
             self.open_path(path)
 
-    def _scene_opened(self, info: Any) -> None:
-        li = getattr(info, "landsat", None)
-        name = li.product_id if li is not None else os.path.basename(info.path.rstrip("/"))
-        if getattr(info, "dataset", None):
+    def _scene_opened(self, info: SceneInfo) -> None:
+        name = scene_name(info)
+        if info.dataset:
             name += f" [{info.dataset}]"
+        self.cursor_label.setText("")  # the previous file's position does not apply to this one
         self.setWindowTitle(f"{name} — satview")
         self.statusBar().showMessage(
             f"Opened {name}: {info.grid.width} x {info.grid.height}, {len(info.bands)} bands"
@@ -311,16 +330,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message)
 
     def _task_finished(self, kind: str, result: Any) -> None:
-        path = getattr(result, "path", None) or getattr(result, "out_path", None)
-        what = {
-            "clip": "Clipped GeoTIFF written",
-            "quicklook": "Quick-look written",
-            "reproject": "Reprojected view ready",
-            "extent": "Sea-ice extent computed",
-        }.get(kind, kind)
-        self.statusBar().showMessage(f"{what}: {path}" if path else what)
+        if kind == "extent":
+            self.statusBar().showMessage("Sea-ice extent computed")
+            return
+        what = {"clip": "Clipped GeoTIFF written", "quicklook": "Quick-look written"}[kind]
+        self.statusBar().showMessage(f"{what}: {result.path}")
 
-    def _pixel(self, report: Any) -> None:
+    def _pixel(self, report: PixelReport) -> None:
         if self._centre_next_pixel:
             self._centre_next_pixel = False
             self.canvas.center_on(report.col + 0.5, report.row + 0.5)
@@ -332,7 +348,7 @@ class MainWindow(QMainWindow):
     def cancel(self) -> None:
         """Esc: drop the polygon being drawn, else cancel the running work."""
         if not self.canvas.cancel_drawing():
-            self.session.cancel()
+            self.exports.cancel()
             self.statusBar().showMessage("Cancelled")
 
     def _drawing_changed(self, on: bool) -> None:
@@ -341,9 +357,9 @@ class MainWindow(QMainWindow):
         a.setChecked(on)
         a.blockSignals(False)
         if on:
-            self.statusBar().showMessage(
-                "Click the polygon's vertices; double-click or Enter closes it, Esc cancels"
-            )
+            self.statusBar().showMessage(DRAW_HINT)
+        elif self.statusBar().currentMessage() == DRAW_HINT:
+            self.statusBar().clearMessage()
 
     def _toggle_scale_bar(self, on: bool) -> None:
         self.canvas.overlay.show_scale = on
@@ -358,7 +374,7 @@ class MainWindow(QMainWindow):
         """Delete the highlighted AOI."""
         aoi_id = self.aoi_panel.selected_id() or self.canvas.selected_aoi
         if aoi_id is not None:
-            self.session.remove_aoi(aoi_id)
+            self.aois.remove_aoi(aoi_id)
 
     def import_aois(self) -> None:
         """Import AOI polygons from GeoJSON (or WKT/shapefile, as the core reads them)."""
@@ -366,32 +382,38 @@ class MainWindow(QMainWindow):
             self, "Import AOIs", self.files.root, "GeoJSON (*.geojson *.json);;All files (*)"
         )
         if path:
-            self.session.import_aois(path)
+            self.aois.import_aois(path)
 
     def export_aois(self) -> None:
         """Save the AOIs as GeoJSON."""
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export AOIs", os.path.join(self.files.root, "aois.geojson"), "GeoJSON (*.geojson)"
-        )
+        start = os.path.join(default_output_dir(self.settings, self._inputs()), "aois.geojson")
+        path, _ = QFileDialog.getSaveFileName(self, "Export AOIs", start, "GeoJSON (*.geojson)")
         if path:
-            self.session.export_aois(path)
+            remember_output_dir(self.settings, os.path.dirname(path))
+            self.aois.export_aois(path)
+
+    def _inputs(self) -> list[str]:
+        """The files the window reads (outputs never go into their folders)."""
+        return [self.session.path] if self.session.path else []
 
     def export_clip(self) -> None:
         """Open the clip dialog and start the export in the background."""
         if self.session.info is None:
             return
-        if not self.session.aois:
+        if not self.aois.aois:
             self.statusBar().showMessage("Draw (P) or import an AOI first; the clip follows its outline")
             return
         from satview.qt.dialogs.export import ExportDialog
 
         dlg = ExportDialog(
-            self.session.info, list(self.session.aois), self.aoi_panel.selected_id(), self.files.root, self
+            self.session.info, list(self.aois.aois), self.aoi_panel.selected_id(),
+            default_output_dir(self.settings, self._inputs()), self
         )
         self.export_dialog = dlg
         if dlg.exec() == QDialog.DialogCode.Accepted:
             c = dlg.choice()
-            self.session.export_clip(
+            remember_output_dir(self.settings, os.path.dirname(c.out_path))
+            self.exports.export_clip(
                 c.out_path,
                 aoi_id=c.aoi_id,
                 bands=c.bands,
@@ -405,20 +427,20 @@ class MainWindow(QMainWindow):
         info = self.session.info
         if info is None:
             return
-        li = getattr(info, "landsat", None)
-        stem = li.product_id if li is not None else os.path.basename(info.path).split(".")[0]
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Quick-look PNG", os.path.join(self.files.root, f"{stem}.png"), "PNG (*.png)"
-        )
+        stem = info.landsat.product_id if info.landsat is not None else scene_name(info).split(".")[0]
+        start = os.path.join(default_output_dir(self.settings, self._inputs()), f"{stem}.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Quick-look PNG", start, "PNG (*.png)")
         if path:
-            self.session.export_quicklook(path if path.lower().endswith(".png") else path + ".png")
+            remember_output_dir(self.settings, os.path.dirname(path))
+            self.exports.export_quicklook(path if path.lower().endswith(".png") else path + ".png")
 
     def batch(self) -> None:
         """Show the (non-modal) batch dialog; it keeps its choices and a running batch between openings."""
         if self.batch_dialog is None:
             from satview.qt.dialogs.batch import BatchDialog
 
-            self.batch_dialog = BatchDialog(self.session, self.files.root, self, reporter=self.reporter)
+            self.batch_dialog = BatchDialog(self.background, self.aois, self.files.root, self,
+                                            settings=self.settings)
         self.batch_dialog.show()
         self.batch_dialog.raise_()
         self.batch_dialog.activateWindow()
@@ -435,5 +457,4 @@ class MainWindow(QMainWindow):
         """Stop every worker this window started (idempotent)."""
         if self.batch_dialog is not None:
             self.batch_dialog.shutdown()
-        self.files.shutdown()
-        self.session.shutdown()
+        self.background.shutdown()

@@ -1,23 +1,51 @@
-"""Background tasks for the GUI: QRunnables with a separate signal holder, kept alive until done,
-on two thread pools (render, export) that are drained on quit."""
+"""The Qt layer's one door to the worker processes, and the one place that decides what is stale.
+
+``Background`` owns the reader services (worker processes, ``satview.core.service``) by channel and
+runs requests on them: ``run(channel, fn, *args, done=...)`` submits ``fn(*args)`` to the channel's
+worker, waits for it on a thread pool behind a ``Task`` (the one runnable type of the app) and calls
+``done(result)`` in the GUI thread. Failures go to ``sig_failed`` as ``ErrorReport``s (MainWindow
+connects it to the ``ErrorReporter``, the one route of errors to the user); ``sig_busy`` and
+``sig_progress`` feed the status bar.
+
+Channels, so that an interactive request never waits behind a long one:
+  - "display": open, render, pixel readouts, the Files panel's scene facts (short reads; two
+    waiting threads; the worker starts with the app);
+  - "export": clips, quick-looks, sea-ice extent;
+  - "files": AOI files (started on first use);
+  - "batch": whole batches of the Batch dialog (started on first use).
+
+``Latest`` hands out request tokens: a result whose token is no longer the newest of its channels
+is dropped before anything sees it.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from satview.core import service as svc
+from satview.qt.errors import ErrorReport
+
+log = logging.getLogger(__name__)
+
+#: Waiting threads per channel (each only waits on a worker future).
+POOL_THREADS = {"display": 2, "export": 1, "files": 1, "batch": 1}
 
 
 class TaskSignals(QObject):
     """Signals of one ``Task`` (a QRunnable cannot carry signals itself).
 
-    ``sig_result(object)`` the return value; ``sig_failed(object)`` the exception;
-    ``sig_progress(float, str)``; ``sig_finished()`` always last.
+    ``sig_result(object)`` the return value (any type: the task runs any function);
+    ``sig_failed(BaseException)``; ``sig_progress(float, str)``; ``sig_finished()`` always last.
     """
 
     sig_result = Signal(object)
-    sig_failed = Signal(object)
+    sig_failed = Signal(BaseException)
     sig_progress = Signal(float, str)
     sig_finished = Signal()
 
@@ -26,15 +54,14 @@ class Task(QRunnable):
     """Run ``fn(*args, **kwargs)`` on a pool thread and report through ``self.signals``.
 
     If ``fn`` accepts a ``progress`` keyword (``with_progress=True``) it gets a callable
-    ``progress(fraction, message)`` that emits ``sig_progress`` from any thread. In satview ``fn``
-    only waits on a ``ReaderService`` future: decoding happens in the worker process.
+    ``progress(fraction, message)`` that emits ``sig_progress`` from any thread.
     """
 
     def __init__(self, fn: Callable[..., Any], *args: Any, with_progress: bool = False,
                  name: str = "", **kwargs: Any) -> None:
         super().__init__()
         self.signals = TaskSignals()
-        self.name = name or getattr(fn, "__name__", "task")
+        self.name = name or fn.__name__
         self._fn = fn
         self._args = args
         self._kwargs = kwargs
@@ -61,19 +88,19 @@ class Task(QRunnable):
 
 
 class TaskRunner(QObject):
-    """Own thread pools for tasks: "render" (2 threads) and "export" (1 thread).
+    """Own one thread pool per channel (sizes in ``threads``, default :data:`POOL_THREADS`).
 
     Running tasks are kept in a set until their ``sig_finished`` is handled, so neither the task
     nor its signal holder is garbage-collected early. ``sync=True`` runs tasks inline in the
-    calling thread (tests). Connect ``shutdown`` to ``QCoreApplication.aboutToQuit``.
+    calling thread (tests).
     """
 
-    def __init__(self, parent: QObject | None = None, *, sync: bool = False, render_threads: int = 2,
-                 export_threads: int = 1) -> None:
+    def __init__(self, parent: QObject | None = None, *, sync: bool = False,
+                 threads: dict[str, int] | None = None) -> None:
         super().__init__(parent)
         self.sync = sync
         self._pools: dict[str, QThreadPool] = {}
-        for name, n in (("render", render_threads), ("export", export_threads)):
+        for name, n in (threads or POOL_THREADS).items():
             pool = QThreadPool(self)
             pool.setMaxThreadCount(max(1, n))
             self._pools[name] = pool
@@ -86,10 +113,10 @@ class TaskRunner(QObject):
         return len(self._tasks)
 
     def pool(self, name: str) -> QThreadPool:
-        """The thread pool called ``name`` ("render" or "export")."""
+        """The thread pool of channel ``name``."""
         return self._pools[name]
 
-    def start(self, task: Task, pool: str = "render") -> Task:
+    def start(self, task: Task, pool: str) -> Task:
         """Start ``task`` on ``pool``; returns it (connect its signals before calling this)."""
         if self._closed:
             raise RuntimeError("the task runner has been shut down")
@@ -120,3 +147,198 @@ class TaskRunner(QObject):
         if ok:
             self._tasks.clear()  # all ran; their queued finished signals no longer matter
         return ok
+
+
+class Latest:
+    """Request tokens: ``token(*channels)`` is a ``stale()`` test that turns True once any of those
+    channels was ``renew``ed after the token was taken. The one owner of "is this result stale"."""
+
+    def __init__(self) -> None:
+        self._count: Counter[str] = Counter()
+
+    def renew(self, *channels: str) -> None:
+        """Everything requested so far on ``channels`` is out of date."""
+        for c in channels:
+            self._count[c] += 1
+
+    def token(self, *channels: str) -> Callable[[], bool]:
+        """A test telling whether a request made now on ``channels`` is out of date."""
+        snap = tuple(self._count[c] for c in channels)
+        return lambda: tuple(self._count[c] for c in channels) != snap
+
+
+class Background(QObject):
+    """The worker processes of one main window by channel, and the requests sent to them.
+
+    Signals (GUI thread): ``sig_failed(ErrorReport)``, ``sig_busy(bool, str)`` (long work running,
+    with its label), ``sig_progress(float, str)``.
+    """
+
+    sig_failed = Signal(ErrorReport)
+    sig_busy = Signal(bool, str)
+    sig_progress = Signal(float, str)
+
+    def __init__(self, parent: QObject | None = None, *, sync: bool = False,
+                 display_service: svc.ReaderService | None = None) -> None:
+        """``display_service``: a display worker started earlier (the app starts it before Qt loads);
+        it is taken over and shut down with the others. ``sync``: everything runs inline (tests)."""
+        super().__init__(parent)
+        self.sync = sync
+        self.runner = TaskRunner(self, sync=sync)
+        self._services: dict[str, svc.ReaderService] = {
+            "display": display_service or svc.ReaderService("display", inline=sync)}
+        self._busy: dict[int, str] = {}
+        self._busy_seq = 0
+        self._cancels: Counter[str] = Counter()  # per channel: how many times it was cancelled
+        self._adopted: list[tuple[str, Callable[..., Any], tuple[Any, ...], Future]] = []
+        self.closed = False
+
+    def service(self, channel: str) -> svc.ReaderService:
+        """The worker of ``channel`` (started on first use; display starts at once)."""
+        if channel not in self._services:
+            self._services[channel] = svc.ReaderService(channel, inline=self.sync, warm=False)
+        return self._services[channel]
+
+    def services(self) -> dict[str, svc.ReaderService]:
+        """The workers started so far by channel (tests check their processes)."""
+        return dict(self._services)
+
+    def adopt(self, channel: str, future: Future, fn: Callable[..., Any], *args: Any) -> None:
+        """Take over ``fn(*args)``, submitted to ``channel``'s worker before the window existed (the
+        app asks for the first picture while Qt loads): the next ``run`` of the same request waits
+        for ``future`` instead of submitting it again."""
+        self._adopted.append((channel, fn, args, future))
+
+    def _take_adopted(self, channel: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Future | None:
+        for i, (c, f, a, future) in enumerate(self._adopted):
+            if c == channel and f is fn and a == args:
+                del self._adopted[i]
+                return future
+        return None
+
+    def fail(self, exc: BaseException, title: str, path: str | None = None) -> None:
+        """Send ``exc`` to the user as an ``ErrorReport`` (``sig_failed``)."""
+        if self.closed:
+            return
+        report = ErrorReport.from_exception(exc, title, path)
+        log.info("%s", report.status_text)
+        self.sig_failed.emit(report)
+
+    def _busy_on(self, label: str) -> int:
+        self._busy_seq += 1
+        self._busy[self._busy_seq] = label
+        self.sig_busy.emit(True, label)
+        return self._busy_seq
+
+    def _busy_off(self, token: int) -> None:
+        self._busy.pop(token, None)
+        if self.closed:
+            return
+        if self._busy:
+            self.sig_busy.emit(True, next(reversed(self._busy.values())))
+        else:
+            self.sig_busy.emit(False, "")
+
+    def run(
+        self,
+        channel: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        done: Callable[[Any], None],
+        title: str,
+        path: str | None = None,
+        stale: Callable[[], bool] | None = None,
+        finished: Callable[[], None] | None = None,
+        failed: Callable[[ErrorReport], None] | None = None,
+        busy: str | None = None,
+        progress: bool = False,
+        on_progress: Callable[[float, str], None] | None = None,
+    ) -> None:
+        """Run ``fn(*args)`` in ``channel``'s worker; ``done(result)`` runs in the GUI thread unless
+        ``stale()`` says the request is out of date (errors likewise). ``path`` names the file in
+        errors. ``failed(report)`` sees an error too (it is reported anyway). ``finished()`` always
+        runs last. ``progress``: the request's progress goes to ``sig_progress`` (the status bar);
+        ``on_progress(fraction, message)`` gets it instead. A request ``adopt``ed earlier is not
+        submitted again: its future is used."""
+        if self.closed:
+            return
+        service = self.service(channel)
+        pending = self._take_adopted(channel, fn, args)
+        token = self._busy_on(busy) if busy else None
+        cancels = self._cancels[channel]
+
+        def work(progress: svc.ProgressFn | None = None) -> Any:
+            if pending is not None:
+                return pending.result()
+            future = service.submit(fn, *args, path=path, progress=progress)
+            if self._cancels[channel] != cancels:  # cancelled before it reached the worker
+                service.cancel()
+            return future.result()
+
+        task = Task(work, with_progress=progress or on_progress is not None, name=fn.__name__)
+
+        def not_busy() -> None:  # with the result, so the status bar is idle once it is shown
+            nonlocal token
+            if token is not None:
+                self._busy_off(token)
+                token = None
+
+        def on_result(result: Any) -> None:
+            not_busy()
+            if self.closed or (stale is not None and stale()):
+                return
+            try:
+                done(result)
+            except Exception as exc:  # a bug in a handler: shown, never lost
+                self.fail(exc, title, path)
+
+        def on_failed(exc: BaseException) -> None:
+            not_busy()
+            if self.closed or (stale is not None and stale()):
+                return
+            self.fail(exc, title, path)
+            if failed is not None:
+                failed(ErrorReport.from_exception(exc, title, path))
+
+        def on_finished() -> None:
+            not_busy()
+            if finished is not None and not self.closed:
+                try:
+                    finished()
+                except Exception as exc:  # a bug in a handler: shown, never lost
+                    self.fail(exc, title, path)
+
+        task.signals.sig_result.connect(on_result)
+        task.signals.sig_failed.connect(on_failed)
+        task.signals.sig_finished.connect(on_finished)
+        if on_progress is not None:
+            task.signals.sig_progress.connect(on_progress)
+        elif progress:
+            task.signals.sig_progress.connect(self._on_progress)
+        self.runner.start(task, channel)
+
+    @Slot(float, str)
+    def _on_progress(self, fraction: float, message: str) -> None:
+        if not self.closed:
+            self.sig_progress.emit(fraction, message)
+
+    def cancel(self, channel: str) -> None:
+        """Cancel the running and queued requests of ``channel`` (they fail as cancelled, or stop
+        early with a partial result where the function supports it)."""
+        self._cancels[channel] += 1
+        if channel in self._services:
+            self._services[channel].cancel()
+
+    def shutdown(self) -> None:
+        """Stop the worker processes and drain the thread pools. Idempotent."""
+        if self.closed:
+            return
+        self.closed = True
+        # The display process only reads and draws (nothing of it needs flushing), so it is stopped
+        # at once; a cancelled export or batch may finish removing its temporary files first.
+        for name, service in self._services.items():
+            if name != "display":
+                service.cancel()
+        for name, service in self._services.items():
+            service.shutdown(timeout=0.0 if name == "display" else 3.0)
+        self.runner.shutdown()

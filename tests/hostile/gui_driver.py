@@ -22,9 +22,11 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from satview.qt.session import Session
+    from satview.qt.workers import Background
 
     app = QApplication.instance() or QApplication(["satview-hostile"])
-    session = Session()
+    background = Background()
+    session = Session(background)
     ticks: list[float] = []
     beat = QTimer()
     beat.setTimerType(Qt.TimerType.PreciseTimer)
@@ -57,7 +59,7 @@ def main() -> int:
                 loop.quit()
 
         session.sig_rendered.connect(rendered)
-        session.sig_failed.connect(failed)
+        background.sig_failed.connect(failed)
         timer = QTimer()
         timer.setSingleShot(True)
         timer.timeout.connect(loop.quit)
@@ -74,7 +76,7 @@ def main() -> int:
         ticks.append(t1)
         timer.stop()
         session.sig_rendered.disconnect(rendered)
-        session.sig_failed.disconnect(failed)
+        background.sig_failed.disconnect(failed)
         stall = max((b - a for a, b in itertools.pairwise(ticks)), default=0.0) * 1000
         answer = {
             "id": req["id"],
@@ -85,7 +87,7 @@ def main() -> int:
         }
         out.write(json.dumps(answer) + "\n")
         out.flush()
-    session.shutdown()
+    background.shutdown()
     app.processEvents()
     return 0
 

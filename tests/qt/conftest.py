@@ -18,6 +18,12 @@ def _no_leftover_threads(qapp):
     assert QThreadPool.globalInstance().waitForDone(20_000), "a worker thread outlived its test"
 
 
+@pytest.fixture(autouse=True)
+def _documents(tmp_path_factory, monkeypatch):
+    """The user's documents folder (default output location) is a temporary one."""
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(tmp_path_factory.mktemp("Documents")))
+
+
 @pytest.fixture
 def make_win(qtbot, tmp_path):
     """Factory of shown, active main windows with their own settings file; all shut down afterwards."""

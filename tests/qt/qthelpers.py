@@ -69,13 +69,13 @@ def run_task(qtbot, win, kind, trigger, timeout=120_000):
     def failed(report):
         got["error"] = report
 
-    win.session.sig_task_finished.connect(finished)
+    win.exports.sig_task_finished.connect(finished)
     win.reporter.sig_reported.connect(failed)
     try:
         trigger()
         qtbot.waitUntil(lambda: bool(got), timeout=timeout)
     finally:
-        win.session.sig_task_finished.disconnect(finished)
+        win.exports.sig_task_finished.disconnect(finished)
         win.reporter.sig_reported.disconnect(failed)
     assert "error" not in got, f"{kind} failed: {got['error'].message}"
     return got["result"]

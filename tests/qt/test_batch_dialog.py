@@ -87,7 +87,8 @@ def test_batch_quicklooks_with_a_bad_file(qtbot, win, monkeypatch, downloads: Pa
 
 
 def test_batch_cancelled_right_away(qtbot, win, monkeypatch, downloads: Path, tmp_path: Path) -> None:
-    """A run cancelled at once ends as cancelled: no contact sheet, no half-written files."""
+    """A run cancelled at once ends as cancelled (a report of cancelled scenes, or none when the
+    worker had not started it): no contact sheet, no half-written files."""
     out = tmp_path / "cancelled"
     dlg, opened = _dialog(qtbot, win, monkeypatch, downloads, out)
     with qtbot.waitSignal(dlg.sig_finished, timeout=TIMEOUT) as blk:
@@ -95,9 +96,8 @@ def test_batch_cancelled_right_away(qtbot, win, monkeypatch, downloads: Path, tm
         dlg.cancel()
         assert not dlg.cancel_button.isEnabled()
     report = blk.args[0]
-    assert report.cancelled
-    assert {r[0] for r in dlg.rows()} == {"cancelled"}
-    assert dlg.status.text().startswith("Cancelled")
+    assert report is None or (report.cancelled and {r[0] for r in dlg.rows()} == {"cancelled"})
+    assert dlg.status.text().startswith("Cancelled") and not dlg.error.text()
     assert not (out / "index.html").exists() and not (out / "contact_sheet.png").exists()
     assert opened == []
     assert not _leftovers(out)
@@ -138,7 +138,8 @@ def test_batch_clip_to_a_window_aoi(qtbot, win, monkeypatch, downloads: Path, tm
     feature = {"type": "Feature", "properties": {"name": "site"},
                "geometry": {"type": "Polygon", "coordinates": [ring]}}
     aoi_file.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
-    win.session.import_aois(str(aoi_file))
+    with qtbot.waitSignal(win.aois.sig_aois_changed, timeout=TIMEOUT):
+        win.aois.import_aois(str(aoi_file))  # read in the "files" worker
     out = tmp_path / "clips"
     dlg, opened = _dialog(qtbot, win, monkeypatch, downloads, out)
     dlg.command.setCurrentIndex(dlg.command.findData("clip"))
@@ -156,3 +157,23 @@ def test_batch_clip_to_a_window_aoi(qtbot, win, monkeypatch, downloads: Path, tm
             assert ds.count == 2 and 0 < ds.width < 220
     assert [r[1] for r in dlg.rows() if r[0] == "failed"] == ["broken.tif"]
     assert opened == [out / "index.html"]
+
+
+def test_batch_clip_to_an_aoi_file(qtbot, win, monkeypatch, downloads: Path, tmp_path: Path,
+                                   demo_scenes: list[Path]) -> None:
+    """An AOI file chosen in the dialog is read by the batch's worker (not the GUI) and clips every scene."""
+    from satview.core import open_scene
+
+    with open_scene(demo_scenes[1]) as scene:
+        c = scene.info.footprint.centroid
+    aoi_file = tmp_path / "site.wkt"
+    aoi_file.write_text(f"POLYGON(({c.x - 0.01} {c.y - 0.01}, {c.x + 0.01} {c.y - 0.01}, "
+                        f"{c.x + 0.01} {c.y + 0.01}, {c.x - 0.01} {c.y - 0.01}))")
+    out = tmp_path / "clips"
+    dlg, _opened = _dialog(qtbot, win, monkeypatch, downloads, out)
+    dlg.command.setCurrentIndex(dlg.command.findData("clip"))
+    dlg.add_aoi_file(aoi_file)
+    with qtbot.waitSignal(dlg.sig_finished, timeout=TIMEOUT) as blk:
+        assert dlg.start()
+    ok = [r for r in blk.args[0].records if r.status == "ok"]
+    assert len(ok) == 3 and all((out / f"{r.name}.tif").exists() for r in ok)

@@ -100,7 +100,7 @@ def _draw_polygon(qtbot, win, points):
     for col, row in points:
         qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=data_to_widget(win.canvas, col, row))
         qtbot.wait(30)
-    with qtbot.waitSignal(win.session.sig_aois_changed, timeout=10_000):
+    with qtbot.waitSignal(win.aois.sig_aois_changed, timeout=10_000):
         qtbot.keyClick(win.canvas.glw, Qt.Key.Key_Return)
 
 
@@ -116,9 +116,9 @@ def test_draw_aoi_by_clicks_then_export_a_clip_equal_to_the_core(
     open_and_wait(qtbot, win, path)
     targets = [(10, 10), (45, 12), (40, 40), (12, 35)]
     _draw_polygon(qtbot, win, targets)
-    assert len(win.session.aois) == 1
-    aoi_id = win.session.aois[0].id
-    got = win.session.aoi_vertices_pixels(aoi_id)
+    assert len(win.aois.aois) == 1
+    aoi_id = win.aois.aois[0].id
+    got = win.aois.aoi_vertices_pixels(aoi_id)
     assert np.allclose(got, targets, atol=1.0)
     assert win.aoi_panel.list.count() == 1 and "km²" in win.aoi_panel.list.item(0).text()
     assert aoi_id in win.canvas.rois
@@ -152,18 +152,18 @@ def test_double_click_closes_and_esc_cancels(qtbot, win, real_data):
     for col, row in [(5, 5), (30, 6), (20, 30)]:
         qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=data_to_widget(win.canvas, col, row))
     last = data_to_widget(win.canvas, 20, 30)
-    with qtbot.waitSignal(win.session.sig_aois_changed, timeout=10_000):
+    with qtbot.waitSignal(win.aois.sig_aois_changed, timeout=10_000):
         qtbot.mouseDClick(vp, Qt.MouseButton.LeftButton, pos=last)
         qtbot.mouseRelease(vp, Qt.MouseButton.LeftButton, pos=last)
-    assert len(win.session.aois) == 1 and win.session.aois[0].n_vertices == 3
+    assert len(win.aois.aois) == 1 and win.aois.aois[0].n_vertices == 3
     qtbot.keyClick(win.canvas.glw, Qt.Key.Key_P)
     qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=data_to_widget(win.canvas, 40, 40))
     qtbot.keyClick(win, Qt.Key.Key_Escape)
-    assert not win.canvas.drawing and len(win.session.aois) == 1
+    assert not win.canvas.drawing and len(win.aois.aois) == 1
     win.aoi_panel.list.setCurrentRow(0)
-    with qtbot.waitSignal(win.session.sig_aois_changed, timeout=10_000):
+    with qtbot.waitSignal(win.aois.sig_aois_changed, timeout=10_000):
         win.actions_["delete"].trigger()
-    assert win.session.aois == [] and win.canvas.rois == {}
+    assert win.aois.aois == [] and win.canvas.rois == {}
 
 
 def test_quicklook_export(qtbot, win, real_data, tmp_path, monkeypatch):

@@ -1,5 +1,6 @@
-"""Session: scenes open and draw through worker processes; stale results are dropped; errors arrive
-as ErrorReports; exports match the core; nothing outlives shutdown()."""
+"""The window's models (Session, AoiStore, Exports on one Background): scenes open and draw through
+worker processes; stale results are dropped; errors arrive as ErrorReports; exports match the core;
+nothing outlives shutdown()."""
 
 from __future__ import annotations
 
@@ -18,8 +19,12 @@ from satview.core.clip import clip_scene
 from satview.core.pixel import query_pixel
 from satview.core.render import DisplaySpec, RenderResult
 from satview.core.stretch import Levels, Stretch
+from satview.qt import COARSE_SIZE
+from satview.qt.aoi_store import AoiStore, AOISummary
 from satview.qt.errors import ErrorReport
-from satview.qt.session import AOISummary, Session
+from satview.qt.exports import Exports
+from satview.qt.session import Session
+from satview.qt.workers import Background
 
 T = 60_000
 TARBALL = "landsat-tarballs/LC09_L1TP_112081_20220209_20220209_02_T1.tar"
@@ -33,12 +38,27 @@ def demo_tar(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_demo_scene(tmp_path_factory.mktemp("demo"), size=(300, 320))
 
 
+class Models:
+    """A window's models without the window: background workers, scene session, AOIs, exports."""
+
+    def __init__(self, sync: bool = False, display_service: svc.ReaderService | None = None) -> None:
+        self.background = Background(sync=sync, display_service=display_service)
+        self.session = Session(self.background)
+        self.aois = AoiStore(self.background, self.session)
+        self.exports = Exports(self.background, self.session, self.aois)
+
+
 @pytest.fixture(scope="module")
-def session(qapp):
-    """One process-backed Session for the module (spawning workers costs about a second)."""
-    s = Session()
-    yield s
-    s.shutdown()
+def models(qapp):
+    """One process-backed set of models for the module (spawning workers costs about a second)."""
+    m = Models()
+    yield m
+    m.background.shutdown()
+
+
+@pytest.fixture
+def session(models: Models) -> Session:
+    return models.session
 
 
 @contextlib.contextmanager
@@ -78,13 +98,14 @@ def test_open_landsat_tarball_then_first_picture(qtbot, session: Session, real_d
     assert session.levels is not None and all(-0.5 < v < 2.0 for v in session.levels.lo)  # reflectance
 
 
-def test_open_nsidc_binary_in_sea_ice_colours(qtbot, session: Session, real_data: Path) -> None:
+def test_open_nsidc_binary_in_sea_ice_colours(qtbot, models: Models, real_data: Path) -> None:
     """The NSIDC binary opens with the sea-ice display; extent/area arrive through sig_task_finished."""
+    session = models.session
     res = _open(qtbot, session, real_data / NSIDC)
     assert session.display is not None and session.display.seaice
     assert res.rgba.shape == (448, 304, 4)
-    with qtbot.waitSignal(session.sig_task_finished, timeout=T) as blk:
-        session.compute_extent_area()
+    with qtbot.waitSignal(models.exports.sig_task_finished, timeout=T) as blk:
+        models.exports.compute_extent_area()
     kind, result = blk.args
     assert kind == "extent" and result["extent_km2"] > result["area_km2"] > 0
 
@@ -146,18 +167,19 @@ def test_display_and_levels_changes_re_render(qtbot, session: Session, demo_tar:
     assert session.levels == Levels((0.05,), (0.4,))
 
 
-def test_clip_export_equals_clip_scene(qtbot, session: Session, demo_tar: Path, tmp_path: Path) -> None:
+def test_clip_export_equals_clip_scene(qtbot, models: Models, demo_tar: Path, tmp_path: Path) -> None:
     """An AOI drawn in grid pixels, exported through the session, gives clip_scene's GeoTIFF."""
-    _open(qtbot, session, demo_tar)
+    aois = models.aois
+    _open(qtbot, models.session, demo_tar)
     verts = [(40.0, 50.0), (220.0, 70.0), (200.0, 250.0), (60.0, 230.0)]
-    with qtbot.waitSignal(session.sig_aois_changed, timeout=T) as blk:
-        aid = session.add_aoi(verts)
+    with qtbot.waitSignal(aois.sig_aois_changed, timeout=T) as blk:
+        aid = aois.add_aoi(verts)
     summary = blk.args[0][-1]
     assert isinstance(summary, AOISummary) and summary.id == aid and summary.n_vertices == 4
-    assert summary.area_km2 == pytest.approx(180 * 180 * 0.0009, rel=0.2)
+    assert summary.area_km2 == pytest.approx(180 * 180 * 0.0009, rel=0.2) and summary.overlaps
     out = tmp_path / "clip.tif"
-    with qtbot.waitSignal(session.sig_task_finished, timeout=T) as blk:
-        session.export_clip(str(out), aoi_id=aid, bands=["SR_B4", "SR_B3"])
+    with qtbot.waitSignal(models.exports.sig_task_finished, timeout=T) as blk:
+        models.exports.export_clip(str(out), aoi_id=aid, bands=["SR_B4", "SR_B3"])
     kind, result = blk.args
     assert kind == "clip" and Path(result.path) == out
     from satview.core.aoi import from_pixel_polygon
@@ -167,28 +189,29 @@ def test_clip_export_equals_clip_scene(qtbot, session: Session, demo_tar: Path, 
                             bands=["SR_B4", "SR_B3"])
     with rasterio.open(out) as a, rasterio.open(direct.path) as b:
         assert a.transform == b.transform and np.array_equal(a.read(), b.read())
-    assert np.allclose(session.aoi_vertices_pixels(aid), verts) or np.allclose(
-        session.aoi_vertices_pixels(aid), verts[::-1])
-    session.remove_aoi(aid)
+    assert np.allclose(aois.aoi_vertices_pixels(aid), verts) or np.allclose(
+        aois.aoi_vertices_pixels(aid), verts[::-1])
+    aois.remove_aoi(aid)
 
 
-def test_quicklook_export(qtbot, session: Session, demo_tar: Path, tmp_path: Path) -> None:
+def test_quicklook_export(qtbot, models: Models, demo_tar: Path, tmp_path: Path) -> None:
     """The quick-look PNG of the current display is written with its world file."""
-    _open(qtbot, session, demo_tar)
+    _open(qtbot, models.session, demo_tar)
     out = tmp_path / "ql.png"
-    with qtbot.waitSignal(session.sig_task_finished, timeout=T) as blk:
-        session.export_quicklook(str(out), size=160)
+    with qtbot.waitSignal(models.exports.sig_task_finished, timeout=T) as blk:
+        models.exports.export_quicklook(str(out), size=160)
     kind, result = blk.args
     assert kind == "quicklook" and out.exists() and out.with_suffix(".pgw").exists()
     assert max(result.width, result.height) == 160
 
 
-def test_corrupt_file_fails_and_session_carries_on(qtbot, session: Session, demo_tar: Path,
+def test_corrupt_file_fails_and_session_carries_on(qtbot, models: Models, demo_tar: Path,
                                                    tmp_path: Path) -> None:
     """A damaged TIFF gives one ErrorReport naming the file; the next open works."""
+    session = models.session
     bad = tmp_path / "broken.tif"
     bad.write_bytes(b"II*\x00" + b"\x00garbage" * 20)
-    with qtbot.waitSignal(session.sig_failed, timeout=T) as blk:
+    with qtbot.waitSignal(models.background.sig_failed, timeout=T) as blk:
         session.open(str(bad))
     report = blk.args[0]
     assert isinstance(report, ErrorReport) and str(bad) in report.message and report.path == str(bad)
@@ -196,12 +219,13 @@ def test_corrupt_file_fails_and_session_carries_on(qtbot, session: Session, demo
     _open(qtbot, session, demo_tar)
 
 
-def test_reader_crash_is_reported_and_recovered(qtbot, session: Session, demo_tar: Path) -> None:
+def test_reader_crash_is_reported_and_recovered(qtbot, models: Models, demo_tar: Path) -> None:
     """A worker that dies under a request: "the reader crashed on FILE", then the session works again."""
+    session = models.session
     _open(qtbot, session, demo_tar)
-    with qtbot.waitSignal(session.sig_failed, timeout=T) as blk:
-        session._run(session.services[0], svc.svc_crash_for_tests, str(demo_tar), done=lambda r: None,
-                     title="Crash test")
+    with qtbot.waitSignal(models.background.sig_failed, timeout=T) as blk:
+        models.background.run("display", svc.svc_crash_for_tests, str(demo_tar), done=lambda r: None,
+                              title="Crash test", path=str(demo_tar))
     report = blk.args[0]
     assert "crashed" in report.message and demo_tar.name in report.message
     _open(qtbot, session, demo_tar)
@@ -209,51 +233,53 @@ def test_reader_crash_is_reported_and_recovered(qtbot, session: Session, demo_ta
         session.request_pixel(10, 10)
 
 
-def test_cancel_an_export(qtbot, session: Session) -> None:
-    """cancel() ends the running export with a cancelled ErrorReport."""
-    with qtbot.waitSignal(session.sig_progress, timeout=T):
-        session._run(session.services[1], svc.svc_wait_for_tests, 30.0, done=lambda r: None,
-                     title="Export", pool="export", progress=True)
-    with qtbot.waitSignal(session.sig_failed, timeout=T) as blk:
-        session.cancel()
+def test_cancel_an_export(qtbot, models: Models) -> None:
+    """Exports.cancel() ends the running export with a cancelled ErrorReport."""
+    bg = models.background
+    with qtbot.waitSignal(bg.sig_progress, timeout=T):
+        bg.run("export", svc.svc_wait_for_tests, 30.0, done=lambda r: None, title="Export", progress=True)
+    with qtbot.waitSignal(bg.sig_failed, timeout=T) as blk:
+        models.exports.cancel()
     assert blk.args[0].cancelled
 
 
 def test_shutdown_leaves_no_worker_process(qtbot, demo_tar: Path) -> None:
-    """After shutdown() no worker process of the session is alive (and shutdown is idempotent)."""
-    s = Session()
-    _open(qtbot, s, demo_tar)
-    with qtbot.waitSignal(s.sig_task_finished, timeout=T):
-        s.export_quicklook(str(demo_tar.parent / "x.png"), size=64)
-    procs = s.services[0].processes() + s.services[1].processes()
+    """After shutdown() no worker process of the models is alive (and shutdown is idempotent)."""
+    m = Models()
+    _open(qtbot, m.session, demo_tar)
+    with qtbot.waitSignal(m.exports.sig_task_finished, timeout=T):
+        m.exports.export_quicklook(str(demo_tar.parent / "x.png"), size=64)
+    procs = [p for service in m.background.services().values() for p in service.processes()]
     assert len(procs) == 2 and all(p.is_alive() for p in procs)
-    s.shutdown()
-    s.shutdown()
+    m.background.shutdown()
+    m.background.shutdown()
     assert not any(p.is_alive() for p in procs)
     assert not any(p in multiprocessing.active_children() for p in procs)
-    assert s.runner.active == 0
+    assert m.background.runner.active == 0
 
 
 def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar: Path) -> None:
     """The app starts the display service and asks for the first picture before the window exists:
-    the session takes both over, shows that very result with the status idle again, and stops the
-    service's process at shutdown."""
+    the window's Background adopts both; the one open path shows that very result with the status
+    idle again, and the service's process stops at shutdown."""
     display = svc.ReaderService("display")
-    pending = display.submit(svc.svc_open_view, str(demo_tar), None, 1024, 4242)
-    s = Session(display_service=display)
-    assert s.services[0] is display
+    pending = display.submit(svc.svc_open_view, str(demo_tar), None, COARSE_SIZE)
+    m = Models(display_service=display)
+    m.background.adopt("display", pending, svc.svc_open_view, str(demo_tar), None, COARSE_SIZE)
+    s = m.session
+    assert m.background.service("display") is display
     busy: list[bool] = []
     busy_when_shown: list[bool] = []
-    s.sig_busy.connect(lambda on, _msg: busy.append(on))
+    m.background.sig_busy.connect(lambda on, _msg: busy.append(on))
     s.sig_rendered.connect(lambda _r: busy_when_shown.append(busy[-1]))
     with qtbot.waitSignal(s.sig_rendered, timeout=T) as blk:
-        s.open(str(demo_tar), pending=pending)
-    assert blk.args[0].generation == 4242 and blk.args[0].coarse  # the pending result, not a new one
+        s.open(str(demo_tar))
+    assert blk.args[0] is pending.result()[-1]  # the adopted result, not a new one
     assert s.info is not None and s.info.path == str(demo_tar)
     assert busy_when_shown == [False]
     procs = display.processes()
     assert procs and all(p.is_alive() for p in procs)
-    s.shutdown()
+    m.background.shutdown()
     assert not any(p.is_alive() for p in procs)
 
 
@@ -275,49 +301,67 @@ def test_main_window_loads_neither_pyproj_nor_the_aoi_module() -> None:
 
 
 @pytest.fixture
-def sync_session(qapp):
-    s = Session(sync=True)
-    yield s
-    s.shutdown()
+def sync_models(qapp):
+    m = Models(sync=True)
+    yield m
+    m.background.shutdown()
 
 
-def test_sync_session_runs_inline(qtbot, sync_session: Session, demo_tar: Path) -> None:
+def test_sync_session_runs_inline(qtbot, sync_models: Models, demo_tar: Path) -> None:
     """sync=True: every signal is emitted before the call returns; no process is started."""
+    session = sync_models.session
     got: list[str] = []
     for name in ("sig_scene_opened", "sig_rendered", "sig_pixel"):
-        getattr(sync_session, name).connect(lambda *a, n=name: got.append(n))
-    sync_session.open(str(demo_tar))
-    sync_session.request_pixel(5, 5)
+        getattr(session, name).connect(lambda *a, n=name: got.append(n))
+    session.open(str(demo_tar))
+    session.request_pixel(5, 5)
     assert got == ["sig_scene_opened", "sig_rendered", "sig_pixel"]
-    assert sync_session.services[0].pids() == []
+    assert sync_models.background.service("display").pids() == []
 
 
-def test_aoi_geojson_round_trip(qtbot, sync_session: Session, demo_tar: Path, tmp_path: Path) -> None:
-    """Exported AOIs import back as the same polygons (one AOI per feature)."""
-    sync_session.open(str(demo_tar))
-    a = sync_session.add_aoi([(10, 10), (100, 10), (100, 80), (10, 80)])
-    b = sync_session.add_aoi([(150, 150), (250, 160), (200, 260)])
+def test_aoi_geojson_round_trip(qtbot, sync_models: Models, demo_tar: Path, tmp_path: Path) -> None:
+    """Exported AOIs import back (read in the worker) as the same polygons, one AOI per feature."""
+    aois = sync_models.aois
+    sync_models.session.open(str(demo_tar))
+    a = aois.add_aoi([(10, 10), (100, 10), (100, 80), (10, 80)])
+    b = aois.add_aoi([(150, 150), (250, 160), (200, 260)])
     out = tmp_path / "aois.geojson"
-    sync_session.export_aois(str(out))
+    aois.export_aois(str(out))
     doc = json.loads(out.read_text())
     assert len(doc["features"]) == 2
     for aid in (a, b):
-        sync_session.remove_aoi(aid)
-    assert sync_session.aois == []
-    sync_session.import_aois(str(out))
-    assert [s.name for s in sync_session.aois] == ["AOI 1", "AOI 2"]
-    first = sync_session.aois[0].id
+        aois.remove_aoi(aid)
+    assert aois.aois == []
+    aois.import_aois(str(out))
+    assert [s.name for s in aois.aois] == ["AOI 1", "AOI 2"]
+    first = aois.aois[0].id
     from shapely.geometry import Polygon
 
-    got = Polygon(sync_session.aoi_vertices_pixels(first))
+    got = Polygon(aois.aoi_vertices_pixels(first))
     assert got.symmetric_difference(Polygon([(10, 10), (100, 10), (100, 80), (10, 80)])).area < 1.0
 
 
-def test_errors_never_escape(qtbot, sync_session: Session) -> None:
+def test_aois_of_another_place_are_kept_and_marked(qtbot, sync_models: Models, demo_tar: Path,
+                                                    real_data: Path) -> None:
+    """An AOI drawn on one scene stays listed when a scene elsewhere opens, marked as not overlapping
+    it (and not drawn on it); back on its own scene it overlaps again."""
+    m = sync_models
+    m.session.open(str(demo_tar))
+    aid = m.aois.add_aoi([(10, 10), (100, 10), (100, 80), (10, 80)])
+    assert m.aois.aois[0].overlaps is True
+    m.session.open(str(real_data / TARBALL))  # Australia; the demo scene is in California
+    assert [s.id for s in m.aois.aois] == [aid] and m.aois.aois[0].overlaps is False
+    assert m.aois.aoi_vertices_pixels(aid) == []
+    m.session.open(str(demo_tar))
+    assert m.aois.aois[0].overlaps is True
+
+
+def test_errors_never_escape(qtbot, sync_models: Models) -> None:
     """Calls without a scene or with bad input report through sig_failed and never raise."""
     reports: list[ErrorReport] = []
-    sync_session.sig_failed.connect(reports.append)
-    assert sync_session.add_aoi([(0, 0), (1, 1), (2, 0)]) == -1
-    sync_session.export_clip("/nonexistent/x.tif")
-    sync_session.locate_lonlat(0, 0)
-    assert len(reports) == 3 and all(isinstance(r, ErrorReport) and r.message for r in reports)
+    sync_models.background.sig_failed.connect(reports.append)
+    assert sync_models.aois.add_aoi([(0, 0), (1, 1), (2, 0)]) == -1
+    sync_models.exports.export_clip("/nonexistent/x.tif")
+    sync_models.session.locate_lonlat(0, 0)
+    sync_models.aois.import_aois("/nonexistent/aois.geojson")
+    assert len(reports) == 4 and all(isinstance(r, ErrorReport) and r.message for r in reports)

@@ -1,4 +1,5 @@
-"""Background tasks: signal holder on a QRunnable, nothing lost to GC, pools drained on shutdown."""
+"""Background tasks: signal holder on a QRunnable, nothing lost to GC, pools drained on shutdown;
+request tokens tell stale results."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import time
 
 import pytest
 
-from satview.qt.workers import Task, TaskRunner
+from satview.qt.workers import POOL_THREADS, Latest, Task, TaskRunner
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_result_progress_and_finished(qtbot, runner: TaskRunner) -> None:
     task.signals.sig_progress.connect(lambda f, m: seen.append(("progress", (f, m, threading.get_ident()))))
     task.signals.sig_result.connect(lambda r: seen.append(("result", (r, threading.get_ident()))))
     with qtbot.waitSignal(task.signals.sig_finished, timeout=10_000):
-        runner.start(task)
+        runner.start(task, "display")
     assert seen == [("progress", (0.5, "half", main)), ("result", (42, main))]
 
 
@@ -43,7 +44,7 @@ def test_failure_is_reported_not_raised(qtbot, runner: TaskRunner) -> None:
     results: list[object] = []
     task.signals.sig_result.connect(results.append)
     with qtbot.waitSignal(task.signals.sig_failed, timeout=10_000) as blk:
-        runner.start(task)
+        runner.start(task, "display")
     assert isinstance(blk.args[0], ValueError) and not results
 
 
@@ -53,27 +54,28 @@ def test_fire_and_forget_tasks_all_deliver(qtbot, runner: TaskRunner) -> None:
     for i in range(50):
         t = Task(lambda i=i: (time.sleep(0.002), i)[1])
         t.signals.sig_result.connect(lambda r: got.append(r))
-        runner.start(t, "render" if i % 2 else "export")
+        runner.start(t, "display" if i % 2 else "export")
     qtbot.waitUntil(lambda: len(got) == 50, timeout=20_000)
     assert sorted(got) == list(range(50))
     qtbot.waitUntil(lambda: runner.active == 0, timeout=10_000)
 
 
 def test_pools_have_the_documented_sizes(runner: TaskRunner) -> None:
-    """Render pool: 2 threads; export pool: 1 thread."""
-    assert runner.pool("render").maxThreadCount() == 2
-    assert runner.pool("export").maxThreadCount() == 1
+    """One pool per channel: display 2 threads, export, files and batch 1 each."""
+    assert POOL_THREADS == {"display": 2, "export": 1, "files": 1, "batch": 1}
+    for name, n in POOL_THREADS.items():
+        assert runner.pool(name).maxThreadCount() == n
 
 
 def test_shutdown_waits_for_running_tasks(qapp) -> None:
     """shutdown() returns only when running tasks have finished; starting afterwards is refused."""
     r = TaskRunner()
     done = threading.Event()
-    r.start(Task(lambda: (time.sleep(0.3), done.set())))
+    r.start(Task(lambda: (time.sleep(0.3), done.set())), "export")
     time.sleep(0.05)
     assert r.shutdown(10_000) and done.is_set()
     with pytest.raises(RuntimeError):
-        r.start(Task(lambda: None))
+        r.start(Task(lambda: None), "export")
 
 
 def test_sync_runner_runs_inline(qtbot) -> None:
@@ -82,6 +84,21 @@ def test_sync_runner_runs_inline(qtbot) -> None:
     got: list[int] = []
     t = Task(lambda: threading.get_ident())
     t.signals.sig_result.connect(got.append)
-    r.start(t)
+    r.start(t, "display")
     assert got == [threading.get_ident()]
     assert r.shutdown()
+
+
+def test_a_token_goes_stale_when_one_of_its_channels_is_renewed() -> None:
+    """A view request is stale after a new scene, display or view; a scene request only after a new scene."""
+    latest = Latest()
+    view = latest.token("scene", "display", "view")
+    scene = latest.token("scene")
+    assert not view() and not scene()
+    latest.renew("view")
+    assert view() and not scene()
+    newer = latest.token("scene", "display", "view")
+    latest.renew("display")
+    assert newer() and not scene()
+    latest.renew("scene")
+    assert scene()

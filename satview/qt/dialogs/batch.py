@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-import threading
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QColor, QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,19 +30,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from satview.qt.workers import Task, TaskRunner
+from satview.core.batch_task import run_batch_job
+from satview.qt.aoi_store import AoiStore
+from satview.qt.errors import ErrorReport
+from satview.qt.output_dirs import default_output_dir, is_allowed, remember_output_dir
+from satview.qt.workers import Background
 
 #: Commands of the dialog: (BatchJob command, label).
 COMMANDS = (("quicklook", "Quick-looks + contact sheet"), ("clip", "Clip to an AOI"))
 #: Colours of the status column.
 STATUS_COLOURS = {"ok": "#2a8a2a", "skipped": "#b08800", "failed": "#d33", "cancelled": "#a040a0"}
+#: Rows of the results table that always fit.
+TABLE_ROWS = 6
 AOI_FILTER = "GeoJSON (*.geojson *.json);;WKT (*.wkt *.txt);;Shapefile (*.shp);;All files (*)"
-
-
-class _Relay(QObject):
-    """Carries ``run_batch`` progress from the worker thread to the GUI thread (queued signal)."""
-
-    sig_step = Signal(int, int, object)  # done, total, TaskResult or None
 
 
 def _band_list(text: str) -> tuple[str, ...] | None:
@@ -57,47 +53,43 @@ def _band_list(text: str) -> tuple[str, ...] | None:
 class BatchDialog(QDialog):
     """Run ``satview batch quicklook`` / ``clip`` on chosen folders with progress, cancel and results.
 
-    Non-modal: the batch runs on this dialog's own one-thread pool (the session's export pool
-    stays free for single exports); the GUI thread only receives progress. Closing only hides the
-    dialog (a running batch goes on; File → Batch... shows it again); ``shutdown`` stops it. Signals:
-    ``sig_started()``; ``sig_finished(BatchReport or None)`` after every run (None when the run
-    raised; the error is shown in the dialog and sent to the window's error reporter).
+    Non-modal: the whole batch (discovery, which sniffs every file, included) runs in the "batch"
+    worker of the window's ``Background`` (the export worker stays free for single exports); the
+    GUI thread only receives progress. Window AOIs are handed over as values. Closing only hides
+    the dialog (a running batch goes on; File → Batch... shows it again); ``shutdown`` stops it.
+    Signals: ``sig_started()``; ``sig_finished(BatchReport or None)`` after every run (None when
+    the run failed; the error is shown in the dialog and sent to the window's error route).
     """
 
     sig_started = Signal()
     sig_finished = Signal(object)
 
-    def __init__(self, session: Any = None, start_dir: str = "", parent: QWidget | None = None,
-                 reporter: Any = None) -> None:
+    def __init__(self, background: Background, aois: AoiStore | None = None, start_dir: str = "",
+                 parent: QWidget | None = None, settings: QSettings | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Batch quick-looks and clips")
-        self.resize(760, 720)
-        self.session = session
-        self.reporter = reporter
+        self.resize(760, 860)
+        self.background = background
+        self.aois = aois
+        self.settings = settings
         self.start_dir = start_dir or os.getcwd()
         self.report: Any = None
         self.open_requested: list[Path] = []
-        self._cancel = threading.Event()
         self._running = False
+        self._cancelling = False
         self._closed = False
-        self._runner = TaskRunner(self, export_threads=1, render_threads=1)
-        self._relay = _Relay(self)
-        self._relay.sig_step.connect(self._step)
         self._build()
-        if session is not None and hasattr(session, "sig_aois_changed"):
-            session.sig_aois_changed.connect(lambda _s: self.refresh_aois())
+        if aois is not None:
+            aois.sig_aois_changed.connect(lambda _s: self.refresh_aois())
         self.refresh_aois()
         self._command_changed()
-        app = QCoreApplication.instance()
-        if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         form = QFormLayout()
         self.inputs = QListWidget()
-        self.inputs.setMaximumHeight(90)
+        self.inputs.setMaximumHeight(64)
         self.inputs.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         add, remove = QPushButton("Add folder..."), QPushButton("Remove")
         add.clicked.connect(self.add_input_dialog)
@@ -197,6 +189,9 @@ class BatchDialog(QDialog):
         hdr.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         hdr.setStretchLastSection(True)
         self.table.setColumnWidth(1, 260)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # product names differ in the middle
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
+                                    + TABLE_ROWS * self.table.verticalHeader().defaultSectionSize() + 4)
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
@@ -241,8 +236,8 @@ class BatchDialog(QDialog):
         text = os.fspath(path)
         if text and text not in self.input_folders():
             self.inputs.addItem(text)
-            if not self.output.text().strip():
-                self.output.setText(os.path.join(text, "satview-batch"))
+            if not self.output.text().strip():  # never inside an input folder, nor the cache
+                self.output.setText(default_output_dir(self.settings, self.input_folders(), "batch"))
 
     def _remove_inputs(self) -> None:
         for item in self.inputs.selectedItems():
@@ -282,39 +277,37 @@ class BatchDialog(QDialog):
         files = [self.aoi.itemData(i) for i in range(self.aoi.count()) if self.aoi.itemData(i)[0] == "file"]
         labels = {d: self.aoi.itemText(i) for i in range(self.aoi.count()) if (d := self.aoi.itemData(i))}
         self.aoi.clear()
-        for s in getattr(self.session, "aois", None) or []:
+        for s in self.aois.aois if self.aois is not None else []:
             self.aoi.addItem(f"{s.name} ({s.area_km2:,.3f} km²)", ("session", s.id))
         for d in files:
             self.aoi.addItem(labels[d], d)
         if current is not None:
             self.aoi.setCurrentIndex(max(0, self.aoi.findData(current)))
 
-    def _aoi(self) -> Any:
-        """The chosen AOI as a core ``AOI`` in map coordinates (session AOIs via their GeoJSON export)."""
-        from satview.core.aoi import load_aoi
+    def _clip_options(self, bands: tuple[str, ...] | None) -> tuple[Any, str | None]:
+        """(ClipOptions, AOI file): a window AOI goes in the options as a value; an AOI file is read
+        by the worker that runs the batch, which fills in the options' AOI."""
+        from satview.core.batch import ClipOptions
 
         choice = self.aoi.currentData()
         if choice is None:
             raise ValueError("choose an AOI: draw or import one in the window, or pick an AOI file")
         kind, ref = choice
+        all_touched = self.all_touched.isChecked()
         if kind == "file":
-            return load_aoi(ref)
-        with tempfile.TemporaryDirectory(prefix="satview-batch-aoi-") as tmp:
-            path = Path(tmp) / "aois.geojson"
-            self.session.export_aois(str(path))  # lon/lat GeoJSON; failures go to the window's reporter
-            if not path.exists():
-                raise ValueError("the window's AOIs could not be exported; see the status bar")
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        feats = doc.get("features", [])
-        feature = next((f for f in feats if (f.get("properties") or {}).get("id") == ref), None)
-        if feature is None:
-            raise ValueError("the chosen AOI no longer exists; choose another")
-        aoi = load_aoi(json.dumps(feature))
-        return replace(aoi, name=str(feature["properties"].get("name") or f"AOI {ref}"))
+            if not os.path.isfile(ref):
+                raise ValueError(f"{ref}: the AOI file does not exist")
+            return ClipOptions("", "", bands=bands, all_touched=all_touched), ref
+        if self.aois is None:
+            raise ValueError("the window's AOIs are not available; pick an AOI file")
+        aoi = self.aois.aoi(ref)
+        return ClipOptions(aoi_wkt=aoi.geometry.wkt, aoi_crs=aoi.crs.to_wkt(), aoi_name=aoi.name, bands=bands,
+                           all_touched=all_touched), None
 
-    def job(self) -> Any:
-        """The ``BatchJob`` for the current choices; raises ValueError (or a SatviewError) with a message."""
-        from satview.core.batch import BatchJob, ClipOptions, QuicklookOptions
+    def job(self) -> tuple[Any, str | None]:
+        """The ``BatchJob`` for the current choices and the AOI file its clip AOI comes from (None:
+        the AOI is in the job); raises ValueError (or a SatviewError) with a message."""
+        from satview.core.batch import BatchJob, QuicklookOptions
 
         inputs = self.input_folders()
         if not inputs:
@@ -323,15 +316,16 @@ class BatchDialog(QDialog):
         if not out:
             raise ValueError("choose an output folder")
         out = os.path.abspath(os.path.expanduser(out))
+        if not is_allowed(out, inputs):
+            raise ValueError("choose an output folder outside the input folders and satview's cache "
+                             "(satview never writes next to its inputs)")
         bands = _band_list(self.bands.text())
         scheduler = self.scheduler.text().strip() or None
         common: dict[str, Any] = {"workers": self.workers.value(), "scheduler": scheduler,
                                   "force": self.force.isChecked()}
         if self.command.currentData() == "clip":
-            aoi = self._aoi()
-            opts = ClipOptions(aoi_wkt=aoi.geometry.wkt, aoi_crs=aoi.crs.to_wkt(), aoi_name=aoi.name,
-                               bands=bands, all_touched=self.all_touched.isChecked())
-            return BatchJob("clip", inputs, out, clip=opts, **common)
+            opts, aoi_file = self._clip_options(bands)
+            return BatchJob("clip", inputs, out, clip=opts, **common), aoi_file
         if bands is not None and len(bands) != 3:
             raise ValueError(f"quick-look bands need three names separated by commas: {self.bands.text()!r}")
         stretch = self.stretch.text().strip() or None
@@ -342,7 +336,7 @@ class BatchDialog(QDialog):
         opts_q = QuicklookOptions(preset=None if bands else self.preset.currentData(), bands=bands,
                                   size=self.size.value(), stretch=stretch)
         return BatchJob("quicklook", inputs, out, quicklook=opts_q,
-                        stretch_from="all" if self.stretch_all.isChecked() else "scene", **common)
+                        stretch_from="all" if self.stretch_all.isChecked() else "scene", **common), None
 
     # ------------------------------------------------------------------ running
     def start(self) -> bool:
@@ -351,11 +345,12 @@ class BatchDialog(QDialog):
             return False
         self.error.setText("")
         try:
-            job = self.job()
-        except Exception as exc:
+            job, aoi_file = self.job()
+        except Exception as exc:  # shown in the dialog: the user fixes the choice
             self.error.setText(str(exc))
             return False
-        self._cancel.clear()
+        remember_output_dir(self.settings, job.out_dir)
+        self._cancelling = False
         self._running = True
         self.report = None
         self.table.setRowCount(0)
@@ -363,26 +358,16 @@ class BatchDialog(QDialog):
         self.status.setText("Looking for scenes…")
         self.sheet_button.setEnabled(False)
         self._set_running_ui(True)
-        relay, cancel = self._relay, self._cancel
-
-        def work() -> Any:
-            from satview.core.batch import run_batch
-
-            return run_batch(job, progress=lambda d, t, r: relay.sig_step.emit(d, t, r),
-                             should_cancel=cancel.is_set)
-
-        task = Task(work, name="batch")
-        task.signals.sig_result.connect(self._done)
-        task.signals.sig_failed.connect(self._failed)
-        task.signals.sig_finished.connect(self._finished)
-        self._runner.start(task, "export")
+        self.background.run("batch", run_batch_job, job, aoi_file, done=self._done, failed=self._failed,
+                            finished=self._finished, title="Batch failed", on_progress=self._step)
         self.sig_started.emit()
         return True
 
     def cancel(self) -> None:
         """Stop the batch: scenes not finished come back as cancelled; finished outputs stay."""
-        if self._running and not self._cancel.is_set():
-            self._cancel.set()
+        if self._running and not self._cancelling:
+            self._cancelling = True
+            self.background.cancel("batch")
             self.cancel_button.setEnabled(False)
             self.status.setText("Cancelling… (waiting for the scenes being processed)")
 
@@ -395,18 +380,14 @@ class BatchDialog(QDialog):
         if not running:
             self._command_changed()
 
-    @Slot(int, int, object)
-    def _step(self, done: int, total: int, record: Any) -> None:
+    @Slot(float, str)
+    def _step(self, fraction: float, message: str) -> None:
         if self._closed or not self._running:
             return
-        self.progress.setRange(0, max(1, total))
-        self.progress.setValue(done)
-        if self._cancel.is_set():
-            return
-        what = "measuring the pooled stretch" if record is None else f"{record.status}: {record.name}"
-        self.status.setText(f"{done} / {total} — {what}")
-        if record is not None:
-            self._add_row(record)
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        if not self._cancelling:
+            self.status.setText(message)
 
     def _add_row(self, record: Any) -> None:
         r = self.table.rowCount()
@@ -451,19 +432,17 @@ class BatchDialog(QDialog):
         if index is not None and self.open_sheet.isChecked() and not report.cancelled:
             self.open_contact_sheet(index)
 
-    @Slot(object)
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, report: ErrorReport) -> None:
+        """The run failed (the window's error route shows it too)."""
         if self._closed:
             return
-        from satview.qt.errors import ErrorReport
-
-        report = ErrorReport.from_exception(exc, "Batch failed")
-        self.error.setText(report.message)
-        self.status.setText("")
+        if report.cancelled:  # cancelled before the worker started it: nothing was done
+            self.status.setText("Cancelled before any scene was started")
+        else:
+            self.error.setText(report.message)
+            self.status.setText("")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        if self.reporter is not None:
-            self.reporter.report(report)
 
     @Slot()
     def _finished(self) -> None:
@@ -490,10 +469,11 @@ class BatchDialog(QDialog):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(index_html)))
 
     # ------------------------------------------------------------------ closing
-    def shutdown(self, timeout_ms: int = 60_000) -> None:
-        """Cancel a running batch and wait for it to stop (window closing, app quitting). Idempotent."""
+    def shutdown(self) -> None:
+        """Cancel a running batch (window closing, app quitting; the window's ``Background`` then
+        stops the worker). Idempotent."""
         if self._closed:
             return
-        self._cancel.set()
-        self._runner.shutdown(timeout_ms)
+        if self._running:
+            self.background.cancel("batch")
         self._closed = True

@@ -71,9 +71,10 @@ class BandsPanel(QWidget):
 
     sig_units_changed = Signal(bool)  # True: readout in physical units, False: DN only
 
-    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Any, exports: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.exports = exports
         self.info: Any = None
         self.spec: Any = None
         self.levels: Levels | None = None
@@ -83,7 +84,7 @@ class BandsPanel(QWidget):
         session.sig_scene_opened.connect(self.set_scene)
         session.sig_display_changed.connect(self.show_display)
         session.sig_histogram.connect(self.show_histogram)
-        session.sig_task_finished.connect(self._task_finished)
+        exports.sig_task_finished.connect(self._task_finished)
         self.setEnabled(False)
 
     # ------------------------------------------------------------------ layout
@@ -210,7 +211,7 @@ class BandsPanel(QWidget):
         iv.addLayout(self.ice_legend)
         self.extent_button = QPushButton("Extent / area")
         self.extent_button.setToolTip("Sea-ice extent (cells ≥ 15 %) and area of the scene, in km²")
-        self.extent_button.clicked.connect(lambda _c=False: self.session.compute_extent_area())
+        self.extent_button.clicked.connect(lambda _c=False: self.exports.compute_extent_area())
         self.extent_label = QLabel("")
         self.extent_label.setWordWrap(True)
         iv.addWidget(self.extent_button)

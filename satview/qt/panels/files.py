@@ -1,8 +1,16 @@
-"""The file browser: files and folders satview can open, with Landsat facts, and an HDF dataset list."""
+"""The file browser: files and folders satview can open, with Landsat facts, and an HDF dataset list.
+
+The facts column shows what a Landsat name says at once; the cloud cover needs the scene's MTL,
+so it is read by ``satview.core.facts.scene_facts`` in the display worker (the GUI process parses
+no user bytes; that worker runs from start-up, so browsing starts no process), a few files per
+request so that pictures and readouts never wait behind a whole folder. A file whose metadata
+cannot be read is reported through the window's error route and marked in the column.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +19,9 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRunnable,
+    QSortFilterProxyModel,
     Qt,
-    QThreadPool,
+    QTimer,
     Signal,
 )
 from PySide6.QtWidgets import (
@@ -30,7 +38,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from satview.core.landsat import parse_product_id
+from satview.core.facts import SceneFacts, facts_from_name, has_cheap_metadata, scene_facts
+from satview.core.types import SceneInfo
+from satview.qt.workers import Background
 
 #: Name filters for what the core recognises (folders are always shown).
 NAME_FILTERS = [
@@ -38,77 +48,32 @@ NAME_FILTERS = [
     "*_MTL.xml", "*.hdf", "*.HDF", "*.h5", "*.he5", "*.hdf5", "*.nc", "*.bin",
 ]  # fmt: skip
 FACTS_COLUMN = 4
-
-
-def landsat_facts(name: str, cloud: float | None = None) -> str:
-    """ "OLI/TIRS · 2022-02-09 · 112/081 · L1TP T1 · cloud 12 %" for a Landsat name, else ""."""
-    pid = parse_product_id(name)
-    if pid is None:
-        return ""
-    parts = [pid.sensor.replace("_", "/"), pid.acquired.isoformat(), f"{pid.wrs_path:03d}/{pid.wrs_row:03d}"]
-    level = " ".join(p for p in (pid.level, pid.tier) if p)
-    if level:
-        parts.append(level)
-    if cloud is not None:
-        parts.append(f"cloud {cloud:.0f} %")
-    return " · ".join(parts)
-
-
-def cloud_cover_of(path: str) -> float | None:
-    """Scene cloud cover from the MTL of a plain .tar or an MTL file (None when not cheap to get)."""
-    from satview.core.landsat.metadata import landsat_info
-    from satview.core.mtl import find_mtl_name, parse_mtl
-
-    low = path.lower()
-    if low.endswith(".tar"):
-        from satview.core.archive import list_tar, read_member
-
-        members = list_tar(path)
-        name = find_mtl_name([m.name for m in members])
-        if name is None:
-            return None
-        member = next(m for m in members if m.name == name)
-        mtl = parse_mtl(read_member(path, member), name=member.basename)
-    elif "_mtl." in low:
-        mtl = parse_mtl(Path(path))
-    else:
-        return None
-    return landsat_info(mtl).cloud_cover
-
-
-class _CloudSignals(QObject):
-    sig_done = Signal(str, object)
-
-
-class _CloudTask(QRunnable):
-    """Reads one scene's cloud cover off the GUI thread."""
-
-    def __init__(self, path: str, signals: _CloudSignals) -> None:
-        super().__init__()
-        self.path, self.signals = path, signals
-
-    def run(self) -> None:
-        try:
-            value = cloud_cover_of(self.path)
-        except Exception:
-            value = None
-        self.signals.sig_done.emit(self.path, value)
+#: The default width of the name column shows this name whole: sea-ice CDR files share a 21-character
+#: prefix before their dates. Longer names are elided in the middle, with the full name as tooltip.
+NAME_SAMPLE = "seaice_conc_daily_nh_19790901_n07_v04r00.nc"
+#: Room for the file icon and the margins of the name column, in pixels.
+NAME_PADDING = 32
+#: Files per facts request (each needs a tar header scan and an MTL parse: milliseconds).
+FACTS_PER_REQUEST = 8
+#: Title of errors reading a file's metadata for the facts column.
+FACTS_ERROR = "Cannot read the scene's metadata"
 
 
 class SceneFileModel(QFileSystemModel):
-    """QFileSystemModel with a fifth "Scene" column of Landsat facts (cloud cover filled in lazily)."""
+    """QFileSystemModel with a fifth "Scene" column of Landsat facts (cloud cover filled in lazily
+    by the display worker) and the full name and facts as the tooltip of the name column."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, background: Background, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.background = background
         self.setNameFilters(NAME_FILTERS)
         self.setNameFilterDisables(False)
         self.setFilter(QDir.Filter.AllDirs | QDir.Filter.Files | QDir.Filter.NoDotAndDotDot)
-        self.cloud: dict[str, float | None] = {}
-        self._pending: set[str] = set()
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(1)
-        self._signals = _CloudSignals(self)
-        self._signals.sig_done.connect(self._cloud_done)
+        self.facts: dict[str, SceneFacts] = {}
+        self._asked: set[str] = set()
+        self._queue: list[str] = []
+        self._flush_timer = QTimer(self, singleShot=True, interval=0)
+        self._flush_timer.timeout.connect(self._flush)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         """Four file columns plus the facts column."""
@@ -126,43 +91,83 @@ class SceneFileModel(QFileSystemModel):
             return "Scene"
         return super().headerData(section, orientation, role)
 
+    def facts_of(self, path: str) -> SceneFacts:
+        """What is known about ``path`` now (the cloud cover is asked for when it is cheap to read)."""
+        known = self.facts.get(path)
+        if known is not None:
+            return known
+        facts = facts_from_name(path)
+        if facts.is_scene and has_cheap_metadata(path) and path not in self._asked:
+            self._asked.add(path)
+            self._queue.append(path)
+            self._flush_timer.start()
+        return facts
+
     def data(
         self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        """Landsat facts in the facts column; everything else as QFileSystemModel has it."""
-        if index.isValid() and index.column() == FACTS_COLUMN:
-            if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-                return None
-            path = self.filePath(index.siblingAtColumn(0))
-            name = os.path.basename(path)
-            if parse_product_id(name) is None:
-                return ""
-            if path not in self.cloud:
-                self._request_cloud(path)
-            text = landsat_facts(name, self.cloud.get(path))
-            if role == Qt.ItemDataRole.ToolTipRole and path.lower().endswith((".tar.gz", ".tgz")):
+        """Landsat facts in the facts column, the full name as the name's tooltip; everything else as
+        QFileSystemModel has it."""
+        if not index.isValid():
+            return super().data(index, role)
+        if index.column() == 0 and role == Qt.ItemDataRole.ToolTipRole:
+            path = self.filePath(index)
+            summary = self.facts_of(path).summary()
+            return f"{self.fileName(index)}\n{summary}" if summary else self.fileName(index)
+        if index.column() != FACTS_COLUMN:
+            return super().data(index, role)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        path = self.filePath(index.siblingAtColumn(0))
+        facts = self.facts_of(path)
+        text = facts.summary()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if facts.error is not None:
+                text += f"\n{facts.error}"
+            elif facts.is_scene and path.lower().endswith((".tar.gz", ".tgz")):
                 text += "\n(cloud cover appears once the scene is opened: the archive is compressed)"
-            return text
-        return super().data(index, role)
+        return text
 
-    def _request_cloud(self, path: str) -> None:
-        low = path.lower()
-        if path in self._pending or not (low.endswith(".tar") or "_mtl." in low):
-            return
-        self._pending.add(path)
-        self.pool.start(_CloudTask(path, self._signals))
+    def _flush(self) -> None:
+        paths, self._queue = self._queue[:FACTS_PER_REQUEST], self._queue[FACTS_PER_REQUEST:]
+        if paths:  # the folder names the request in a crash or timeout (and gives it a deadline)
+            self.background.run("display", scene_facts, paths, done=self._facts_done, title=FACTS_ERROR,
+                                path=os.path.dirname(paths[0]), finished=self._flush)
 
-    def _cloud_done(self, path: str, value: object) -> None:
-        self._pending.discard(path)
-        self.cloud[path] = value if isinstance(value, float | int) else None
-        idx = self.index(path, FACTS_COLUMN)
-        if idx.isValid():
-            self.dataChanged.emit(idx, idx)
+    def _facts_done(self, found: list[SceneFacts]) -> None:
+        for facts in found:
+            self.facts[facts.path] = facts
+            if facts.error is not None:
+                self.background.fail(facts.error, FACTS_ERROR, facts.path)
+            idx = self.index(facts.path, FACTS_COLUMN)
+            if idx.isValid():
+                self.dataChanged.emit(idx, idx)
 
-    def shutdown(self) -> None:
-        """Stop reading cloud covers and wait for the reader thread."""
-        self.pool.clear()
-        self.pool.waitForDone(5000)
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a file name: case-insensitive, runs of digits by value ("b9" before "b10")."""
+    return tuple((1, int(part)) if part.isdigit() else (0, part)
+                 for part in re.split(r"(\d+)", name.casefold()) if part)
+
+
+class ByName(QSortFilterProxyModel):
+    """Folders first, then files by name in natural order (case-insensitive, numbers by value), kept
+    sorted as the file system model adds rows: the same order every run, from the first paint on.
+    Landsat names start with sensor, path/row and date; dated products sort by date."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setDynamicSortFilter(True)
+
+    def lessThan(self, left: QModelIndex | QPersistentModelIndex,
+                 right: QModelIndex | QPersistentModelIndex) -> bool:
+        """Folders before files, then by name."""
+        model = self.sourceModel()
+        assert isinstance(model, QFileSystemModel)
+        left_dir, right_dir = model.isDir(left), model.isDir(right)
+        if left_dir != right_dir:
+            return left_dir
+        return natural_key(model.fileName(left)) < natural_key(model.fileName(right))
 
 
 class FilesPanel(QWidget):
@@ -173,16 +178,19 @@ class FilesPanel(QWidget):
 
     sig_open_requested = Signal(str, object)  # path, dataset name or None
 
-    def __init__(self, root: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, background: Background, root: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = SceneFileModel(self)
+        self.model = SceneFileModel(background, self)
+        self.proxy = ByName(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.sort(0)
         self.tree = QTreeView()
-        self.tree.setModel(self.model)
-        self.tree.setSortingEnabled(True)
-        self.tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.tree.setModel(self.proxy)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         for col in (1, 2, 3):  # size, type, date: the facts column says more
             self.tree.setColumnHidden(col, True)
-        self.tree.setColumnWidth(0, 200)
+        self.tree.setColumnWidth(0, self.tree.fontMetrics().horizontalAdvance(NAME_SAMPLE) + NAME_PADDING)
         self.tree.doubleClicked.connect(self._activated)
         self.tree.activated.connect(self._activated)
         self.path_edit = QLineEdit()
@@ -214,10 +222,17 @@ class FilesPanel(QWidget):
         top_layout.addWidget(self.tree)
         split.addWidget(top)
         split.addWidget(ds_box)
+        split.setStretchFactor(0, 3)  # the file list keeps most of the height when datasets appear
+        split.setStretchFactor(1, 1)
+        split.setCollapsible(0, False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(split)
         self._scene_path: str | None = None
+        self._to_select: str | None = None
+        self.proxy.rowsInserted.connect(self._select_pending)
+        self.proxy.layoutChanged.connect(self._select_pending)
+        self.tree.clicked.connect(self._stop_selecting)
         self.root = ""
         self.set_root(root or os.getcwd())
 
@@ -227,19 +242,40 @@ class FilesPanel(QWidget):
         if not os.path.isdir(folder):
             return
         self.root = folder
+        self._to_select = None
         self.path_edit.setText(folder)
-        self.tree.setRootIndex(self.model.setRootPath(folder))
+        self.tree.setRootIndex(self.proxy.mapFromSource(self.model.setRootPath(folder)))
 
     def select_path(self, path: str) -> None:
-        """Show the folder of ``path`` and highlight it."""
+        """Show the folder of ``path`` and highlight it, scrolled into view (once it is listed: the
+        folder is read in the background)."""
         self.set_root(os.path.dirname(os.path.abspath(path)))
-        idx = self.model.index(os.path.abspath(path))
+        self._to_select = os.path.abspath(path)
+        self._select_pending()
+
+    def _select_pending(self, *_args: object) -> None:
+        """Highlight the file ``select_path`` asked for and scroll to it (again as rows arrive, until
+        the user clicks in the list or another folder is shown)."""
+        if self._to_select is None:
+            return
+        idx = self.proxy.mapFromSource(self.model.index(self._to_select))
         if idx.isValid():
             self.tree.setCurrentIndex(idx)
+            self.tree.scrollTo(idx)
+
+    def _stop_selecting(self, *_args: object) -> None:
+        self._to_select = None
+
+    def listed(self) -> list[str]:
+        """The paths shown in the current folder, in the order shown."""
+        root = self.tree.rootIndex()
+        return [self.model.filePath(self.proxy.mapToSource(self.proxy.index(r, 0, root)))
+                for r in range(self.proxy.rowCount(root))]
 
     def _activated(self, index: QModelIndex) -> None:
-        path = self.model.filePath(index.siblingAtColumn(0))
-        if self.model.isDir(index) and not self._is_scene_folder(path):
+        source = self.proxy.mapToSource(index.siblingAtColumn(0))
+        path = self.model.filePath(source)
+        if self.model.isDir(source) and not self._is_scene_folder(path):
             self.set_root(path)
             return
         self.sig_open_requested.emit(path, None)
@@ -251,11 +287,11 @@ class FilesPanel(QWidget):
         except OSError:
             return False
 
-    def show_datasets(self, info: Any) -> None:
+    def show_datasets(self, info: SceneInfo) -> None:
         """List the datasets of a multi-dataset file (hidden for single-raster scenes)."""
         self.datasets.clear()
         self._scene_path = info.path
-        datasets = getattr(info, "datasets", ()) or ()
+        datasets = info.datasets
         self.ds_box.setVisible(bool(datasets))
         self.datasets_label.setText(f"Datasets of {os.path.basename(info.path)}")
         for ds in datasets:
@@ -274,7 +310,3 @@ class FilesPanel(QWidget):
     def _dataset_activated(self, item: QTreeWidgetItem, _col: int = 0) -> None:
         if self._scene_path and not item.isDisabled():
             self.sig_open_requested.emit(self._scene_path, item.data(0, Qt.ItemDataRole.UserRole))
-
-    def shutdown(self) -> None:
-        """Stop background work (cloud-cover reads)."""
-        self.model.shutdown()

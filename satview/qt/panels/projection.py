@@ -322,6 +322,9 @@ class ProjectionPanel(QWidget):
         with_block = self.reproject.blockSignals(True)
         self.reproject.setChecked(False)
         self.reproject.blockSignals(with_block)
+        self.last_report = None  # the previous file's readout does not apply to this one
+        for i in range(self.where.rowCount()):
+            self.where.item(i, 1).setText("")
         self.table.setRowCount(0)
 
     def show_wkt(self) -> None:

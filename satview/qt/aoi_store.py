@@ -1,0 +1,196 @@
+"""The window's areas of interest: drawn, imported or edited AOIs kept as core ``AOI`` values.
+
+AOIs outlive the scene they were drawn on: when another scene opens they are kept and each is
+marked by whether it overlaps that scene (the AOI panel greys out those that do not). Reading an
+AOI file is reading the user's bytes, so it runs in a worker ("files" channel of
+:class:`satview.qt.workers.Background`) and comes back as picklable values.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from satview.core.types import SceneInfo
+from satview.errors import AOIError, ExportError
+from satview.qt.session import Session, guard
+from satview.qt.workers import Background
+
+if TYPE_CHECKING:  # satview.core.aoi loads shapely and pyproj: imported when AOIs are first used
+    from satview.core.aoi import AOI
+    from satview.core.aoi_file import ImportedAOI
+
+
+@dataclass(frozen=True)
+class AOISummary:
+    """An AOI as the AOI panel lists it; ``bounds`` are in the AOI's CRS (the scene's for drawn ones).
+    ``overlaps``: whether it overlaps the open scene (None when no scene is open)."""
+
+    id: int
+    name: str
+    n_vertices: int
+    area_km2: float
+    bounds: tuple[float, float, float, float]
+    overlaps: bool | None = None
+
+
+class AoiStore(QObject):
+    """AOIs by id, in the order they were added. ``sig_aois_changed(list[AOISummary])`` after every
+    change and when another scene opens (overlap marks). ``aois`` is the latest list."""
+
+    sig_aois_changed = Signal(list)
+
+    def __init__(self, background: Background, session: Session, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.background = background
+        self.session = session
+        self.aois: list[AOISummary] = []
+        self._store: dict[int, AOI] = {}
+        self._nverts: dict[int, int] = {}
+        self._next = 1
+        session.sig_scene_opened.connect(self._scene_opened)
+
+    @property
+    def scene_path(self) -> str | None:
+        """The open scene's file (named in errors)."""
+        return self.session.path
+
+    def _scene_opened(self, _info: SceneInfo) -> None:
+        if self._store:
+            self._emit()
+
+    # ---------------------------------------------------------------------------- summaries
+    def _overlaps(self, aoi: AOI) -> bool | None:
+        from satview.core.aoi import ensure_overlap
+
+        info = self.session.info
+        if info is None:
+            return None
+        try:
+            ensure_overlap(aoi, info)
+        except AOIError:
+            return False
+        return True
+
+    def _emit(self) -> None:
+        out = []
+        for aid, aoi in self._store.items():
+            try:
+                area = aoi.area_km2()
+            except AOIError:  # outside what lon/lat can express: no area to show
+                area = float("nan")
+            out.append(AOISummary(aid, aoi.name or f"AOI {aid}", self._nverts.get(aid, 0), area, aoi.bounds,
+                                  self._overlaps(aoi)))
+        self.aois = out
+        self.sig_aois_changed.emit(list(out))
+
+    def _put(self, aoi: AOI, n_vertices: int, aoi_id: int | None = None) -> int:
+        aid = self._next if aoi_id is None else aoi_id
+        if aoi_id is None:
+            self._next += 1
+        self._store[aid] = aoi if aoi.name else replace(aoi, name=f"AOI {aid}")
+        self._nverts[aid] = n_vertices
+        return aid
+
+    def aoi(self, aoi_id: int) -> AOI:
+        """The AOI called ``aoi_id`` (an ``AOIError`` when there is none)."""
+        try:
+            return self._store[aoi_id]
+        except KeyError:
+            raise AOIError(f"there is no AOI number {aoi_id}") from None
+
+    def last_id(self) -> int:
+        """The id of the newest AOI (an ``AOIError`` when there is none)."""
+        if not self._store:
+            raise AOIError("draw or import an AOI first")
+        return list(self._store)[-1]
+
+    # ---------------------------------------------------------------------------- editing
+    def _from_pixels(self, vertices: list[tuple[float, float]]) -> AOI:
+        """An AOI of the open scene from (col, row) grid-pixel vertices."""
+        from satview.core.aoi import from_pixel_polygon
+
+        _, info = self.session.require_scene()
+        return from_pixel_polygon(list(vertices), info.grid)
+
+    def add_aoi(self, vertices: list[tuple[float, float]]) -> int:
+        """Add an AOI drawn as (col, row) grid-pixel vertices; returns its id (-1 on failure)."""
+        try:
+            aid = self._put(self._from_pixels(vertices), len(vertices))
+        except Exception as exc:  # reported to the user, never lost
+            self.background.fail(exc, "Cannot add the AOI", self.scene_path)
+            return -1
+        self._emit()
+        return aid
+
+    @guard("Cannot change the AOI")
+    def update_aoi(self, aoi_id: int, vertices: list[tuple[float, float]]) -> None:
+        """Replace the vertices of AOI ``aoi_id`` ((col, row) grid pixels)."""
+        old = self.aoi(aoi_id)
+        self._put(replace(self._from_pixels(vertices), name=old.name), len(vertices), aoi_id)
+        self._emit()
+
+    @guard("Cannot remove the AOI")
+    def remove_aoi(self, aoi_id: int) -> None:
+        """Forget AOI ``aoi_id`` (unknown ids are ignored)."""
+        if self._store.pop(aoi_id, None) is not None:
+            self._nverts.pop(aoi_id, None)
+            self._emit()
+
+    @guard("Cannot import AOIs")
+    def import_aois(self, path: str) -> None:
+        """Add the polygons of a GeoJSON (one AOI per feature), WKT or Shapefile (read in a worker)."""
+        from satview.core.aoi_file import read_aois
+
+        def done(found: list[ImportedAOI]) -> None:
+            for item in found:
+                self._put(item.aoi, item.n_vertices)
+            self._emit()
+
+        self.background.run("files", read_aois, str(path), done=done, title="Cannot import AOIs",
+                            path=str(path))
+
+    @guard("Cannot export AOIs")
+    def export_aois(self, path: str) -> None:
+        """Write every AOI to a GeoJSON FeatureCollection (lon/lat), one feature per AOI."""
+        from satview.core.atomic import atomic_path
+
+        if not self._store:
+            raise AOIError("there are no AOIs to export")
+        features = []
+        for aid, aoi in self._store.items():
+            for f in aoi.to_geojson()["features"]:
+                f["properties"] = {"name": aoi.name or f"AOI {aid}", "id": aid}
+                features.append(f)
+        out = Path(path)
+        try:
+            with atomic_path(out) as tmp:  # temp name + fsync + rename, like every export
+                tmp.write_text(json.dumps({"type": "FeatureCollection", "features": features}, indent=1),
+                               encoding="utf-8")
+        except ExportError:
+            raise
+        except OSError as exc:
+            raise ExportError(f"cannot write the AOI file ({exc.strerror or exc})", out) from exc
+
+    def aoi_vertices_pixels(self, aoi_id: int) -> list[tuple[float, float]]:
+        """The AOI's outer ring as (col, row) grid pixels of the open scene (largest part), for
+        drawing; [] when it does not overlap the scene."""
+        try:
+            _, info = self.session.require_scene()
+            aoi = self.aoi(aoi_id)
+            if not self._overlaps(aoi):
+                return []
+            assert info.grid.crs is not None  # checked by the overlap test
+            geom = aoi.to_crs(info.grid.crs).geometry
+            if geom.geom_type != "Polygon":
+                geom = max(geom.geoms, key=lambda g: g.area)
+            inv = ~info.grid.transform
+            ring = list(geom.exterior.coords)[:-1]
+            return [(float(c), float(r)) for c, r in (inv * (x, y) for x, y in ring)]
+        except Exception as exc:  # reported to the user, never lost
+            self.background.fail(exc, "Cannot draw the AOI", self.scene_path)
+            return []
