@@ -22,7 +22,13 @@ from satview.qt.workers import Background
 
 if TYPE_CHECKING:  # satview.core.aoi loads shapely and pyproj: imported when AOIs are first used
     from satview.core.aoi import AOI
-    from satview.core.aoi_file import ImportedAOI
+
+
+def _vertex_count(aoi: AOI) -> int:
+    """Vertices of the outer ring(s) of ``aoi`` (closing vertices not counted), as the AOI list shows."""
+    geom = aoi.geometry
+    parts = list(geom.geoms) if hasattr(geom, "geoms") else [geom]
+    return sum(len(p.exterior.coords) - 1 for p in parts if p.geom_type == "Polygon")
 
 
 @dataclass(frozen=True)
@@ -143,15 +149,16 @@ class AoiStore(QObject):
 
     @guard("Cannot import AOIs")
     def import_aois(self, path: str) -> None:
-        """Add the polygons of a GeoJSON (one AOI per feature), WKT or Shapefile (read in a worker)."""
-        from satview.core.aoi_file import read_aois
+        """Add the polygons of a vector file (one AOI per feature; GeoJSON, WKT, shapefile,
+        GeoPackage, ...), read by ``core.aoi.read_aoi_file`` in a worker process."""
+        from satview.core.aoi import read_aoi_file
 
-        def done(found: list[ImportedAOI]) -> None:
-            for item in found:
-                self._put(item.aoi, item.n_vertices)
+        def done(found: list[AOI]) -> None:
+            for aoi in found:
+                self._put(aoi, _vertex_count(aoi))
             self._emit()
 
-        self.background.run("files", read_aois, str(path), done=done, title="Cannot import AOIs",
+        self.background.run("files", read_aoi_file, str(path), done=done, title="Cannot import AOIs",
                             path=str(path))
 
     @guard("Cannot export AOIs")
