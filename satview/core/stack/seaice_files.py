@@ -1,0 +1,216 @@
+"""NSIDC sea-ice files read lightly: date, hemisphere and cadence from headers, concentration as a grid.
+
+Stacks and series touch hundreds of daily files, so this module avoids the general readers' full
+georeferencing of each netCDF file: a NSIDC-0051/-0081 flat binary is a 300-byte header plus one
+byte per cell, and a G02202 / NSIDC-0079-style CDR netCDF file holds its date in
+``time_coverage_start`` and its concentration in one CF-packed variable. Both lie on a NSIDC polar
+stereographic grid that :mod:`satview.core.polar_grids` identifies from the array shape and the
+hemisphere. Everything else about those files (the display, the pixel readout) still goes through
+:func:`satview.core.readers.open_scene`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from satview.core.polar_grids import NsidcGrid, grid_for_cell_count, match_nsidc_grid
+from satview.errors import SatviewError, SceneReadError, UnsupportedFormatError
+
+_DAY_RE = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(\d{2})(\d{2})(?!\d)")
+_MONTH_RE = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(\d{2})(?!\d)")
+_HEMI_RE = re.compile(r"_(nh|sh|n|s)(?=[_.])", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SeaIceHeader:
+    """What a sea-ice file says about itself: when, which grid, daily or monthly, and which variable."""
+
+    path: str
+    date: dt.date
+    cadence: str  # "daily" or "monthly"
+    grid: NsidcGrid
+    variable: str | None  # netCDF variable of the concentration; None for flat binaries
+    platform: str | None
+
+
+@dataclass(frozen=True)
+class SeaIceField:
+    """A concentration grid in % (NaN at flags and fill) and the raw flag names per cell value."""
+
+    percent: np.ndarray  # (rows, cols) float32
+    flags: np.ndarray  # (rows, cols) uint8: 0 = a measurement, else index+1 into ``flag_names``
+    flag_names: tuple[str, ...]
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.ndarray) and v.size == 1:
+        return _text(v.reshape(-1)[0])
+    return str(v)
+
+
+def _name_date(name: str) -> tuple[dt.date, str] | None:
+    """(date, cadence) from a NSIDC file name: ``..._YYYYMMDD_...`` daily, ``..._YYYYMM_...`` monthly."""
+    m = _DAY_RE.search(name)
+    if m:
+        try:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), "daily"
+        except ValueError:
+            pass
+    m = _MONTH_RE.search(name)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return dt.date(int(m.group(1)), int(m.group(2)), 1), "monthly"
+    return None
+
+
+def _hemisphere_of_name(name: str) -> str | None:
+    m = _HEMI_RE.search(name)
+    if not m:
+        return None
+    return "north" if m.group(1).lower().startswith("n") else "south"
+
+
+def read_binary_header(path: Path, size: int) -> SeaIceHeader:
+    """The header of a NSIDC-0051/-0081 flat binary file (date from the header, else the name)."""
+    from satview.core.readers.nsidc_binary import HEADER_BYTES, describe_header, parse_header
+
+    grid = grid_for_cell_count(size - HEADER_BYTES)
+    if grid is None:
+        raise UnsupportedFormatError("not a NSIDC flat binary sea-ice grid (unexpected file size)", path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(HEADER_BYTES)
+    except OSError as exc:
+        raise SceneReadError(f"cannot read the file ({exc.strerror or exc})", path) from exc
+    facts = describe_header(parse_header(raw), path)
+    named = _name_date(path.name)
+    cadence = named[1] if named else "daily"
+    if cadence == "monthly" and named:
+        date = named[0]
+    elif "date" in facts:
+        date = dt.date.fromisoformat(facts["date"])
+    elif named:
+        date = named[0]
+    else:
+        raise SatviewError("no date in the header or the file name", path)
+    return SeaIceHeader(str(path), date, cadence, grid, None, facts.get("platform"))
+
+
+def _concentration_variable(f: Any) -> str | None:
+    """The concentration variable of an open h5py file: ``cdr_variable``, else by standard name."""
+    named = _text(f.attrs.get("cdr_variable", "")).strip()
+    if named and named in f:
+        return named
+    for name, obj in f.items():
+        standard = _text(obj.attrs.get("standard_name", ""))
+        if getattr(obj, "ndim", 0) >= 2 and standard == "sea_ice_area_fraction":
+            return name
+    return None
+
+
+def read_netcdf_header(path: Path) -> SeaIceHeader:
+    """The header of a NSIDC CDR-style netCDF-4 file: date from ``time_coverage_start`` (else the name)."""
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as f:
+            var = _concentration_variable(f)
+            if var is None:
+                raise UnsupportedFormatError("no sea-ice concentration variable", path)
+            attrs = {k: _text(v) for k, v in f.attrs.items() if k.startswith(("time_", "geospatial_lat"))}
+            start = attrs.get("time_coverage_start", "")
+            duration = attrs.get("time_coverage_duration", "")
+            shape = f[var].shape
+            gm = _text(f[var].attrs.get("grid_mapping", ""))
+            if gm and gm in f:
+                attrs.update({k: _text(v) for k, v in f[gm].attrs.items()})
+    except SatviewError:
+        raise
+    except Exception as exc:  # h5py on a damaged or foreign file
+        raise SceneReadError(f"cannot read the netCDF header ({exc})", path) from exc
+    attrs["filename"] = path.name
+    grid = match_nsidc_grid(shape, _hemisphere_of_name(path.name), attrs)
+    if grid is None:
+        raise UnsupportedFormatError(f"the {shape} concentration grid is not a NSIDC polar grid", path)
+    named = _name_date(path.name)
+    cadence = "monthly" if duration.upper() == "P1M" or "monthly" in path.name.lower() else "daily"
+    date: dt.date | None = None
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", start)
+    if m:
+        date = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    elif named:
+        date = named[0]
+    if date is None:
+        raise SatviewError("no date in time_coverage_start or the file name", path)
+    return SeaIceHeader(str(path), date, cadence, grid, var, None)
+
+
+def read_header(path: str | Path) -> SeaIceHeader:
+    """The :class:`SeaIceHeader` of a flat binary or netCDF NSIDC file; ``UnsupportedFormatError`` else."""
+    p = Path(path)
+    with open(p, "rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(b"\x89HDF"):
+        return read_netcdf_header(p)
+    return read_binary_header(p, p.stat().st_size)
+
+
+def read_field(header: SeaIceHeader) -> SeaIceField:
+    """The concentration (%) and flags of the file ``header`` describes, at full resolution."""
+    p = Path(header.path)
+    if header.variable is None:
+        from satview.core.readers.nsidc_binary import (
+            CONCENTRATION_SCALE,
+            HEADER_BYTES,
+            NSIDC_BINARY_FLAGS,
+        )
+
+        raw = np.fromfile(p, dtype=np.uint8, offset=HEADER_BYTES).reshape(header.grid.shape)
+        return _field(raw, 100.0 / CONCENTRATION_SCALE, 0.0, (0, CONCENTRATION_SCALE), None,
+                      NSIDC_BINARY_FLAGS)
+    import h5py
+
+    try:
+        with h5py.File(p, "r") as f:
+            v = f[header.variable]
+            raw = np.asarray(v[...]).reshape(v.shape[-2:]) if v.ndim > 2 else np.asarray(v[...])
+            a = v.attrs
+            scale = float(np.asarray(a.get("scale_factor", 1.0)).reshape(-1)[0])
+            offset = float(np.asarray(a.get("add_offset", 0.0)).reshape(-1)[0])
+            vr = a.get("valid_range")
+            fill = a.get("_FillValue")
+            values = [int(x) for x in np.asarray(a.get("flag_values", [])).reshape(-1)]
+            names = _text(a.get("flag_meanings", "")).split()
+            units = _text(a.get("units", "1")).strip()
+    except Exception as exc:  # a damaged file or one that changed since its header was read
+        raise SceneReadError(f"cannot read the sea-ice concentration ({exc})", p) from exc
+    if units in ("1", "", "fraction"):
+        scale, offset = scale * 100.0, offset * 100.0
+    flags = tuple(zip(values, names, strict=False))
+    valid = tuple(float(x) for x in np.asarray(vr).reshape(-1)[:2]) if vr is not None else None
+    fill_value = float(np.asarray(fill).reshape(-1)[0]) if fill is not None else None
+    return _field(raw, scale, offset, valid, fill_value, flags)
+
+
+def _field(raw: np.ndarray, scale: float, offset: float, valid: tuple[float, float] | None,
+           fill: float | None, flags: tuple[tuple[int, str], ...]) -> SeaIceField:
+    percent = raw.astype(np.float32) * np.float32(scale) + np.float32(offset)
+    bad = np.zeros(raw.shape, dtype=bool)
+    if valid is not None:
+        bad |= (raw < valid[0]) | (raw > valid[1])
+    if fill is not None:
+        bad |= raw == fill
+    codes = np.zeros(raw.shape, dtype=np.uint8)
+    for i, (value, _name) in enumerate(flags):
+        hit = raw == value
+        codes[hit] = i + 1
+        bad |= hit
+    percent[bad] = np.nan
+    return SeaIceField(percent, codes, tuple(name for _v, name in flags))
