@@ -111,7 +111,7 @@ def _stack(members: list[SceneHeader], ignored: list[tuple[str, str]]) -> Stack:
     label = first.label
     rows = sorted({h.row for h in kept if h.row is not None})
     if rows:
-        span = f"{rows[0]:03d}" if len(rows) == 1 else f"s {rows[0]:03d}-{rows[-1]:03d}"
+        span = f" {rows[0]:03d}" if len(rows) == 1 else f"s {rows[0]:03d}-{rows[-1]:03d}"
         label += f", row{span}"
     crs = Counter(h.crs for h in kept).most_common(1)[0][0]
     return Stack(first.kind, label, crs, tuple(kept))
