@@ -207,3 +207,19 @@ def test_dnbr_needs_nbr() -> None:
     """--classes dnbr with another index is refused with a message naming NBR."""
     with pytest.raises(SatviewError, match="nbr"):
         parse_classes("dnbr", "NDVI")
+
+
+def test_point_series_follows_the_burn(demo: tuple[Path, dict[str, Any]]) -> None:
+    """At a point inside the scar, NBR is forest-like (~0.59) before the fire and burnt (~-0.35) after."""
+    from pyproj import Transformer
+
+    folder, truth = demo
+    a, _, x0, _, e, y0 = truth["transform"]
+    r0, r1, c0, c1 = truth["burn"]["box"]
+    x, y = x0 + (c0 + c1) / 2 * a, y0 + (r0 + r1) / 2 * e
+    lon, lat = Transformer.from_crs(truth["crs"], 4326, always_xy=True).transform(x, y)
+    rows = value_series(single_stack([folder / "scenes"]).scenes, NBR, lonlat=(lon, lat))
+    k = truth["burn"]["after_index"]
+    assert all(r["pixels"] == 1 for r in rows)
+    assert rows[k - 1]["mean"] == pytest.approx(0.59, abs=0.05)
+    assert rows[k]["mean"] == pytest.approx(-0.35, abs=0.05)
