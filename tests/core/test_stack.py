@@ -223,3 +223,33 @@ def test_point_series_follows_the_burn(demo: tuple[Path, dict[str, Any]]) -> Non
     assert all(r["pixels"] == 1 for r in rows)
     assert rows[k - 1]["mean"] == pytest.approx(0.59, abs=0.05)
     assert rows[k]["mean"] == pytest.approx(-0.35, abs=0.05)
+
+
+def test_geotiffs_of_one_grid_stack_by_tag_date(tmp_path: Path) -> None:
+    """GeoTIFFs on one grid form a stack dated by TIFFTAG_DATETIME; one on another grid is its own stack."""
+    from affine import Affine
+
+    def tif(name: str, when: str, x0: float) -> Path:
+        path = tmp_path / name
+        with rasterio.open(path, "w", driver="GTiff", width=8, height=8, count=1, dtype="uint8",
+                           crs="EPSG:32633", transform=Affine(30, 0, x0, 0, -30, 5_000_000)) as ds:
+            ds.write(np.ones((1, 8, 8), np.uint8))
+            ds.update_tags(TIFFTAG_DATETIME=when)
+        return path
+
+    tif("b.tif", "2020:07:01 10:00:00", 500_000)
+    tif("a.tif", "2019:07:01 10:00:00", 500_000)
+    tif("c.tif", "2021:07:01 10:00:00", 600_000)
+    found = find_stacks([tmp_path])
+    sizes = sorted(len(s.scenes) for s in found.stacks)
+    assert sizes == [1, 2]
+    big = next(s for s in found.stacks if len(s.scenes) == 2)
+    assert [s.date.isoformat() for s in big.scenes] == ["2019-07-01", "2020-07-01"]
+    assert big.kind == "raster" and big.crs == "EPSG:32633"
+
+
+def test_real_modis_tiles_dated_from_hdfeos(real_data: Path) -> None:
+    """MODIS tiles are placed by product and h/v and dated from their HDF-EOS metadata / name."""
+    found = find_stacks([real_data / "hdf4"])
+    labels = {s.label: s.scenes[0].date.isoformat() for s in found.stacks}
+    assert labels == {"MODIS 09GA tile h14v17": "2008-10-22", "MODIS 09A1 tile h18v04": "2017-07-12"}

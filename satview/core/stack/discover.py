@@ -12,8 +12,10 @@ from __future__ import annotations
 import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from satview.core.readers import identify
 from satview.core.stack.headers import SceneHeader, read_header
 from satview.errors import SatviewError
 
@@ -61,16 +63,13 @@ def find_stacks(inputs: list[str | os.PathLike[str]]) -> StackDiscovery:
     place and date is in ``ignored`` with the reason. Stacks come largest first; a single scene of
     a place is still a stack (of one).
     """
-    from satview.core.batch.discover import discover
-
-    found = discover(list(inputs))
-    out = StackDiscovery(ignored=list(found.ignored) + list(found.missing))
+    out = StackDiscovery()
     headers: list[SceneHeader] = []
-    for entry in found.scenes:
+    for path, reader in _scenes(inputs, out.ignored):
         try:
-            headers.append(read_header(entry.path, entry.reader))
+            headers.append(read_header(path, reader))
         except SatviewError as exc:
-            out.ignored.append((entry.path, exc.message))
+            out.ignored.append((path, exc.message))
     groups: dict[tuple[Any, ...], list[SceneHeader]] = defaultdict(list)
     for h in headers:
         groups[(h.kind, *h.place)].append(h)
@@ -79,6 +78,73 @@ def find_stacks(inputs: list[str | os.PathLike[str]]) -> StackDiscovery:
             out.stacks.append(_stack(part, out.ignored))
     out.stacks.sort(key=lambda s: (-len(s.scenes), s.kind, s.label))
     return out
+
+
+def _scenes(inputs: list[str | os.PathLike[str]], ignored: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(path, reader) of every scene under ``inputs``, once each, in path order; the rest into ``ignored``.
+
+    Like the batch's discovery (:mod:`satview.core.batch.discover`): folders are walked
+    recursively, hidden entries skipped, a folder holding a Landsat MTL is one scene, a band file
+    named inside such a folder stands for the folder. Each folder is listed once, so a folder of a
+    year of daily files is walked in linear time.
+    """
+    import glob
+
+    from satview.core.batch.discover import WALK_READERS
+
+    found: dict[str, str] = {}
+
+    def take(p: Path, walked: bool) -> None:
+        reader = identify(p)
+        if reader is not None and (not walked or reader in WALK_READERS):
+            found[str(p)] = reader
+        else:
+            ignored.append((str(p), _why_not(p, reader)))
+
+    def walk(folder: Path) -> None:
+        if identify(folder) == "landsat":
+            found[str(folder)] = "landsat"
+            return
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            ignored.append((str(folder), f"cannot list the folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                walk(entry)
+            elif entry.is_file():
+                take(entry, walked=True)
+
+    for item in inputs:
+        text = os.fspath(item)
+        matches = [text] if Path(text).exists() else sorted(glob.glob(text, recursive=True))
+        if not matches:
+            ignored.append((text, "no such file or folder"))
+        for m in matches:
+            p = Path(m).resolve()
+            if p.is_dir():
+                walk(p)
+            elif identify(p.parent) == "landsat" and identify(p) in ("geotiff", "landsat"):
+                found[str(p.parent)] = "landsat"  # a band file of a scene folder: the scene
+            else:
+                take(p, walked=False)
+    return sorted(found.items())
+
+
+def _why_not(p: Path, reader: str | None) -> str:
+    if reader is not None:
+        return f"a plain {reader} image, taken only when named"
+    from satview.core.readers import open_scene
+
+    try:
+        with open_scene(p):
+            pass
+    except SatviewError as exc:
+        return exc.message
+    return "not a scene"
 
 
 def _split_rows(members: list[SceneHeader]) -> list[list[SceneHeader]]:

@@ -61,8 +61,12 @@ def read_header(path: str, reader: str) -> SceneHeader:
 
     Raises a ``SatviewError`` naming the file when it cannot be read or carries no date.
     """
-    if reader == "nsidc-binary" or (reader == "hdf5" and _looks_seaice(path)):
-        return _seaice_header(path)
+    if reader in ("nsidc-binary", "hdf5"):
+        try:
+            return _seaice_header(path)
+        except SatviewError:
+            if reader == "nsidc-binary":
+                raise
     from satview.core.readers import open_scene
 
     with open_scene(path) as scene:
@@ -74,7 +78,8 @@ def read_header(path: str, reader: str) -> SceneHeader:
     return _raster_header(info)
 
 
-def _looks_seaice(path: str) -> bool:
+def is_seaice_file(path: str) -> bool:
+    """True when ``path`` is a NSIDC sea-ice file (flat binary, or netCDF with a concentration variable)."""
     from satview.core.stack.seaice_files import read_header as seaice
 
     try:

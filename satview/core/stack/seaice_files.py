@@ -12,6 +12,7 @@ hemisphere. Everything else about those files (the display, the pixel readout) s
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,19 @@ def _concentration_variable(f: Any) -> str | None:
     return None
 
 
+#: Attributes that date a file and place it on a NSIDC grid (what polar_grids.match_nsidc_grid reads).
+_GLOBAL_KEYS = frozenset({"time_coverage_start", "time_coverage_duration", "geospatial_lat_min",
+                          "geospatial_lat_max", "hemisphere", "region"})
+_GRID_MAPPING_KEYS = frozenset({"srid", "crs_wkt", "spatial_ref", "proj4text", "proj4", "proj4_string",
+                                "esri_pe_string", "latitude_of_projection_origin", "semi_major_axis",
+                                "semimajor_axis", "semimajor_radius", "semi_major_radius"})
+
+
+def _some_attrs(attrs: Any, wanted: frozenset[str]) -> dict[str, str]:
+    """The attributes named in ``wanted`` (case-insensitive) as text; the others are not read at all."""
+    return {k: _text(attrs[k]) for k in attrs if k.lower() in wanted}
+
+
 def read_netcdf_header(path: Path) -> SeaIceHeader:
     """The header of a NSIDC CDR-style netCDF-4 file: date from ``time_coverage_start`` (else the name)."""
     import h5py
@@ -124,13 +138,13 @@ def read_netcdf_header(path: Path) -> SeaIceHeader:
             var = _concentration_variable(f)
             if var is None:
                 raise UnsupportedFormatError("no sea-ice concentration variable", path)
-            attrs = {k: _text(v) for k, v in f.attrs.items() if k.startswith(("time_", "geospatial_lat"))}
+            attrs = _some_attrs(f.attrs, _GLOBAL_KEYS)
             start = attrs.get("time_coverage_start", "")
             duration = attrs.get("time_coverage_duration", "")
             shape = f[var].shape
             gm = _text(f[var].attrs.get("grid_mapping", ""))
             if gm and gm in f:
-                attrs.update({k: _text(v) for k, v in f[gm].attrs.items()})
+                attrs.update(_some_attrs(f[gm].attrs, _GRID_MAPPING_KEYS))
     except SatviewError:
         raise
     except Exception as exc:  # h5py on a damaged or foreign file
@@ -153,17 +167,68 @@ def read_netcdf_header(path: Path) -> SeaIceHeader:
 
 
 def read_header(path: str | Path) -> SeaIceHeader:
-    """The :class:`SeaIceHeader` of a flat binary or netCDF NSIDC file; ``UnsupportedFormatError`` else."""
+    """The :class:`SeaIceHeader` of a flat binary or netCDF NSIDC file; ``UnsupportedFormatError`` else.
+
+    Remembered per file version (path, size, modification time): finding a stack and then reading
+    its series asks each file once, not twice.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+        return _cached_header(str(p), st.st_size, st.st_mtime_ns)
+    except OSError as exc:
+        raise SceneReadError(f"cannot read the file ({exc.strerror or exc})", p) from exc
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_header(path: str, size: int, _mtime_ns: int) -> SeaIceHeader:
     p = Path(path)
     with open(p, "rb") as fh:
         magic = fh.read(8)
     if magic.startswith(b"\x89HDF"):
         return read_netcdf_header(p)
-    return read_binary_header(p, p.stat().st_size)
+    return read_binary_header(p, size)
 
 
-def read_field(header: SeaIceHeader) -> SeaIceField:
-    """The concentration (%) and flags of the file ``header`` describes, at full resolution."""
+@dataclass(frozen=True)
+class Packing:
+    """How stored values become % concentration: scale and offset (to %), valid range, fill, flags."""
+
+    scale: float
+    offset: float
+    valid: tuple[float, ...] | None
+    fill: float | None
+    flags: tuple[tuple[int, str], ...]
+
+    def decode(self, raw: np.ndarray) -> np.ndarray:
+        """% concentration of ``raw`` (float32), NaN where invalid, fill or a flag."""
+        if raw.dtype == np.uint8:
+            return percent_table(self)[raw]
+        percent = raw.astype(np.float32) * np.float32(self.scale) + np.float32(self.offset)
+        percent[self.invalid(raw)] = np.nan
+        return percent
+
+    def invalid(self, raw: np.ndarray) -> np.ndarray:
+        bad = np.zeros(raw.shape, dtype=bool)
+        if self.valid is not None:
+            bad |= (raw < self.valid[0]) | (raw > self.valid[1])
+        if self.fill is not None:
+            bad |= raw == self.fill
+        for value, _name in self.flags:
+            bad |= raw == value
+        return bad
+
+
+@functools.lru_cache(maxsize=32)
+def percent_table(packing: Packing) -> np.ndarray:
+    """% concentration of each of the 256 byte values (NaN for invalid, fill and flags)."""
+    table = packing.decode(np.arange(256, dtype=np.uint16))
+    table.flags.writeable = False
+    return table
+
+
+def read_raw(header: SeaIceHeader) -> tuple[np.ndarray, Packing]:
+    """The stored concentration grid of the file ``header`` describes (2-D) and its :class:`Packing`."""
     p = Path(header.path)
     if header.variable is None:
         from satview.core.readers.nsidc_binary import (
@@ -172,45 +237,41 @@ def read_field(header: SeaIceHeader) -> SeaIceField:
             NSIDC_BINARY_FLAGS,
         )
 
-        raw = np.fromfile(p, dtype=np.uint8, offset=HEADER_BYTES).reshape(header.grid.shape)
-        return _field(raw, 100.0 / CONCENTRATION_SCALE, 0.0, (0, CONCENTRATION_SCALE), None,
-                      NSIDC_BINARY_FLAGS)
+        try:
+            raw = np.fromfile(p, dtype=np.uint8, offset=HEADER_BYTES).reshape(header.grid.shape)
+        except (OSError, ValueError) as exc:
+            raise SceneReadError(f"cannot read the sea-ice grid ({exc})", p) from exc
+        scale = 100.0 / CONCENTRATION_SCALE
+        return raw, Packing(scale, 0.0, (0, CONCENTRATION_SCALE), None, NSIDC_BINARY_FLAGS)
     import h5py
 
     try:
         with h5py.File(p, "r") as f:
             v = f[header.variable]
-            raw = np.asarray(v[...]).reshape(v.shape[-2:]) if v.ndim > 2 else np.asarray(v[...])
-            a = v.attrs
-            scale = float(np.asarray(a.get("scale_factor", 1.0)).reshape(-1)[0])
-            offset = float(np.asarray(a.get("add_offset", 0.0)).reshape(-1)[0])
-            vr = a.get("valid_range")
-            fill = a.get("_FillValue")
-            values = [int(x) for x in np.asarray(a.get("flag_values", [])).reshape(-1)]
-            names = _text(a.get("flag_meanings", "")).split()
-            units = _text(a.get("units", "1")).strip()
+            raw = np.asarray(v[...])
+            a = dict(v.attrs)
     except Exception as exc:  # a damaged file or one that changed since its header was read
         raise SceneReadError(f"cannot read the sea-ice concentration ({exc})", p) from exc
-    if units in ("1", "", "fraction"):
+    raw = raw.reshape(raw.shape[-2:])
+
+    def number(key: str, default: float) -> float:
+        return float(np.asarray(a.get(key, default)).reshape(-1)[0])
+
+    scale, offset = number("scale_factor", 1.0), number("add_offset", 0.0)
+    if _text(a.get("units", "1")).strip() in ("1", "", "fraction"):
         scale, offset = scale * 100.0, offset * 100.0
-    flags = tuple(zip(values, names, strict=False))
+    values = [int(x) for x in np.asarray(a.get("flag_values", [])).reshape(-1)]
+    flags = tuple(zip(values, _text(a.get("flag_meanings", "")).split(), strict=False))
+    vr = a.get("valid_range")
     valid = tuple(float(x) for x in np.asarray(vr).reshape(-1)[:2]) if vr is not None else None
-    fill_value = float(np.asarray(fill).reshape(-1)[0]) if fill is not None else None
-    return _field(raw, scale, offset, valid, fill_value, flags)
+    fill = number("_FillValue", 0.0) if "_FillValue" in a else None
+    return raw, Packing(scale, offset, valid, fill, flags)
 
 
-def _field(raw: np.ndarray, scale: float, offset: float, valid: tuple[float, float] | None,
-           fill: float | None, flags: tuple[tuple[int, str], ...]) -> SeaIceField:
-    percent = raw.astype(np.float32) * np.float32(scale) + np.float32(offset)
-    bad = np.zeros(raw.shape, dtype=bool)
-    if valid is not None:
-        bad |= (raw < valid[0]) | (raw > valid[1])
-    if fill is not None:
-        bad |= raw == fill
+def read_field(header: SeaIceHeader) -> SeaIceField:
+    """The concentration (%) and flags of the file ``header`` describes, at full resolution."""
+    raw, packing = read_raw(header)
     codes = np.zeros(raw.shape, dtype=np.uint8)
-    for i, (value, _name) in enumerate(flags):
-        hit = raw == value
-        codes[hit] = i + 1
-        bad |= hit
-    percent[bad] = np.nan
-    return SeaIceField(percent, codes, tuple(name for _v, name in flags))
+    for i, (value, _name) in enumerate(packing.flags):
+        codes[raw == value] = i + 1
+    return SeaIceField(packing.decode(raw), codes, tuple(name for _v, name in packing.flags))

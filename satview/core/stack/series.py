@@ -104,21 +104,27 @@ def seaice_series(scenes: Sequence[SceneHeader], *, aoi: AOI | None = None,
                   progress: ProgressFn | None = None) -> list[dict[str, Any]]:
     """Per date: sea-ice extent and area (km²) of NSIDC files, hemisphere-wide or inside ``aoi``."""
     from satview.core.polar_grids import cell_areas_km2
-    from satview.core.stack.seaice_files import read_field, read_header
+    from satview.core.stack.seaice_files import percent_table, read_header, read_raw
 
     out = []
-    cells: dict[str, np.ndarray] = {}  # AOI mask per grid
+    weights: dict[str, np.ndarray] = {}  # true cell area (km2), 0 outside the AOI, per grid
     for i, h in enumerate(scenes):
         if progress:
             progress(i / max(1, len(scenes)), h.date.isoformat())
         header = read_header(h.path)
-        field = read_field(header)
-        areas = cell_areas_km2(header.grid)
-        conc = field.percent
-        if aoi is not None:
-            if header.grid.name not in cells:
-                cells[header.grid.name] = _aoi_cells(header.grid.name, aoi)
-            conc = np.where(cells[header.grid.name], conc, np.float32(np.nan))
-        extent, area = extent_and_area(conc, areas, threshold)
+        raw, packing = read_raw(header)
+        name = header.grid.name
+        if name not in weights:
+            w = np.nan_to_num(cell_areas_km2(header.grid))
+            weights[name] = (w * _aoi_cells(name, aoi) if aoi is not None else w).ravel()
+        if raw.dtype == np.uint8:  # one pass: total cell area per stored value, then per concentration
+            table = percent_table(packing)
+            per_value = np.bincount(raw.ravel(), weights=weights[name], minlength=256)
+            with np.errstate(invalid="ignore"):
+                ice = np.isfinite(table) & (table >= threshold)
+            extent = float(per_value[ice].sum())
+            area = float((per_value[ice] * np.minimum(table[ice], 100.0) / 100.0).sum())
+        else:
+            extent, area = extent_and_area(packing.decode(raw), weights[name].reshape(raw.shape), threshold)
         out.append({"date": h.date.isoformat(), "extent_km2": extent, "area_km2": area})
     return out
