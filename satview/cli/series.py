@@ -37,7 +37,6 @@ def run(args: argparse.Namespace) -> int:
     from satview.core.stack.discover import single_stack
 
     aoi = _aoi(args.aoi)
-    stack = single_stack(args.paths, "nsidc-seaice" if args.seaice else None)
     progress = ProgressLine("series")
     try:
         if args.seaice:
@@ -45,8 +44,10 @@ def run(args: argparse.Namespace) -> int:
                 from satview.errors import SatviewError
 
                 raise SatviewError("--seaice sums areas: give an --aoi, not a --lonlat point")
-            rows, columns = core.seaice_series(stack.scenes, aoi=aoi, progress=progress), core.SEAICE_COLUMNS
+            rows = core.seaice_stack_series(args.paths, aoi=aoi, progress=progress)[1]
+            columns = core.SEAICE_COLUMNS
         else:
+            stack = single_stack(args.paths)
             from satview.core.stack.quantity import parse_quantity
 
             q = parse_quantity(args.index, args.band)

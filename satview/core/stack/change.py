@@ -19,12 +19,15 @@ from typing import Any
 import numpy as np
 
 from satview.core.aoi import AOI
+from satview.core.env import gdal_env
 from satview.core.stack.classes import ClassScheme, cell_area_km2
 from satview.core.stack.quantity import Quantity, qa_band, unusable
 from satview.core.types import GeoGrid
 from satview.errors import ExportError, SatviewError
 
 BLOCK_ROWS = 512
+#: GDAL's block cache while comparing (its default, 5 % of RAM, would hold whole decoded scenes).
+GDAL_CACHE_BYTES = 256 * 1024 * 1024
 #: Output values of sea-ice flags (either date), by flag name; NSIDC-0051 numbering.
 SEAICE_FLAG_CODES = {"pole_hole": 251, "lakes": 252, "unused": 252, "coast": 253, "coastal": 253,
                      "land": 254, "land_mask": 254, "missing": 255, "missing_data": 255}
@@ -109,7 +112,7 @@ def write_change(before: str, after: str, quantity: Quantity | None, out: str | 
                           _date(before), _date(after))
     tally = _Tally(scheme)
     try:
-        with atomic_path(out) as tmp:
+        with gdal_env(GDAL_CACHEMAX=GDAL_CACHE_BYTES), atomic_path(out) as tmp:
             if quantity is None:
                 _seaice(before, after, tmp, aoi, tally, result)
             else:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from satview.core.readers import identify
-from satview.core.stack.headers import SceneHeader, read_header
+from satview.core.stack.headers import HeaderFn, SceneHeader, read_header
 from satview.errors import SatviewError
 
 
@@ -56,18 +56,19 @@ class StackDiscovery:
                 "ignored": [{"path": p, "reason": r} for p, r in self.ignored]}
 
 
-def find_stacks(inputs: list[str | os.PathLike[str]]) -> StackDiscovery:
+def find_stacks(inputs: list[str | os.PathLike[str]], header: HeaderFn = read_header) -> StackDiscovery:
     """The stacks among ``inputs`` (files, folders walked recursively, glob patterns).
 
     Every input that is not a scene, cannot be read, has no date or duplicates another scene's
     place and date is in ``ignored`` with the reason. Stacks come largest first; a single scene of
-    a place is still a stack (of one).
+    a place is still a stack (of one). ``header`` reads each scene's header (a caller may read more
+    of each file in the same visit, as the sea-ice series does).
     """
     out = StackDiscovery()
     headers: list[SceneHeader] = []
     for path, reader in _scenes(inputs, out.ignored):
         try:
-            headers.append(read_header(path, reader))
+            headers.append(header(path, reader))
         except SatviewError as exc:
             out.ignored.append((path, exc.message))
     groups: dict[tuple[Any, ...], list[SceneHeader]] = defaultdict(list)
@@ -183,10 +184,11 @@ def _stack(members: list[SceneHeader], ignored: list[tuple[str, str]]) -> Stack:
     return Stack(first.kind, label, crs, tuple(kept))
 
 
-def single_stack(inputs: list[str | os.PathLike[str]], kind: str | None = None) -> Stack:
+def single_stack(inputs: list[str | os.PathLike[str]], kind: str | None = None,
+                 header: HeaderFn = read_header) -> Stack:
     """The one stack among ``inputs`` (of ``kind`` when given); a ``SatviewError`` when there is
     none or several (the message lists them, so the user can narrow the paths)."""
-    found = find_stacks(inputs)
+    found = find_stacks(inputs, header)
     stacks = [s for s in found.stacks if kind is None or s.kind == kind]
     where = ", ".join(str(p) for p in inputs[:3]) + (" ..." if len(inputs) > 3 else "")
     if not stacks:

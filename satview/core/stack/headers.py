@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from satview.core.stack.seaice_files import SeaIceHeader
 from satview.core.types import SceneInfo
 from satview.errors import SatviewError
 
@@ -56,6 +58,10 @@ def crs_label(crs: Any) -> str | None:
     return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
+#: Reads one scene's header: ``(path, reader name) -> SceneHeader``.
+HeaderFn = Callable[[str, str], SceneHeader]
+
+
 def read_header(path: str, reader: str) -> SceneHeader:
     """The header of the scene at ``path`` (``reader`` as :func:`satview.core.readers.identify` named it).
 
@@ -90,14 +96,19 @@ def is_seaice_file(path: str) -> bool:
 
 
 def _seaice_header(path: str) -> SceneHeader:
-    from satview.core.batch.discover import scene_stem
     from satview.core.stack.seaice_files import read_header as seaice
 
-    h = seaice(path)
+    return seaice_scene_header(seaice(path))
+
+
+def seaice_scene_header(h: SeaIceHeader) -> SceneHeader:
+    """The :class:`SceneHeader` of a NSIDC file's header: placed by hemisphere, cadence and cell size."""
+    from satview.core.batch.discover import scene_stem
+
     hemi = h.grid.hemisphere
-    return SceneHeader(path, "nsidc-seaice", (hemi, h.cadence, h.grid.cell_size),
+    return SceneHeader(h.path, "nsidc-seaice", (hemi, h.cadence, h.grid.cell_size),
                        f"NSIDC sea ice, {hemi}ern hemisphere, {h.cadence}", crs_label(h.grid.crs), h.date,
-                       scene_stem(path), None, rank=(h.variable is not None,))
+                       scene_stem(h.path), None, rank=(h.variable is not None,))
 
 
 def _landsat_header(info: SceneInfo) -> SceneHeader:

@@ -104,9 +104,26 @@ def read_binary_header(path: Path, size: int) -> SeaIceHeader:
     return SeaIceHeader(str(path), date, cadence, grid, None, facts.get("platform"))
 
 
+def _attr(obj: Any, name: str) -> Any:
+    """Attribute ``name`` of an h5py object (an array), or None; through the low-level API, which is
+    several times faster than ``obj.attrs[name]`` (a year of daily files reads thousands)."""
+    from h5py import h5a
+
+    key = name.encode()
+    try:
+        if not h5a.exists(obj.id, key):  # cheap; a failed open would build an HDF5 error stack
+            return None
+        aid = h5a.open(obj.id, key)
+        out = np.empty(aid.shape or (), dtype=aid.dtype)
+        aid.read(out)
+    except Exception:  # absent, or a kind of attribute this cannot read (then it is not ours)
+        return None
+    return out
+
+
 def _concentration_variable(f: Any) -> str | None:
     """The concentration variable of an open h5py file: ``cdr_variable``, else by standard name."""
-    named = _text(f.attrs.get("cdr_variable", "")).strip()
+    named = _text(_attr(f, "cdr_variable") or "").strip()
     if named and named in f:
         return named
     for name, obj in f.items():
@@ -117,34 +134,49 @@ def _concentration_variable(f: Any) -> str | None:
 
 
 #: Attributes that date a file and place it on a NSIDC grid (what polar_grids.match_nsidc_grid reads).
-_GLOBAL_KEYS = frozenset({"time_coverage_start", "time_coverage_duration", "geospatial_lat_min",
-                          "geospatial_lat_max", "hemisphere", "region"})
+_GLOBAL_KEYS = frozenset({"time_coverage_start", "time_coverage_duration", "hemisphere", "region"})
 _GRID_MAPPING_KEYS = frozenset({"srid", "crs_wkt", "spatial_ref", "proj4text", "proj4", "proj4_string",
                                 "esri_pe_string", "latitude_of_projection_origin", "semi_major_axis",
                                 "semimajor_axis", "semimajor_radius", "semi_major_radius"})
 
 
-def _some_attrs(attrs: Any, wanted: frozenset[str]) -> dict[str, str]:
-    """The attributes named in ``wanted`` (case-insensitive) as text; the others are not read at all."""
-    return {k: _text(attrs[k]) for k in attrs if k.lower() in wanted}
+def _some_attrs(obj: Any, wanted: frozenset[str]) -> dict[str, str]:
+    """The attributes named in ``wanted`` as text; the others are not read (NSIDC files hold dozens)."""
+    found = {k: _attr(obj, k) for k in wanted}
+    return {k: _text(v) for k, v in found.items() if v is not None}
 
 
 def read_netcdf_header(path: Path) -> SeaIceHeader:
     """The header of a NSIDC CDR-style netCDF-4 file: date from ``time_coverage_start`` (else the name)."""
+    return _read_netcdf(path, data=False)[0]
+
+
+def _read_netcdf(path: Path, data: bool) -> tuple[SeaIceHeader, tuple[np.ndarray, Packing] | None]:
+    """The header and, with ``data``, the stored grid and its packing, from one opening of the file."""
     import h5py
 
+    stored = None
     try:
         with h5py.File(path, "r") as f:
             var = _concentration_variable(f)
             if var is None:
                 raise UnsupportedFormatError("no sea-ice concentration variable", path)
-            attrs = _some_attrs(f.attrs, _GLOBAL_KEYS)
+            attrs = _some_attrs(f, _GLOBAL_KEYS)
             start = attrs.get("time_coverage_start", "")
             duration = attrs.get("time_coverage_duration", "")
-            shape = f[var].shape
-            gm = _text(f[var].attrs.get("grid_mapping", ""))
-            if gm and gm in f:
-                attrs.update(_some_attrs(f[gm].attrs, _GRID_MAPPING_KEYS))
+            v = f[var]
+            shape = v.shape
+            gm_name = _attr(v, "grid_mapping")
+            gm = _text(gm_name) if gm_name is not None else ""
+            if gm and gm in f:  # an EPSG code settles hemisphere and datum; else every hint is read
+                mapping = f[gm]
+                srid = _attr(mapping, "srid")
+                if srid is not None:
+                    attrs["srid"] = _text(srid)
+                else:
+                    attrs.update(_some_attrs(mapping, _GRID_MAPPING_KEYS))
+            if data:
+                stored = _stored(v)
     except SatviewError:
         raise
     except Exception as exc:  # h5py on a damaged or foreign file
@@ -163,7 +195,7 @@ def read_netcdf_header(path: Path) -> SeaIceHeader:
         date = named[0]
     if date is None:
         raise SatviewError("no date in time_coverage_start or the file name", path)
-    return SeaIceHeader(str(path), date, cadence, grid, var, None)
+    return SeaIceHeader(str(path), date, cadence, grid, var, None), stored
 
 
 def read_header(path: str | Path) -> SeaIceHeader:
@@ -227,6 +259,10 @@ def percent_table(packing: Packing) -> np.ndarray:
     return table
 
 
+_PACKING_KEYS = ("scale_factor", "add_offset", "units", "flag_values", "flag_meanings", "valid_range",
+                 "_FillValue")
+
+
 def read_raw(header: SeaIceHeader) -> tuple[np.ndarray, Packing]:
     """The stored concentration grid of the file ``header`` describes (2-D) and its :class:`Packing`."""
     p = Path(header.path)
@@ -247,15 +283,23 @@ def read_raw(header: SeaIceHeader) -> tuple[np.ndarray, Packing]:
 
     try:
         with h5py.File(p, "r") as f:
-            v = f[header.variable]
-            raw = np.asarray(v[...])
-            a = dict(v.attrs)
+            return _stored(f[header.variable])
     except Exception as exc:  # a damaged file or one that changed since its header was read
         raise SceneReadError(f"cannot read the sea-ice concentration ({exc})", p) from exc
+
+
+def _stored(v: Any) -> tuple[np.ndarray, Packing]:
+    """The 2-D stored grid of h5py dataset ``v`` and its CF packing (scale to %, range, fill, flags)."""
+    raw = np.asarray(v[...])
     raw = raw.reshape(raw.shape[-2:])
+    found = {k: _attr(v, k) for k in _PACKING_KEYS}
+    a = {k: x for k, x in found.items() if x is not None}
 
     def number(key: str, default: float) -> float:
-        return float(np.asarray(a.get(key, default)).reshape(-1)[0])
+        x = np.asarray(a.get(key, default)).reshape(-1)[0]
+        # a float32 0.01 is 0.0099999998: read it as the decimal it was written as, so that
+        # 15 stored as 0.15 is 15 %, not 14.999999 % (below the extent threshold)
+        return float(str(x)) if isinstance(x, np.float32) else float(x)
 
     scale, offset = number("scale_factor", 1.0), number("add_offset", 0.0)
     if _text(a.get("units", "1")).strip() in ("1", "", "fraction"):
@@ -266,6 +310,22 @@ def read_raw(header: SeaIceHeader) -> tuple[np.ndarray, Packing]:
     valid = tuple(float(x) for x in np.asarray(vr).reshape(-1)[:2]) if vr is not None else None
     fill = number("_FillValue", 0.0) if "_FillValue" in a else None
     return raw, Packing(scale, offset, valid, fill, flags)
+
+
+def read_file(path: str | Path) -> tuple[SeaIceHeader, np.ndarray, Packing]:
+    """Header, stored grid and packing of a NSIDC file, opening a netCDF file once (for series)."""
+    p = Path(path)
+    try:
+        with open(p, "rb") as fh:
+            hdf = fh.read(8).startswith(b"\x89HDF")
+        if not hdf:
+            header = read_binary_header(p, p.stat().st_size)
+            return (header, *read_raw(header))
+    except OSError as exc:
+        raise SceneReadError(f"cannot read the file ({exc.strerror or exc})", p) from exc
+    header, stored = _read_netcdf(p, data=True)
+    assert stored is not None
+    return (header, *stored)
 
 
 def read_field(header: SeaIceHeader) -> SeaIceField:

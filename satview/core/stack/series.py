@@ -18,8 +18,10 @@ import numpy as np
 from satview.core.aoi import AOI
 from satview.core.seaice import EXTENT_THRESHOLD, extent_and_area
 from satview.core.stack.area import aoi_window, point_window, row_blocks
+from satview.core.stack.discover import Stack
 from satview.core.stack.headers import SceneHeader
 from satview.core.stack.quantity import Quantity, qa_band, unusable
+from satview.errors import SatviewError
 
 ProgressFn = Callable[[float, str], None]
 
@@ -99,32 +101,73 @@ def _aoi_cells(grid_name: str, aoi: AOI) -> np.ndarray:
     return full
 
 
+def _seaice_totals(raw: np.ndarray, packing: Any, weights: np.ndarray, threshold: float) -> dict[str, float]:
+    """Extent and area (km²) of one stored grid, ``weights`` being the true cell areas (0 off the AOI)."""
+    from satview.core.stack.seaice_files import percent_table
+
+    if raw.dtype != np.uint8:
+        extent, area = extent_and_area(packing.decode(raw), weights.reshape(raw.shape), threshold)
+        return {"extent_km2": extent, "area_km2": area}
+    table = percent_table(packing)  # one pass: the cells' total area per stored value
+    per_value = np.bincount(raw.ravel(), weights=weights, minlength=256)
+    with np.errstate(invalid="ignore"):
+        ice = np.isfinite(table) & (table >= threshold)
+    return {"extent_km2": float(per_value[ice].sum()),
+            "area_km2": float((per_value[ice] * np.minimum(table[ice], 100.0) / 100.0).sum())}
+
+
+def seaice_stack_series(inputs: Sequence[Any], *, aoi: AOI | None = None, threshold: float = EXTENT_THRESHOLD,
+                        progress: ProgressFn | None = None) -> tuple[Stack, list[dict[str, Any]]]:
+    """The sea-ice stack among ``inputs`` and its series, each file opened once (header and grid
+    together), so a year of daily files costs about what reading their grids does."""
+    from satview.core.stack.discover import single_stack
+    from satview.core.stack.headers import read_header, seaice_scene_header
+    from satview.core.stack.seaice_files import read_file
+
+    weights: dict[str, np.ndarray] = {}
+    totals: dict[str, dict[str, float]] = {}
+
+    def visit(path: str, reader: str) -> SceneHeader:
+        if reader not in ("nsidc-binary", "hdf5"):
+            return read_header(path, reader)
+        try:
+            header, raw, packing = read_file(path)
+        except SatviewError:
+            if reader == "nsidc-binary":
+                raise
+            return read_header(path, reader)
+        if progress:
+            progress(min(0.99, len(totals) / 400), header.date.isoformat())
+        totals[path] = _seaice_totals(raw, packing, _weights(header.grid, aoi, weights), threshold)
+        return seaice_scene_header(header)
+
+    stack = single_stack(list(inputs), "nsidc-seaice", header=visit)
+    return stack, [{"date": s.date.isoformat(), **totals[s.path]} for s in stack.scenes]
+
+
+def _weights(grid: Any, aoi: AOI | None, cache: dict[str, np.ndarray]) -> np.ndarray:
+    """True cell areas (km², flat) of a NSIDC grid, 0 outside ``aoi``; made once per grid."""
+    from satview.core.polar_grids import cell_areas_km2
+
+    if grid.name not in cache:
+        w = np.nan_to_num(cell_areas_km2(grid))
+        cache[grid.name] = (w * _aoi_cells(grid.name, aoi) if aoi is not None else w).ravel()
+    return cache[grid.name]
+
+
 def seaice_series(scenes: Sequence[SceneHeader], *, aoi: AOI | None = None,
                   threshold: float = EXTENT_THRESHOLD,
                   progress: ProgressFn | None = None) -> list[dict[str, Any]]:
     """Per date: sea-ice extent and area (km²) of NSIDC files, hemisphere-wide or inside ``aoi``."""
-    from satview.core.polar_grids import cell_areas_km2
-    from satview.core.stack.seaice_files import percent_table, read_header, read_raw
+    from satview.core.stack.seaice_files import read_header, read_raw
 
     out = []
-    weights: dict[str, np.ndarray] = {}  # true cell area (km2), 0 outside the AOI, per grid
+    weights: dict[str, np.ndarray] = {}
     for i, h in enumerate(scenes):
         if progress:
             progress(i / max(1, len(scenes)), h.date.isoformat())
         header = read_header(h.path)
         raw, packing = read_raw(header)
-        name = header.grid.name
-        if name not in weights:
-            w = np.nan_to_num(cell_areas_km2(header.grid))
-            weights[name] = (w * _aoi_cells(name, aoi) if aoi is not None else w).ravel()
-        if raw.dtype == np.uint8:  # one pass: total cell area per stored value, then per concentration
-            table = percent_table(packing)
-            per_value = np.bincount(raw.ravel(), weights=weights[name], minlength=256)
-            with np.errstate(invalid="ignore"):
-                ice = np.isfinite(table) & (table >= threshold)
-            extent = float(per_value[ice].sum())
-            area = float((per_value[ice] * np.minimum(table[ice], 100.0) / 100.0).sum())
-        else:
-            extent, area = extent_and_area(packing.decode(raw), weights[name].reshape(raw.shape), threshold)
-        out.append({"date": h.date.isoformat(), "extent_km2": extent, "area_km2": area})
+        totals = _seaice_totals(raw, packing, _weights(header.grid, aoi, weights), threshold)
+        out.append({"date": h.date.isoformat(), **totals})
     return out
