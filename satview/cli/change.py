@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 from satview.core.stack.classes import DNBR_CONVENTION
 
@@ -44,6 +45,9 @@ def run(args: argparse.Namespace) -> int:
     from satview.errors import SatviewError
 
     quantity = parse_quantity(args.index, args.band) if (args.index or args.band) else None
+    for path in (args.before, args.after):
+        if not os.path.exists(path):
+            raise SatviewError("no such file or folder", path)
     if quantity is None and not _both_seaice(args.before, args.after):
         raise SatviewError("give --index NAME or --band NAME (only two NSIDC sea-ice files need neither)")
     scheme = parse_classes(args.classes, quantity.label if quantity else "sea ice")
@@ -68,6 +72,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _both_seaice(*paths: str) -> bool:
-    from satview.core.stack.headers import _looks_seaice
+    from satview.core.stack.headers import is_seaice_file
 
-    return all(_looks_seaice(p) for p in paths)
+    return all(is_seaice_file(p) for p in paths)

@@ -253,3 +253,10 @@ def test_real_modis_tiles_dated_from_hdfeos(real_data: Path) -> None:
     found = find_stacks([real_data / "hdf4"])
     labels = {s.label: s.scenes[0].date.isoformat() for s in found.stacks}
     assert labels == {"MODIS 09GA tile h14v17": "2008-10-22", "MODIS 09A1 tile h18v04": "2017-07-12"}
+
+
+def test_point_off_a_scene_gives_an_empty_date(demo: tuple[Path, dict[str, Any]]) -> None:
+    """A point no scene covers gives rows with no values and 0 pixels, not an error for the whole series."""
+    folder, _ = demo
+    rows = value_series(single_stack([folder / "scenes"]).scenes[:2], NBR, lonlat=(-100.0, 40.0))
+    assert [(r["pixels"], r["mean"], r["clear_fraction"]) for r in rows] == [(0, None, None)] * 2

@@ -43,14 +43,14 @@ def aoi_window(aoi: AOI, grid: GeoGrid, path: str | None = None) -> tuple[Window
 
 
 def point_window(grid: GeoGrid, lon: float, lat: float, path: str | None = None) -> Window:
-    """The one-cell window under (lon, lat); ``SatviewError`` when the point is off the grid."""
+    """The one-cell window under (lon, lat); ``AOIError`` when the point is off the grid."""
     from satview.core.geo import cell_of, from_lonlat
 
     if grid.crs is None:
         raise SatviewError("the scene has no CRS, so a lon/lat point cannot be placed", path)
     row, col = cell_of(grid, *from_lonlat(grid.crs, lon, lat))
     if not (0 <= row < grid.height and 0 <= col < grid.width):
-        raise SatviewError(f"the point {lon:g}, {lat:g} lies outside the scene", path)
+        raise AOIError(f"the point {lon:g}, {lat:g} lies outside the scene", path)
     return Window(col, row, 1, 1)
 
 

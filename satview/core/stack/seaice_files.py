@@ -312,13 +312,12 @@ def _stored(v: Any) -> tuple[np.ndarray, Packing]:
     return raw, Packing(scale, offset, valid, fill, flags)
 
 
-def read_file(path: str | Path) -> tuple[SeaIceHeader, np.ndarray, Packing]:
-    """Header, stored grid and packing of a NSIDC file, opening a netCDF file once (for series)."""
+def read_file(path: str | Path, netcdf: bool) -> tuple[SeaIceHeader, np.ndarray, Packing]:
+    """Header, stored grid and packing of a NSIDC file (``netcdf``: HDF5-based, else flat binary),
+    opening a netCDF file once (for series)."""
     p = Path(path)
     try:
-        with open(p, "rb") as fh:
-            hdf = fh.read(8).startswith(b"\x89HDF")
-        if not hdf:
+        if not netcdf:
             header = read_binary_header(p, p.stat().st_size)
             return (header, *read_raw(header))
     except OSError as exc:

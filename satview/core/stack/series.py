@@ -21,7 +21,7 @@ from satview.core.stack.area import aoi_window, point_window, row_blocks
 from satview.core.stack.discover import Stack
 from satview.core.stack.headers import SceneHeader
 from satview.core.stack.quantity import Quantity, qa_band, unusable
-from satview.errors import SatviewError
+from satview.errors import AOIError, SatviewError
 
 ProgressFn = Callable[[float, str], None]
 
@@ -33,12 +33,19 @@ SEAICE_COLUMNS = ("date", "extent_km2", "area_km2")
 def value_series(scenes: Sequence[SceneHeader], quantity: Quantity, *, aoi: AOI | None = None,
                  lonlat: tuple[float, float] | None = None,
                  progress: ProgressFn | None = None) -> list[dict[str, Any]]:
-    """Per date: mean, median, clear fraction and pixel count of ``quantity`` (see the module doc)."""
+    """Per date: mean, median, clear fraction and pixel count of ``quantity`` (see the module doc).
+
+    A date whose scene does not cover the AOI or point (a neighbouring row) gets no values and 0 pixels.
+    """
     out = []
     for i, h in enumerate(scenes):
         if progress:
             progress(i / max(1, len(scenes)), h.date.isoformat())
-        out.append({"date": h.date.isoformat(), **scene_statistics(h.path, quantity, aoi=aoi, lonlat=lonlat)})
+        try:
+            stats = scene_statistics(h.path, quantity, aoi=aoi, lonlat=lonlat)
+        except AOIError:
+            stats = {"mean": None, "median": None, "clear_fraction": None, "pixels": 0}
+        out.append({"date": h.date.isoformat(), **stats})
     return out
 
 
@@ -108,12 +115,17 @@ def _seaice_totals(raw: np.ndarray, packing: Any, weights: np.ndarray, threshold
     if raw.dtype != np.uint8:
         extent, area = extent_and_area(packing.decode(raw), weights.reshape(raw.shape), threshold)
         return {"extent_km2": extent, "area_km2": area}
-    table = percent_table(packing)  # one pass: the cells' total area per stored value
-    per_value = np.bincount(raw.ravel(), weights=weights, minlength=256)
+    table = percent_table(packing)
     with np.errstate(invalid="ignore"):
-        ice = np.isfinite(table) & (table >= threshold)
-    return {"extent_km2": float(per_value[ice].sum()),
-            "area_km2": float((per_value[ice] * np.minimum(table[ice], 100.0) / 100.0).sum())}
+        values = np.flatnonzero(np.isfinite(table) & (table >= threshold))  # stored values that are ice
+    r = raw.ravel()
+    if values.size and values[-1] - values[0] + 1 == values.size:  # one run: two byte comparisons
+        ice = (r >= np.uint8(values[0])) & (r <= np.uint8(values[-1]))
+    else:
+        ice = np.isin(r, values)
+    cells = weights[ice]
+    fraction = np.minimum(table, 100.0).astype(np.float64) / 100.0
+    return {"extent_km2": float(cells.sum()), "area_km2": float((cells * fraction[r[ice]]).sum())}
 
 
 def seaice_stack_series(inputs: Sequence[Any], *, aoi: AOI | None = None, threshold: float = EXTENT_THRESHOLD,
@@ -131,7 +143,7 @@ def seaice_stack_series(inputs: Sequence[Any], *, aoi: AOI | None = None, thresh
         if reader not in ("nsidc-binary", "hdf5"):
             return read_header(path, reader)
         try:
-            header, raw, packing = read_file(path)
+            header, raw, packing = read_file(path, netcdf=reader == "hdf5")
         except SatviewError:
             if reader == "nsidc-binary":
                 raise
