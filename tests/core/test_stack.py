@@ -260,3 +260,42 @@ def test_point_off_a_scene_gives_an_empty_date(demo: tuple[Path, dict[str, Any]]
     folder, _ = demo
     rows = value_series(single_stack([folder / "scenes"]).scenes[:2], NBR, lonlat=(-100.0, 40.0))
     assert [(r["pixels"], r["mean"], r["clear_fraction"]) for r in rows] == [(0, None, None)] * 2
+
+
+def test_seaice_series_inside_an_aoi(season: tuple[Path, dict[str, Any]]) -> None:
+    """Inside a 2000 km square around the pole (all ice in January) the extent is the square's
+    unflagged cell area, summed independently from the grid's true cell areas."""
+    from satview.core.demo.season import _static
+    from satview.core.polar_grids import cell_areas_km2, cell_centers_lonlat, nsidc_grid
+
+    folder, _ = season
+    grid = nsidc_grid("nsidc-north-25km")
+    aoi = load_aoi("POLYGON((-1e6 -1e6, 1e6 -1e6, 1e6 1e6, -1e6 1e6, -1e6 -1e6))", crs="EPSG:3411")
+    rows = seaice_series(single_stack([folder]).scenes[:1], aoi=aoi)
+    t = grid.transform
+    c, r = np.meshgrid(np.arange(grid.width), np.arange(grid.height))
+    x, y = t.c + (c + 0.5) * t.a, t.f + (r + 0.5) * t.e
+    lon, lat = cell_centers_lonlat(grid)
+    inside = (np.abs(x) < 1e6) & (np.abs(y) < 1e6) & (_static(lat, lon) == 0)
+    expected = float(cell_areas_km2(grid)[inside].sum())
+    assert rows[0]["extent_km2"] == pytest.approx(expected, rel=1e-9)
+    assert rows[0]["area_km2"] == pytest.approx(expected, rel=1e-6)  # 100 % everywhere inside
+
+
+def test_animation_frames_show_the_aoi_with_the_date(demo: tuple[Path, dict[str, Any]]) -> None:
+    """With an AOI the frames cover its extent at full resolution (sides made even for video), and
+    each frame carries its date in white on black at the top left."""
+    from satview.core.stack.animate import FrameSpec, frames
+
+    folder, truth = demo
+    a, _, x0, _, e, y0 = truth["transform"]
+    r0, r1, c0, c1 = truth["burn"]["box"]
+    left, right, top, bottom = x0 + c0 * a, x0 + c1 * a, y0 + r0 * e, y0 + r1 * e
+    ring = f"{left} {bottom}, {right} {bottom}, {right} {top}, {left} {top}, {left} {bottom}"
+    aoi = load_aoi(f"POLYGON(({ring}))", crs=truth["crs"])
+    scenes = single_stack([folder / "scenes"]).scenes[:2]
+    out = list(frames(scenes, FrameSpec(index="nbr"), aoi=aoi))
+    rows, cols = r1 - r0, c1 - c0
+    assert [f.shape for f in out] == [(rows + rows % 2, cols + cols % 2, 3)] * 2
+    corner = out[0][2:14, 2:60]
+    assert corner.max() == 255 and corner.min() == 0  # the label: white text on its black box
