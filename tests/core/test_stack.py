@@ -299,3 +299,17 @@ def test_animation_frames_show_the_aoi_with_the_date(demo: tuple[Path, dict[str,
     assert [f.shape for f in out] == [(rows + rows % 2, cols + cols % 2, 3)] * 2
     corner = out[0][2:14, 2:60]
     assert corner.max() == 255 and corner.min() == 0  # the label: white text on its black box
+
+
+@pytest.mark.parametrize("crs", ["EPSG:32612", "EPSG:4326"])
+def test_change_on_another_crs(demo: tuple[Path, dict[str, Any]], tmp_path: Path, crs: str) -> None:
+    """--dst-crs puts both dates on a grid in that CRS (UTM or lon/lat); the scar area holds to its rim."""
+    truth = demo[1]
+    burn = truth["burn"]
+    r0, r1, c0, c1 = burn["box"]
+    rim = (r1 - r0 + c1 - c0) * truth["pixel_km2"]
+    res = write_change(_scene(demo, burn["before_index"]), _scene(demo, burn["after_index"]), NBR,
+                       tmp_path / "d.tif", dst_crs=crs, scheme=parse_classes("dnbr", "nbr"))
+    with rasterio.open(tmp_path / "d.tif") as ds:
+        assert ds.crs.to_string() == crs
+    assert res.classes["high severity"] == pytest.approx(burn["km2"], abs=rim)
