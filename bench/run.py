@@ -483,6 +483,62 @@ def case_batch(ctx: dict, reps: int) -> list[Row]:
         ),
     ]
 
+def case_series(ctx: dict, reps: int) -> list[Row]:
+    from satview.core.demo.season import make_seaice_season
+
+    folder = make_seaice_season(ctx["work"], 365, fmt="nc")
+    s = alternate(
+        {
+            "satview": [*SATVIEW, "series", str(folder), "--seaice", "--json"],
+            "h5py": py("series_h5py.py", str(folder)),
+        },
+        reps,
+    )
+    ratio = s["satview"].median() / s["h5py"].median()
+    sat = s["satview"].median()
+    return [
+        Row(
+            "`satview series --seaice`, 365 daily NSIDC netCDF files",
+            fmt_s(s["satview"]),
+            "plain h5py loop, same extents: " + fmt_s(s["h5py"]),
+            f"{ratio:.2f}x",
+            "≤ 1.5x, ≤ 2 s",
+            ratio <= 1.5 and sat <= 2.0,
+            f"{s['satview'].peak_rss():.0f} MB",
+        )
+    ]
+
+
+def case_change(ctx: dict, reps: int) -> list[Row]:
+    import datetime as dt
+
+    from satview.core.demo import make_demo_scene
+
+    before, work = ctx["tar"], ctx["work"]
+    after = make_demo_scene(full=True, acquired=dt.date(2021, 7, 14))
+    s = alternate(
+        {
+            "satview": [*SATVIEW, "change", str(before), str(after), "--index", "ndvi", "-o",
+                        str(work / "change.tif"), "--json"],
+            "rasterio": py("change_rasterio.py", str(before), str(after), str(work / "change_rio.tif")),
+        },
+        max(2, reps // 2),
+    )
+    ratio = s["satview"].median() / s["rasterio"].median()
+    rss = s["satview"].peak_rss()
+    return [
+        Row(
+            "`satview change --index ndvi`, two full-size dates (QA-masked)",
+            fmt_s(s["satview"]),
+            "rasterio read + warp.reproject + numpy + write: " + fmt_s(s["rasterio"]),
+            f"{ratio:.2f}x",
+            "≤ 1.0x, ≤ 1.5 GB",
+            ratio <= 1.0 and rss <= 1500,
+            f"{rss:.0f} MB",
+        )
+    ]
+
+
 CASES: dict[str, Callable[[dict, int], list[Row]]] = {
     "info": case_info,
     "composite": case_composite,
@@ -493,6 +549,8 @@ CASES: dict[str, Callable[[dict, int], list[Row]]] = {
     "reproject": case_reproject,
     "gui": case_gui,
     "batch": case_batch,
+    "series": case_series,
+    "change": case_change,
 }
 
 

@@ -19,7 +19,8 @@ from typing import Any
 from satview import __version__
 from satview.errors import SatviewError
 
-_COMMANDS = ("info", "pixel", "quicklook", "clip", "reproject", "demo", "batch")
+_COMMANDS = ("info", "pixel", "quicklook", "clip", "reproject", "demo", "batch", "stack", "series", "change",
+             "animate")
 
 
 #: Where each command's sub-parser is made: (module in satview.cli, its add_* function).
@@ -31,6 +32,10 @@ _SUBPARSERS = {
     "reproject": ("export", "add_reproject_parser"),
     "demo": ("demo", "add_parser"),
     "batch": ("batch", "add_parser"),
+    "stack": ("stack", "add_parser"),
+    "series": ("series", "add_parser"),
+    "change": ("change", "add_parser"),
+    "animate": ("animate", "add_parser"),
 }
 
 
