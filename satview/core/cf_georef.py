@@ -215,6 +215,24 @@ def _crs_or_none(make: Callable[[], Any]) -> CRS | None:
         return None
 
 
+#: CRSs built from CF grid-mapping parameters, by the parameters' text. ``CRS.from_cf`` looks its
+#: datum up in the PROJ database by name, ~0.6 s per call; a stack of daily NSIDC files shares one
+#: grid mapping, so each distinct parameter set is built once per process.
+_FROM_CF: dict[tuple[tuple[str, str], ...], CRS | None] = {}
+
+
+def _from_cf(params: Mapping[str, Any]) -> CRS | None:
+    """``CRS.from_cf(params)`` (None when PROJ cannot build it), memoised by :data:`_FROM_CF`."""
+    from pyproj import CRS as ProjCRS
+
+    key = tuple(sorted((str(k), repr(v)) for k, v in params.items()))
+    if key not in _FROM_CF:
+        if len(_FROM_CF) >= 64:
+            _FROM_CF.clear()
+        _FROM_CF[key] = _crs_or_none(lambda: ProjCRS.from_cf(dict(params)))
+    return _FROM_CF[key]
+
+
 _ELLIPSOID_ALIASES = {"semimajor_axis": "semi_major_axis", "semimajor_radius": "semi_major_axis",
                       "semi_major_radius": "semi_major_axis", "semiminor_axis": "semi_minor_axis",
                       "semiminor_radius": "semi_minor_axis", "semi_minor_radius": "semi_minor_axis"}
@@ -222,8 +240,6 @@ _ELLIPSOID_ALIASES = {"semimajor_axis": "semi_major_axis", "semimajor_radius": "
 
 def _crs_candidates(a: Mapping[str, Any], where: str) -> list[tuple[str, CRS]]:
     """CRSs described by one attribute set, labelled with the attribute they come from."""
-    from pyproj import CRS as ProjCRS
-
     out: list[tuple[str, CRS]] = []
     if "grid_mapping_name" in a:
         # from_cf prefers the WKT: keep the CF parameters apart; accept common ellipsoid aliases
@@ -232,13 +248,13 @@ def _crs_candidates(a: Mapping[str, Any], where: str) -> list[tuple[str, CRS]]:
         sv, lo = _first_number(a.get("straight_vertical_longitude_from_pole")), _first_number(
             a.get("longitude_of_projection_origin"))
         conflict = sv is not None and lo is not None and sv != lo
-        c = _crs_or_none(lambda: ProjCRS.from_cf(params))
+        c = _from_cf(params)
         if c is not None:
             note = f" (straight_vertical_longitude_from_pole = {sv:g})" if conflict else ""
             out.append((f"{where} CF parameters{note}", c))
         if conflict:
             fixed = {**params, "straight_vertical_longitude_from_pole": lo}
-            c = _crs_or_none(lambda: ProjCRS.from_cf(fixed))
+            c = _from_cf(fixed)
             if c is not None:
                 out.append((f"{where} CF parameters with longitude_of_projection_origin = {lo:g}", c))
     for key in ("crs_wkt", "spatial_ref", "esri_pe_string", "proj4text", "proj4", "proj4_string", "crs"):
@@ -360,9 +376,24 @@ def _pick_crs(cands: list[tuple[str, CRS]], transform: Affine, shape: tuple[int,
                 warn.append(f"wrong CRS in {labels}: it disagrees with {why}; used {best[0][0]} instead")
     chosen = best[0][1]
     for _, crs in best:  # prefer a member with an EPSG code (nicer names, exact axis handling)
-        if crs.to_epsg() is not None:
+        if _epsg_of(crs) is not None:
             return crs
     return chosen
+
+
+#: EPSG codes by CRS WKT: ``CRS.to_epsg`` searches the PROJ database (~0.3 s for a CRS built from
+#: CF parameters) and every file of a stack asks it of the same CRSs.
+_EPSG: dict[str, int | None] = {}
+
+
+def _epsg_of(crs: CRS) -> int | None:
+    """``crs.to_epsg()``, memoised by the CRS's WKT (:data:`_EPSG`)."""
+    wkt = crs.to_wkt()
+    if wkt not in _EPSG:
+        if len(_EPSG) >= 64:
+            _EPSG.clear()
+        _EPSG[wkt] = crs.to_epsg()
+    return _EPSG[wkt]
 
 
 def georeference(store: VariableStore, name: str, attrs: Mapping[str, Any], dims: tuple[str, ...],
