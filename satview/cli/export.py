@@ -39,13 +39,13 @@ def add_quicklook_parser(sub: argparse._SubParsersAction) -> None:
 def run_quicklook(args: argparse.Namespace) -> int:
     from satview.core.quicklook import write_quicklook
     from satview.core.stretch import Stretch
-    from satview.errors import SatviewError
+    from satview.errors import ArgumentError
 
     if args.size < 16 or args.size > 32768:
-        raise SatviewError(f"--size {args.size} must be between 16 and 32768 pixels")
+        raise ArgumentError(f"--size {args.size} must be between 16 and 32768 pixels")
     bands = _band_list(args.bands)
     if bands is not None and len(bands) != 3:
-        raise SatviewError(f"--bands needs three names separated by commas, got {args.bands!r}")
+        raise ArgumentError(f"--bands needs three names separated by commas, got {args.bands!r}")
     stretch = Stretch.parse(args.stretch) if args.stretch else None
     with open_for_cli(args.path, args.dataset) as scene:
         result = write_quicklook(scene, args.output, preset=args.preset, bands=bands, band=args.band,

@@ -136,7 +136,7 @@ def epsg_of(crs: CRS | None) -> int | None:
         return None
     try:
         code = crs.to_epsg(confidence_threshold=90)
-    except Exception:
+    except (RasterioCRSError, CPLE_BaseError):  # a CRS PROJ cannot match against its database
         return None
     return int(code) if code else None
 
@@ -152,7 +152,7 @@ def parse_crs(text: str | int | CRS) -> CRS:
         value = f"EPSG:{value}"
     try:
         return CRS.from_user_input(value)
-    except Exception as exc:
+    except (RasterioCRSError, CPLE_BaseError) as exc:
         raise CRSError(
             f"cannot understand the CRS {value!r}: give an EPSG code, a PROJ string or WKT"
         ) from exc
