@@ -171,3 +171,18 @@ def test_a_bug_in_a_reader_is_not_called_a_damaged_file(tmp_path: Path,
         monkeypatch.setattr(scene, "_read_band", type_error)
         with pytest.raises(TypeError, match="unsupported operand"):
             scene.read()
+
+
+def test_a_batch_reports_a_bug_as_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's report line keeps a file's problem as satview words it and calls a bug an internal
+    error with its log (never a damaged file); MemoryError is the input being too large."""
+    from satview.core.batch.tasks import describe_error
+    from satview.errors import SceneReadError
+
+    monkeypatch.setenv("SATVIEW_LOG_DIR", str(tmp_path / "logs"))
+    assert describe_error(SceneReadError("the TIFF is truncated", "a.tif")) == "the TIFF is truncated"
+    assert describe_error(MemoryError()) == "not enough memory for this scene"
+    log = tmp_path / "logs" / "internal-errors.log"
+    expected = f"internal error: KeyError: 'band' (please report; details in {log})"
+    assert describe_error(KeyError("band")) == expected
+    assert "KeyError: 'band'" in log.read_text()

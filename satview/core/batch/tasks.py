@@ -73,13 +73,11 @@ def scene_facts(info: Any) -> dict[str, Any]:
 def describe_error(exc: BaseException) -> str:
     """One line for the report: the satview message (the path is in the table already); a bug in
     satview is logged (:func:`satview.errors.log_internal_error`) and reported as an internal error."""
-    from satview.errors import SatviewError, internal_error_summary, log_internal_error
+    from satview.errors import SatviewError, internal_error_summary, is_input_error, log_internal_error
 
-    if isinstance(exc, SatviewError):
-        return exc.message
-    if isinstance(exc, MemoryError):
-        return "not enough memory for this scene"
-    return "internal error: " + internal_error_summary(exc, log_internal_error(exc, "batch task"))
+    if not is_input_error(exc):
+        return "internal error: " + internal_error_summary(exc, log_internal_error(exc, "batch task"))
+    return exc.message if isinstance(exc, SatviewError) else "not enough memory for this scene"
 
 
 def quicklook_task(path: str, reader: str, out_dir: str, name: str, options: QuicklookOptions,
