@@ -186,3 +186,18 @@ def test_a_batch_reports_a_bug_as_an_internal_error(tmp_path: Path, monkeypatch:
     expected = f"internal error: KeyError: 'band' (please report; details in {log})"
     assert describe_error(KeyError("band")) == expected
     assert "KeyError: 'band'" in log.read_text()
+
+
+def test_go_to_a_lonlat_off_the_projection_is_an_argument_error(real_data: Path) -> None:
+    """The app's go-to-lon/lat path (``pixel.locate``) on a point off the GOES disk raises an
+    uncategorised OutsideProjectionError naming the file, not a NaN cast or a damaged-file error."""
+    from satview.core.pixel import locate
+    from satview.errors import OutsideProjectionError
+
+    path = real_data / "geotiff/goes.tif"
+    with open_scene(path) as scene:
+        with pytest.raises(OutsideProjectionError) as err:
+            locate(scene, lonlat=(60.0, 0.0))
+        assert locate(scene, lonlat=(-75.0, 0.0)) == (271, 271)
+    assert err.value.category is None and err.value.path == str(path)
+    assert err.value.message == "lon 60, lat 0 is outside what the scene's projection covers"
