@@ -15,6 +15,7 @@ state folder) and show :func:`internal_error_summary`; the CLI exits with :data:
 from __future__ import annotations
 
 import os
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -219,11 +220,11 @@ def log_internal_error(exc: BaseException, context: str = "") -> Path | None:
     ``context`` says what satview was doing (the command line, the request). Returns None when no
     log could be written (a read-only home): reporting a bug must never raise a second error.
     """
-    from satview import __version__
-
+    # the package is loaded whenever this module is; read, not imported, so errors imports nothing of satview
+    version = getattr(sys.modules.get("satview"), "__version__", "?")
     stamp = time.strftime("%Y-%m-%d %H:%M:%S %z")
     text = "".join(traceback.format_exception(exc))
-    entry = f"=== {stamp} satview {__version__} pid {os.getpid()}\n{display_text(context)}\n{text}\n"
+    entry = f"=== {stamp} satview {version} pid {os.getpid()}\n{display_text(context)}\n{text}\n"
     path = log_dir() / LOG_NAME
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
