@@ -37,7 +37,7 @@ from rasterio.windows import Window
 from satview.core.readers import open_scene
 from satview.core.readers.base import Scene as CoreScene
 from satview.core.types import BandInfo, DatasetInfo, SceneInfo
-from satview.errors import SatviewError
+from satview.errors import ArgumentError
 
 if TYPE_CHECKING:
     import xarray
@@ -260,10 +260,10 @@ def quicklook(source: PathLike | Scene | CoreScene, out_path: PathLike, *, prese
 
     lo, hi = QUICKLOOK_SIZES
     if not lo <= size <= hi:
-        raise SatviewError(f"size {size} must be between {lo} and {hi} pixels")
+        raise ArgumentError(f"size {size} must be between {lo} and {hi} pixels")
     rgb = band_list(bands)
     if rgb is not None and len(rgb) != 3:
-        raise SatviewError(f"an RGB quick-look needs three band names, got {', '.join(rgb)}")
+        raise ArgumentError(f"an RGB quick-look needs three band names, got {', '.join(rgb)}")
     levels = Stretch.parse(stretch) if isinstance(stretch, str) else stretch
     with _opened(source, dataset) as scene:
         return write_quicklook(scene, out_path, preset=preset, bands=rgb, band=band, index=index, cmap=cmap,
@@ -328,7 +328,7 @@ def _opened(source: PathLike | Scene | CoreScene, dataset: str | None) -> Iterat
     if isinstance(source, (Scene, CoreScene)):
         core = source.core if isinstance(source, Scene) else source
         if dataset and dataset != core.info.dataset:
-            raise SatviewError(f"dataset={dataset!r} applies to a path; this scene is already open "
+            raise ArgumentError(f"dataset={dataset!r} applies to a path; this scene is already open "
                                f"(on {core.info.dataset or 'its only dataset'})", core.path)
         yield core
     else:

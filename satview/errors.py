@@ -6,12 +6,24 @@ Messages name the file and say in plain words what is wrong, because the CLI pri
 Every error about a file also has a ``category``, one of a small fixed set (:data:`CATEGORIES`):
 "not a supported file", "truncated or corrupt", "too large", "unsafe archive", "not a regular
 file", "reader crashed", "timed out". JSON consumers and the GUI status line show it.
+
+Anything that is not a ``SatviewError`` is a bug in satview, never "a damaged file": the CLI and the
+app record it with :func:`log_internal_error` (the traceback goes to a log file under the user's
+state folder) and show :func:`internal_error_summary`; the CLI exits with :data:`EXIT_INTERNAL`.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import time
+import traceback
+from pathlib import Path
 from typing import Any
+
+#: Exit codes of the ``satview`` command: success, a bad input (file or argument), a usage error
+#: (argparse), an internal error (a bug; see :func:`log_internal_error`).
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 #: The content is not a format satview reads (or not one of the kind asked for).
 NOT_SUPPORTED = "not a supported file"
@@ -149,6 +161,14 @@ class NotRegularFileError(SceneReadError):
     default_category = NOT_REGULAR
 
 
+class ArgumentError(SatviewError, ValueError):
+    """A value the user gave (an option, a coordinate) does not fit the scene or the command."""
+
+
+class OutsideProjectionError(ArgumentError):
+    """A lon/lat point lies outside what the scene's projection covers (e.g. off a geostationary disk)."""
+
+
 class ReaderCrashedError(SatviewError, RuntimeError):
     """The process reading the file died (a crash or abort in a C library)."""
 
@@ -161,32 +181,6 @@ class ReaderTimeoutError(SatviewError, TimeoutError):
     default_category = TIMED_OUT
 
 
-def input_error(exc: BaseException, path: str | os.PathLike[str] | None,
-                doing: str = "reading it") -> SatviewError:
-    """``exc``, raised while satview worked on the input ``path``, as a categorised ``SatviewError``.
-
-    Readers turn the failures they expect into ``SatviewError``s themselves; this is the net behind
-    them, at the boundaries where user data is parsed (opening, reading, the CLI's commands), so a
-    hostile file never ends as a traceback or an uncategorised error. A ``SatviewError`` passes
-    through unchanged; ``MemoryError`` is "too large"; anything else (a library tripping over
-    bytes it did not expect: ``UnicodeDecodeError`` on a text field, ``TypeError`` from a C
-    binding, ``struct.error``, ...) is "truncated or corrupt", with the original type and text in
-    the message so a real bug stays recognisable.
-    """
-    if isinstance(exc, SatviewError):
-        return exc
-    if isinstance(exc, MemoryError):
-        err: SatviewError = TooLargeError(f"not enough memory while {doing}", path)
-    else:
-        text = " ".join(display_text(str(exc)).split())
-        text = text if len(text) <= 200 else text[:197] + "..."
-        what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-        err = SceneReadError(f"the file is damaged or not what it claims to be: {doing} failed ({what})",
-                             path)
-    err.__cause__ = exc
-    return err
-
-
 def category_of(exc: BaseException) -> str | None:
     """The category of any exception: a SatviewError's own, "too large" for MemoryError, else None."""
     if isinstance(exc, SatviewError):
@@ -194,3 +188,61 @@ def category_of(exc: BaseException) -> str | None:
     if isinstance(exc, MemoryError):
         return TOO_LARGE
     return None
+
+
+def is_input_error(exc: BaseException) -> bool:
+    """True when ``exc`` is about the user's input (a file's bytes, an argument, memory the input
+    needs), so it is shown as it is; False for anything else, which is an internal error."""
+    return isinstance(exc, (SatviewError, MemoryError))
+
+
+#: Name of the internal-error log inside :func:`log_dir`; it is cut back to its newest half past
+#: :data:`LOG_LIMIT` bytes so it never grows without bound.
+LOG_NAME = "internal-errors.log"
+LOG_LIMIT = 1 << 20
+
+
+def log_dir() -> Path:
+    """The folder of satview's log: ``$SATVIEW_LOG_DIR``, else ``$SATVIEW_CACHE_DIR/logs`` (tests set
+    it), else the platform's per-user log folder (``~/.local/state/satview/log`` on Linux)."""
+    if os.environ.get("SATVIEW_LOG_DIR"):
+        return Path(os.environ["SATVIEW_LOG_DIR"])
+    if os.environ.get("SATVIEW_CACHE_DIR"):
+        return Path(os.environ["SATVIEW_CACHE_DIR"]) / "logs"
+    import platformdirs  # only when a bug is being recorded: keeps it off every command's start-up
+
+    return Path(platformdirs.user_log_dir("satview", appauthor=False))
+
+
+def log_internal_error(exc: BaseException, context: str = "") -> Path | None:
+    """Append ``exc``'s full traceback (with its causes, e.g. a worker's) to the log; its path.
+
+    ``context`` says what satview was doing (the command line, the request). Returns None when no
+    log could be written (a read-only home): reporting a bug must never raise a second error.
+    """
+    # the package is loaded whenever this module is; read, not imported, so errors imports nothing of satview
+    version = getattr(sys.modules.get("satview"), "__version__", "?")
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S %z")
+    text = "".join(traceback.format_exception(exc))
+    entry = f"=== {stamp} satview {version} pid {os.getpid()}\n{display_text(context)}\n{text}\n"
+    path = log_dir() / LOG_NAME
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size > LOG_LIMIT:
+            kept = path.read_bytes()[-LOG_LIMIT // 2:]
+            path.write_bytes(kept)
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as f:
+            f.write(entry)
+    except OSError:
+        return None
+    return path
+
+
+def internal_error_summary(exc: BaseException, log: Path | None) -> str:
+    """``<ExcType>: <short text> (please report; details in LOG)``, one line: what follows
+    "internal error:" in the CLI's message and the app's status bar."""
+    text = " ".join(display_text(str(exc)).split())
+    text = text if len(text) <= 200 else text[:197] + "..."
+    what = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    where = f"details in {log}" if log is not None else "no log could be written"
+    return f"{what} (please report; {where})"

@@ -1,9 +1,91 @@
-"""The core and the CLI stay Qt-free: importing them loads neither PySide6 nor pyqtgraph."""
+"""The layering rules of the code base, checked in every test run (so CI enforces them).
+
+The import-linter contracts live in pyproject.toml (``[tool.importlinter]``; ``lint-imports`` runs
+them by hand): core and cli never import Qt; Qt panels and dialogs never import readers or
+file-format modules; no import cycles between sibling modules. A grimp graph adds what those
+cannot say: no cycle between any two modules at all, a package and its own modules included.
+"""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+from importlinter.api import read_configuration
+
+REPO = Path(__file__).resolve().parents[1]
+CONTRACTS = [c["name"] for c in read_configuration(str(REPO / "pyproject.toml"))["contracts_options"]]
+
+
+@cache
+def _lint_imports() -> str:
+    """The report of ``lint-imports`` on the whole package (run once per session, no cache left behind)."""
+    code = "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"
+    out = subprocess.run([sys.executable, "-c", code, "--no-cache"], capture_output=True, text=True,
+                         cwd=REPO, timeout=300)
+    return out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("name", CONTRACTS)
+def test_import_contract(name: str) -> None:
+    """Each import-linter contract of pyproject.toml is kept."""
+    report = _lint_imports()
+    kept = re.search(rf"^{re.escape(name)} KEPT", report, re.M) is not None
+    assert kept, report[report.find("Broken contracts"):]
+
+
+def _cycles(graph) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph.modules):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph.find_modules_directly_imported_by(root))))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next((c for c in children if c in graph.modules), None)
+            if child is None:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    comp = []
+                    while True:
+                        top = stack.pop()
+                        on_stack.discard(top)
+                        comp.append(top)
+                        if top == node:
+                            break
+                    if len(comp) > 1:
+                        found.append(sorted(comp))
+            elif child not in index:
+                index[child] = low[child] = len(index)
+                stack.append(child)
+                on_stack.add(child)
+                work.append((child, iter(sorted(graph.find_modules_directly_imported_by(child)))))
+            elif child in on_stack:
+                low[node] = min(low[node], index[child])
+    return found
+
+
+def test_no_import_cycles() -> None:
+    """No two satview modules import each other, directly or through others (function-level imports
+    count too: a cycle is a cycle whenever it is taken)."""
+    import grimp
+
+    cycles = _cycles(grimp.build_graph("satview", cache_dir=None))
+    assert cycles == [], f"import cycles: {cycles}"
 
 
 def test_core_and_cli_import_no_qt() -> None:

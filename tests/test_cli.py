@@ -136,3 +136,42 @@ def test_quicklook_writes_png_world_file_and_aux(real_data: Path, tmp_path: Path
     assert "satview.cli.export" in loaded and "satview.cli.batch" not in loaded
     assert {p.name for p in tmp_path.iterdir()} == {"ql.png", "ql.pgw", "ql.png.aux.xml"}
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_lonlat_off_the_projection_is_an_argument_error(real_data: Path) -> None:
+    """A lon/lat the scene's projection does not cover (off the GOES disk) is a bad argument that
+    says so (exit 1), not a damaged file and not a crash."""
+    path = real_data / "geotiff/goes.tif"
+    r = run_cli("pixel", str(path), "--lonlat", "60", "0", "--json")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith(f"satview: error: {path}: lon 60, lat 0 is outside what the scene's "
+                               "projection covers")
+    err = json.loads(r.stderr.splitlines()[1])["error"]
+    assert err["error"] == "OutsideProjectionError" and err["category"] is None
+
+
+def test_internal_error_exit_3_with_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """A bug (an exception that is not a SatviewError) exits 3 with one 'internal error ... please
+    report' line naming the log file, which holds the traceback; it never says the file is damaged."""
+    import argparse
+
+    from satview.cli import run_command
+
+    monkeypatch.setenv("SATVIEW_LOG_DIR", str(tmp_path / "logs"))
+
+    def buggy_command(args: argparse.Namespace) -> int:
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'")
+
+    args = argparse.Namespace(command="info", path=str(tmp_path / "scene.tif"), json=True, func=buggy_command)
+    assert run_command(args) == 3
+    lines = capsys.readouterr().err.splitlines()
+    log = tmp_path / "logs" / "internal-errors.log"
+    assert lines[0] == ("satview: internal error: TypeError: unsupported operand type(s) for +: 'int' and "
+                        f"'NoneType' (please report; details in {log})")
+    assert json.loads(lines[1])["error"] == {
+        "error": "TypeError", "category": None, "path": args.path, "internal": True, "log": str(log),
+        "message": "unsupported operand type(s) for +: 'int' and 'NoneType'"}
+    text = log.read_text()
+    assert "Traceback (most recent call last)" in text and "buggy_command" in text
+    assert "damaged" not in " ".join(lines)

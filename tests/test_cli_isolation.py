@@ -127,22 +127,27 @@ def test_hang_in_the_reader_times_out(real_data: Path, monkeypatch: pytest.Monke
     assert f'"category": "{TIMED_OUT}"' in err
 
 
-@pytest.mark.parametrize("child", [raising_child, raising_after_open_child])
-def test_python_exception_in_the_child_is_categorised_not_a_crash(
-        real_data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], child) -> None:
-    """A plain exception in the child (not a crash) gives exit 1 and a categorised error naming the
-    file, like an in-process run: no "reader crashed", no traceback."""
+@pytest.mark.parametrize(("child", "exc_type"), [(raising_child, "TypeError"),
+                                                  (raising_after_open_child, "UnicodeDecodeError")])
+def test_python_exception_in_the_child_is_an_internal_error_not_a_crash(
+        real_data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], child,
+        exc_type: str) -> None:
+    """A plain exception in the child (a bug, not a crash and not a damaged file) gives exit 3 and
+    "internal error ... (please report; details in LOG)", like an in-process run; the traceback goes to
+    the log, not to stderr."""
     import json
 
     monkeypatch.setattr(isolate, "CHILD_MAIN", child)
     path = real_data / H5
-    assert main(["info", str(path), "--json"]) == 1
+    assert main(["info", str(path), "--json"]) == 3
     err = capsys.readouterr().err
     lines = err.splitlines()
-    assert len(lines) == 2 and lines[0].startswith(f"satview: error: {path}: "), err
-    assert "Traceback" not in err and "crashed" not in err
+    assert len(lines) == 2 and lines[0].startswith(f"satview: internal error: {exc_type}: "), err
+    assert "(please report; details in " in lines[0]
+    assert "Traceback" not in err and "crashed" not in err and "damaged" not in err
     doc = json.loads(lines[1])["error"]
-    assert doc["category"] == CORRUPT and doc["path"] == str(path)
+    assert doc["internal"] is True and doc["category"] is None and doc["path"] == str(path)
+    assert "Traceback (most recent call last)" in Path(doc["log"]).read_text()
 
 
 def test_fifo_named_tif_does_not_hang_the_cli(tmp_path: Path) -> None:

@@ -2,8 +2,10 @@
 
 ``satview [PATH] [--dataset NAME] [--screenshot OUT.png]`` (no command) starts the desktop app;
 it is imported only then, so the commands never load Qt.
-Exit codes: 0 success; 1 a bad input (``satview: error: <file>: <message>`` on stderr, no
-traceback); 2 a usage error (argparse). Imports stay light so ``satview info`` starts fast.
+Exit codes: 0 success; 1 a bad input, a file or an argument (``satview: error: <file>: <message>``
+on stderr, no traceback); 2 a usage error (argparse); 3 an internal error, i.e. a bug in satview
+(``satview: internal error: ... (please report; details in LOG)``, the traceback in the log file of
+:func:`satview.errors.log_internal_error`). Imports stay light so ``satview info`` starts fast.
 Commands on HDF4 / HDF5 / netCDF files run in a child process (:mod:`satview.cli.isolate`), so a
 crash in those C libraries gives exit 1 and "the reader crashed" instead of killing satview.
 """
@@ -12,12 +14,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from satview import __version__
-from satview.errors import SatviewError
+from satview.errors import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    SatviewError,
+    TooLargeError,
+    internal_error_summary,
+    log_internal_error,
+)
 
 _COMMANDS = ("info", "pixel", "quicklook", "clip", "reproject", "demo", "batch", "stack", "series", "change",
              "animate")
@@ -80,10 +90,9 @@ def run_command(args: argparse.Namespace, runner: Callable[[argparse.Namespace],
 
     A ``SatviewError`` prints ``satview: error: <file>: <message>`` on stderr and gives 1; with
     ``--json`` a second stderr line holds ``{"error": {"error", "category", "path", "message"}}``
-    (stdout stays empty, so a failed command never looks like a result). Any other exception of a
-    command reading ``args.path`` is the input tripping up a library: it is reported the same way,
-    as a categorised error naming the file (:func:`satview.errors.input_error`), never as a
-    traceback. Warnings go through :func:`_replay_warnings`.
+    (stdout stays empty, so a failed command never looks like a result). Any other exception is a
+    bug: :func:`report_internal_error` logs its traceback and gives 3. Warnings go through
+    :func:`_replay_warnings`.
     """
     import warnings
 
@@ -97,15 +106,12 @@ def run_command(args: argparse.Namespace, runner: Callable[[argparse.Namespace],
             return 130
         except BrokenPipeError:
             return 0
-        except Exception as exc:
-            from satview.cli.isolate import READING_COMMANDS
-            from satview.errors import input_error
-
-            path = getattr(args, "path", None)
-            if not path or getattr(args, "command", None) not in READING_COMMANDS:
-                raise  # not about an input file: a bug, shown with its traceback
-
-            return report_error(args, input_error(exc, path))
+        except MemoryError as exc:  # the input needs more memory than there is: "too large"
+            err = TooLargeError("not enough memory for this command", getattr(args, "path", None))
+            err.__cause__ = exc
+            return report_error(args, err)
+        except Exception as exc:  # anything else is a bug in satview: logged, exit 3, never "damaged file"
+            return report_internal_error(args, exc)
     _replay_warnings(caught)
     return code
 
@@ -115,7 +121,23 @@ def report_error(args: argparse.Namespace, exc: SatviewError) -> int:
     print(f"satview: error: {exc}", file=sys.stderr)
     if getattr(args, "json", False):
         print(json.dumps({"error": exc.to_dict()}), file=sys.stderr)
-    return 1
+    return EXIT_INPUT
+
+
+def report_internal_error(args: argparse.Namespace, exc: BaseException) -> int:
+    """Log ``exc``'s traceback (:func:`satview.errors.log_internal_error`) and print
+    ``satview: internal error: <ExcType>: <text> (please report; details in LOG)`` on stderr; 3.
+
+    With ``--json`` a second stderr line holds ``{"error": {..., "internal": true, "log": LOG}}``."""
+    log = log_internal_error(exc, "satview " + " ".join(map(repr, sys.argv[1:])))
+    print(f"satview: internal error: {internal_error_summary(exc, log)}", file=sys.stderr)
+    if getattr(args, "json", False):
+        path = getattr(args, "path", None)
+        print(json.dumps({"error": {"error": type(exc).__name__, "category": None,
+                                    "path": os.fspath(path) if path is not None else None,
+                                    "message": str(exc), "internal": True,
+                                    "log": str(log) if log else None}}, default=repr), file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def _replay_warnings(caught: list[Any]) -> None:

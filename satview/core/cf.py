@@ -2,9 +2,7 @@
 
 :func:`clean_attrs` turns HDF5/netCDF attributes into plain JSON-able values and :func:`cf_band`
 turns a variable's attributes into a ``BandInfo``. Grid georeferencing lives in
-:mod:`satview.core.cf_georef`; its public names (:func:`georeference`, :class:`Georef`,
-:class:`Orientation`, :class:`VariableStore`, :func:`oriented_reader`, :func:`replace_orient`)
-are also importable from here.
+:mod:`satview.core.cf_georef`, which uses the attribute helpers here (never the other way round).
 """
 
 from __future__ import annotations
@@ -17,10 +15,6 @@ from typing import Any
 import numpy as np
 
 from satview.core.types import BandInfo, Calibration
-
-#: Georeferencing names re-exported from :mod:`satview.core.cf_georef` (imported on first use).
-_GEOREF_NAMES = frozenset({"Georef", "Orientation", "VariableStore", "georeference", "oriented_reader",
-                           "replace_orient"})
 
 # --- attribute values ------------------------------------------------------------------------------
 
@@ -57,12 +51,13 @@ def clean_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:
             continue
         try:
             out[str(k)] = attr_value(v)
-        except Exception:  # an attribute h5py cannot decode (references, odd types)
+        except (TypeError, ValueError, RecursionError):  # odd types (references, deep object arrays)
             out[str(k)] = "<unreadable>"
     return out
 
 
-def _first_number(v: Any) -> float | None:
+def first_number(v: Any) -> float | None:
+    """The first number of an attribute value (a number, a list, or text such as ``"0.01, 0"``), or None."""
     if isinstance(v, list):
         v = v[0] if v else None
     if isinstance(v, str):
@@ -75,16 +70,18 @@ def _first_number(v: Any) -> float | None:
     return None
 
 
-def _numbers(v: Any) -> list[float]:
+def numbers(v: Any) -> list[float]:
+    """Every number of an attribute value (a list, text, or one number); [] when there are none."""
     if isinstance(v, str):
         return [float(t) for t in re.findall(r"[-+]?\d*\.?\d+(?:[eE][-+]?\d+)?", v)]
     if isinstance(v, list):
         return [float(x) for x in v if isinstance(x, (int, float)) and not isinstance(x, bool)]
-    n = _first_number(v)
+    n = first_number(v)
     return [] if n is None else [n]
 
 
-def _text(v: Any) -> str:
+def attr_text(v: Any) -> str:
+    """An attribute value as text (a list joined by spaces, None as "")."""
     return " ".join(str(x) for x in v) if isinstance(v, list) else ("" if v is None else str(v))
 
 
@@ -98,8 +95,8 @@ def parse_flags(attrs: Mapping[str, Any]) -> tuple[tuple[int, str], ...]:
     if isinstance(values, str):  # G02202 ancillary style: "0: Ocean, 2: Lake, 253: Coast, 254: Land"
         pairs = re.findall(r"([-+]?\d+)\s*[:=]\s*([^,;]+)", values)
         return tuple((int(v), name.strip().replace(" ", "_")) for v, name in pairs)
-    nums = _numbers(values)
-    meanings = _text(attrs.get("flag_meanings")).split()
+    nums = numbers(values)
+    meanings = attr_text(attrs.get("flag_meanings")).split()
     out = []
     for i, v in enumerate(nums):
         if float(v).is_integer():
@@ -110,17 +107,17 @@ def parse_flags(attrs: Mapping[str, Any]) -> tuple[tuple[int, str], ...]:
 def _bit_flags(attrs: Mapping[str, Any]) -> str:
     masks = attrs.get("flag_masks")
     if masks is not None:
-        names = _text(attrs.get("flag_mask_meanings") or attrs.get("flag_meanings")).split()
-        parts = [f"{int(m)}={names[i] if i < len(names) else '?'}" for i, m in enumerate(_numbers(masks))]
+        names = attr_text(attrs.get("flag_mask_meanings") or attrs.get("flag_meanings")).split()
+        parts = [f"{int(m)}={names[i] if i < len(names) else '?'}" for i, m in enumerate(numbers(masks))]
         return "bit flags: " + ", ".join(parts)
     if "bitmask_values" in attrs:
-        return "bit flags: " + _text(attrs["bitmask_values"])
+        return "bit flags: " + attr_text(attrs["bitmask_values"])
     return ""
 
 
 def is_concentration(name: str, attrs: Mapping[str, Any]) -> bool:
     """True for a sea-ice concentration variable (by standard_name or name)."""
-    std = _text(attrs.get("standard_name")).lower()
+    std = attr_text(attrs.get("standard_name")).lower()
     if "status_flag" in std or "flag" in name.lower() or "stdev" in name.lower():
         return False
     return "sea_ice_area_fraction" in std or re.search(r"(^|_)(seaice_)?conc(_|$)", name.lower()) is not None
@@ -136,17 +133,17 @@ def cf_band(name: str, attrs: Mapping[str, Any], dtype: str, *, description: str
     variable of integer flags without scaling is categorical. A sea-ice concentration stored as a
     fraction (units "1", scale 0.01, raw 0-100) is reported in percent.
     """
-    scale = _first_number(attrs.get("scale_factor"))
-    offset = _first_number(attrs.get("add_offset"))
-    unit = _text(attrs.get("units")).strip()
-    fill = _first_number(attrs.get("_FillValue"))
-    missing = _first_number(attrs.get("missing_value"))
+    scale = first_number(attrs.get("scale_factor"))
+    offset = first_number(attrs.get("add_offset"))
+    unit = attr_text(attrs.get("units")).strip()
+    fill = first_number(attrs.get("_FillValue"))
+    missing = first_number(attrs.get("missing_value"))
     nodata = fill if fill is not None else missing
     if isinstance(attrs.get("_FillValue"), str) and attrs["_FillValue"].lower() == "nan":
         nodata = math.nan
-    valid = _numbers(attrs.get("valid_range")) if "valid_range" in attrs else []
-    lo = valid[0] if len(valid) >= 2 else _first_number(attrs.get("valid_min"))
-    hi = valid[1] if len(valid) >= 2 else _first_number(attrs.get("valid_max"))
+    valid = numbers(attrs.get("valid_range")) if "valid_range" in attrs else []
+    lo = valid[0] if len(valid) >= 2 else first_number(attrs.get("valid_min"))
+    hi = valid[1] if len(valid) >= 2 else first_number(attrs.get("valid_max"))
     valid_range = None if lo is None and hi is None else (
         -math.inf if lo is None else lo, math.inf if hi is None else hi)
     flags = parse_flags(attrs)
@@ -157,7 +154,7 @@ def cf_band(name: str, attrs: Mapping[str, Any], dtype: str, *, description: str
     integer = np.dtype(dtype).kind in "biu"
     scaled = (scale not in (None, 1.0)) or (offset not in (None, 0.0))
     categorical = integer and not scaled and (bool(flags) or bool(bits))
-    quantity = _text(attrs.get("standard_name")).replace("_", " ")
+    quantity = attr_text(attrs.get("standard_name")).replace("_", " ")
     if scaled:
         s, o = scale if scale is not None else 1.0, offset if offset is not None else 0.0
         if (is_concentration(name, attrs) and unit.lower() in ("1", "", "fraction")
@@ -168,18 +165,10 @@ def cf_band(name: str, attrs: Mapping[str, Any], dtype: str, *, description: str
         cal = Calibration("linear", s, o, unit=unit, quantity=quantity)
     else:
         cal = Calibration("none", unit=unit, quantity=quantity if not categorical else "")
-    desc = description or _text(attrs.get("long_name")) or name
+    desc = description or attr_text(attrs.get("long_name")) or name
     if bits:
         desc = f"{desc} ({bits})"
     return BandInfo(name=name, description=desc, dtype=str(np.dtype(dtype)), nodata=nodata,
                     role="qa" if categorical else "data", calibration=cal, categorical=categorical,
                     flags=flags, valid_range=valid_range, source=source, source_band=source_band)
 
-
-def __getattr__(name: str) -> Any:
-    """The georeferencing names of :mod:`satview.core.cf_georef`, imported lazily (no import cycle)."""
-    if name in _GEOREF_NAMES:
-        from satview.core import cf_georef
-
-        return getattr(cf_georef, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,9 +18,11 @@ from typing import Any, Protocol
 
 import numpy as np
 from affine import Affine
+from rasterio._err import CPLE_BaseError
 from rasterio.crs import CRS
+from rasterio.errors import CRSError as RasterioCRSError
 
-from satview.core.cf import _first_number, _numbers, _text
+from satview.core.cf import attr_text, first_number, numbers
 
 
 class VariableStore(Protocol):
@@ -123,9 +125,9 @@ _LAT_UNITS = ("degrees_north", "degree_north", "degrees_n", "degree_n", "degrees
 
 def _axis_kind(name: str, attrs: Mapping[str, Any]) -> str | None:
     """"lon", "lat", "x", "y" or None for a 1-D coordinate variable."""
-    std = _text(attrs.get("standard_name")).lower()
-    units = _text(attrs.get("units")).lower().replace(" ", "_")
-    axis = _text(attrs.get("axis")).upper()
+    std = attr_text(attrs.get("standard_name")).lower()
+    units = attr_text(attrs.get("units")).lower().replace(" ", "_")
+    axis = attr_text(attrs.get("axis")).upper()
     short = name.rsplit("/", 1)[-1].lower()
     if std == "longitude" or units in _LON_UNITS or short in ("lon", "longitude", "long"):
         return "lon"
@@ -159,7 +161,7 @@ def _regular_step(v: np.ndarray) -> float | None:
 def _find_coords(store: VariableStore, attrs: Mapping[str, Any], dims: tuple[str, ...],
                  shape: tuple[int, int], warn: list[str]) -> list[_Coord | None]:
     """The 1-D coordinate of each of the last two axes (from dimension names, then ``coordinates``)."""
-    names = [*(_text(attrs.get("coordinates")).split())]
+    names = [*(attr_text(attrs.get("coordinates")).split())]
     out: list[_Coord | None] = []
     for i, n in enumerate(shape):
         found = None
@@ -207,11 +209,19 @@ def _coords_grid(c0: _Coord | None, c1: _Coord | None, shape: tuple[int, int]) -
     return Orientation(transpose, flip_rows, flip_cols, roll), transform, lonlat
 
 
+#: What building or using a CRS from a file's attributes raises for values that make no CRS:
+#: pyproj's ProjError/CRSError (RuntimeErrors, caught as such so pyproj loads only when used),
+#: rasterio's CRSError, GDAL errors, and ValueError/TypeError/KeyError for attribute values of
+#: the wrong type or range.
+CRS_ERRORS: tuple[type[Exception], ...] = (RuntimeError, RasterioCRSError, CPLE_BaseError, ValueError,
+                                           TypeError, KeyError)
+
+
 def _crs_or_none(make: Callable[[], Any]) -> CRS | None:
     try:
         c = make()
         return c if isinstance(c, CRS) else CRS.from_wkt(c.to_wkt())
-    except Exception:
+    except CRS_ERRORS:
         return None
 
 
@@ -245,7 +255,7 @@ def _crs_candidates(a: Mapping[str, Any], where: str) -> list[tuple[str, CRS]]:
         # from_cf prefers the WKT: keep the CF parameters apart; accept common ellipsoid aliases
         params = {_ELLIPSOID_ALIASES.get(k, k): v for k, v in a.items()
                   if k not in ("crs_wkt", "spatial_ref")}
-        sv, lo = _first_number(a.get("straight_vertical_longitude_from_pole")), _first_number(
+        sv, lo = first_number(a.get("straight_vertical_longitude_from_pole")), first_number(
             a.get("longitude_of_projection_origin"))
         conflict = sv is not None and lo is not None and sv != lo
         c = _from_cf(params)
@@ -274,10 +284,10 @@ def _crs_candidates(a: Mapping[str, Any], where: str) -> list[tuple[str, CRS]]:
 
 def _transform_candidates(a: Mapping[str, Any], where: str) -> list[tuple[str, Affine]]:
     out: list[tuple[str, Affine]] = []
-    gt = _numbers(a.get("GeoTransform")) if "GeoTransform" in a else []
+    gt = numbers(a.get("GeoTransform")) if "GeoTransform" in a else []
     if len(gt) == 6 and (gt[1] != 0 or gt[2] != 0):
         out.append((f"{where} GeoTransform", Affine.from_gdal(*gt)))
-    tr = _numbers(a.get("transform")) if "transform" in a else []
+    tr = numbers(a.get("transform")) if "transform" in a else []
     if len(tr) in (6, 9) and (tr[0] != 0 or tr[1] != 0):
         out.append((f"{where} transform", Affine(*tr[:6])))
     return out
@@ -313,7 +323,7 @@ def _same_crs(a: CRS, b: CRS, transform: Affine, shape: tuple[int, int], tol: fl
     try:
         r, c = _sample_cells(shape)
         return _lonlat_error(*_lonlat(a, transform, r, c), *_lonlat(b, transform, r, c)) <= tol
-    except Exception:
+    except CRS_ERRORS:
         return False
 
 
@@ -330,7 +340,7 @@ def _nsidc_grid(shape: tuple[int, int], attrs: Mapping[str, Any]) -> Any:
         return None
     try:
         return match_nsidc_grid(shape, None, dict(attrs))
-    except Exception:
+    except (TypeError, ValueError, AttributeError, KeyError):  # attribute values of unexpected types
         return None
 
 
@@ -360,7 +370,7 @@ def _pick_crs(cands: list[tuple[str, CRS]], transform: Affine, shape: tuple[int,
                 try:
                     glon, glat = _lonlat(g[0][1], transform, r[ok], c[ok])
                     scores.append(_lonlat_error(glon, glat, lon[ok], lat[ok]))
-                except Exception:
+                except CRS_ERRORS:
                     scores.append(math.inf)
         if scores and min(scores) < 0.01:
             best, why = groups[int(np.argmin(scores))], "the file's latitude/longitude arrays"
@@ -411,7 +421,7 @@ def georeference(store: VariableStore, name: str, attrs: Mapping[str, Any], dims
     orient, coord_tf, lonlat = _coords_grid(coords[0], coords[1], file_shape)
     shape = orient.scene_shape(file_shape)
     gm_attrs: dict[str, Any] = {}
-    gm_name = _text(attrs.get("grid_mapping")).split(":")[0].strip()
+    gm_name = attr_text(attrs.get("grid_mapping")).split(":")[0].strip()
     if gm_name:
         gm_attrs = store.attrs(gm_name) or {}
         if not gm_attrs:

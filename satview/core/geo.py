@@ -12,11 +12,13 @@ import re
 from typing import TYPE_CHECKING
 
 import numpy as np
+from rasterio._err import CPLE_BaseError
 from rasterio.crs import CRS
+from rasterio.errors import CRSError as RasterioCRSError
 from rasterio.warp import transform as warp_transform
 
 from satview.core.types import GeoGrid
-from satview.errors import CRSError
+from satview.errors import CRSError, OutsideProjectionError
 
 LONLAT = "EPSG:4326"
 
@@ -54,7 +56,7 @@ def transform_points(src: CRS | str, dst: CRS | str, xs, ys) -> tuple[np.ndarray
     y = np.atleast_1d(np.asarray(ys, dtype=np.float64))
     try:
         ox, oy = warp_transform(src, dst, x.tolist(), y.tolist())
-    except Exception:
+    except (CPLE_BaseError, RasterioCRSError):  # "Point outside of projection domain", a CRS PROJ refuses
         return np.full_like(x, np.nan), np.full_like(y, np.nan)
     return np.asarray(ox, dtype=np.float64), np.asarray(oy, dtype=np.float64)
 
@@ -68,7 +70,7 @@ def to_lonlat(crs: CRS | None, x: float, y: float) -> tuple[float, float]:
 
 
 def from_lonlat(crs: CRS, lon: float, lat: float) -> tuple[float, float]:
-    """(lon, lat) to map coordinates in ``crs``."""
+    """(lon, lat) to map coordinates in ``crs``; NaN or inf where the projection does not cover it."""
     x, y = transform_points(LONLAT, crs, [lon], [lat])
     return (float(x[0]), float(y[0]))
 
@@ -80,7 +82,13 @@ def pixel_center(grid: GeoGrid, row: int, col: int) -> tuple[float, float]:
 
 
 def cell_of(grid: GeoGrid, x: float, y: float) -> tuple[int, int]:
-    """(row, col) of the cell containing map point (x, y) (may be outside the grid)."""
+    """(row, col) of the cell containing map point (x, y) (may be outside the grid).
+
+    Raises ``OutsideProjectionError`` for a NaN or infinite point (what a projection gives for
+    places it does not cover), which has no cell.
+    """
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise OutsideProjectionError(f"x {x}, y {y} is not a point of the map")
     col, row = ~grid.transform @ (x, y)
     return (math.floor(row), math.floor(col))
 
@@ -128,7 +136,7 @@ def epsg_of(crs: CRS | None) -> int | None:
         return None
     try:
         code = crs.to_epsg(confidence_threshold=90)
-    except Exception:
+    except (RasterioCRSError, CPLE_BaseError):  # a CRS PROJ cannot match against its database
         return None
     return int(code) if code else None
 
@@ -144,7 +152,7 @@ def parse_crs(text: str | int | CRS) -> CRS:
         value = f"EPSG:{value}"
     try:
         return CRS.from_user_input(value)
-    except Exception as exc:
+    except (RasterioCRSError, CPLE_BaseError) as exc:
         raise CRSError(
             f"cannot understand the CRS {value!r}: give an EPSG code, a PROJ string or WKT"
         ) from exc

@@ -146,12 +146,6 @@ def open_regular(path: str | os.PathLike[str]) -> BinaryIO:
         raise
 
 
-def read_head(path: str | os.PathLike[str], n: int) -> bytes:
-    """The first ``n`` bytes of a regular file (see :func:`open_regular`)."""
-    with open_regular(path) as fh:
-        return fh.read(n)
-
-
 def _human(n: float) -> str:
     for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
         if n < 1024 or unit == "PiB":
@@ -239,10 +233,15 @@ def check_gdal_dataset(ds: object, path: str | os.PathLike[str]) -> None:
     check_declared(path, width, height, count, dtypes)
     if count == 0:
         return
+    # rasterio is loaded already (``ds`` is its dataset); imported here so that guard, used by the
+    # app's light checks, does not load it
+    from rasterio._err import CPLE_BaseError
+    from rasterio.errors import RasterioError
+
     try:
         shapes = ds.block_shapes  # type: ignore[attr-defined]
         interleave = getattr(getattr(ds, "interleaving", None), "name", "").lower()
-    except Exception:
+    except (RasterioError, CPLE_BaseError):  # GDAL cannot tell the block layout: no block check
         return
     rows, cols = shapes[0]
     bands = count if interleave == "pixel" else 1

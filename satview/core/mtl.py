@@ -122,7 +122,7 @@ def parse_mtl(source: str | bytes | os.PathLike[str], name: str | None = None) -
             mtl = _parse_odl(text, label)
     except MetadataError:
         raise
-    except Exception as exc:  # defensive: parsing must never crash (e.g. absurd nesting depth)
+    except (ValueError, RecursionError, ET.ParseError) as exc:  # bad numbers/text, absurd nesting depth
         raise MetadataError(f"cannot read the metadata: {exc}", label) from exc
     if not mtl.groups:
         raise MetadataError(

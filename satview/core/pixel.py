@@ -13,7 +13,7 @@ from rasterio.windows import Window
 
 from satview.core.geo import cell_of, pixel_center
 from satview.core.readers.base import Scene
-from satview.errors import SatviewError
+from satview.errors import ArgumentError, SatviewError
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,9 @@ def locate(scene: Scene, *, rowcol: tuple[float, float] | None = None,
            lonlat: tuple[float, float] | None = None) -> tuple[int, int]:
     """(row, col) of the cell holding the point given one of three ways; error when outside."""
     grid = scene.info.grid
+    given = rowcol if rowcol is not None else xy if xy is not None else lonlat
+    if given is not None and not all(math.isfinite(v) for v in given):
+        raise ArgumentError(f"the point {given[0]:g}, {given[1]:g} is not a finite coordinate", scene.path)
     if rowcol is not None:
         row, col = math.floor(rowcol[0]), math.floor(rowcol[1])
         where = f"row {rowcol[0]:g}, column {rowcol[1]:g}"

@@ -48,7 +48,6 @@ from satview.errors import (
     ReaderTimeoutError,
     SatviewError,
     TooLargeError,
-    input_error,
 )
 
 ProgressFn = Callable[[float, str], None]
@@ -232,13 +231,8 @@ def _call(ctx: _TaskContext, fn: Callable[..., Any], args: tuple[Any, ...], kwar
         return _failure(err)
     except SatviewError as exc:
         return _failure(exc)
-    except Exception as exc:
-        path = args[0] if args and isinstance(args[0], str) else None
-        if path is None or not getattr(fn, "__name__", "").startswith("svc_"):
-            return _failure(exc)
-        # a request on a user's file tripped over its content outside the readers' own checks
-        # (rendering, statistics, export): categorised and naming the file, traceback kept as cause
-        return _failure(input_error(exc, path, _what(fn)))
+    except Exception as exc:  # a bug: the client reports it as an internal error
+        return _failure(exc)
     finally:
         _CURRENT.reset(token)
 

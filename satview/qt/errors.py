@@ -6,7 +6,13 @@ import traceback
 from concurrent.futures import CancelledError as FutureCancelled
 from dataclasses import dataclass
 
-from satview.errors import CancelledError, SatviewError, category_of
+from satview.errors import (
+    CancelledError,
+    SatviewError,
+    category_of,
+    internal_error_summary,
+    log_internal_error,
+)
 
 
 @dataclass(frozen=True)
@@ -16,7 +22,8 @@ class ErrorReport:
     demand) and the file concerned (``path``, or None). ``cancelled`` is True when the user
     cancelled the work (a status-bar note, not an error dialog). ``category`` is the failure
     category of a problem with an input file ("truncated or corrupt", "timed out", ... see
-    :data:`satview.errors.CATEGORIES`), or None."""
+    :data:`satview.errors.CATEGORIES`), or None. ``internal`` marks a bug in satview (never shown
+    as a problem with the file); ``log_path`` is the log file holding its traceback."""
 
     title: str
     message: str
@@ -24,6 +31,8 @@ class ErrorReport:
     path: str | None = None
     cancelled: bool = False
     category: str | None = None
+    internal: bool = False
+    log_path: str | None = None
 
     @property
     def status_text(self) -> str:
@@ -46,11 +55,9 @@ class ErrorReport:
         if isinstance(exc, MemoryError):
             msg = f"{path}: not enough memory" if path else "not enough memory"
             return cls(title, msg, details, path, category=category_of(exc))
-        text = str(exc).strip()
-        msg = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-        if path:
-            msg = f"{path}: {msg}"
-        return cls(title if title != "Error" else "Unexpected error", msg, details, path)
+        log = log_internal_error(exc, f"{title} ({path})" if path else title)
+        return cls("Internal error", internal_error_summary(exc, log), details, path, internal=True,
+                   log_path=str(log) if log is not None else None)
 
 
 def format_details(exc: BaseException) -> str:

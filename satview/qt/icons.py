@@ -28,15 +28,6 @@ def resources_dir() -> Path | None:
     return None
 
 
-def resource_path(name: str) -> Path | None:
-    """Path of one resource file, or None."""
-    root = resources_dir()
-    if root is None:
-        return None
-    p = root / name
-    return p if p.exists() else None
-
-
 def app_icon() -> QIcon:
     """The application icon (SVG plus the PNG sizes), or an empty icon when resources are missing."""
     icon = QIcon()

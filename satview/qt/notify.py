@@ -1,4 +1,9 @@
-"""The one route of errors to the user: a status-bar message plus a details dialog on demand."""
+"""The one route of errors to the user: a status-bar message plus a details dialog on demand.
+
+A problem with the user's file or arguments (a ``SatviewError``) is shown in its own words with its
+category; anything else is a bug in satview, shown as "Internal error: <Type>: <text> (please
+report; details in LOG)" with its traceback logged (:meth:`satview.qt.errors.ErrorReport.from_exception`).
+"""
 
 from __future__ import annotations
 

@@ -147,35 +147,57 @@ def test_landsat_band_with_undecodable_crs_is_a_categorised_error(tmp_path: Path
     assert "not text" in err.value.message
 
 
-def test_unexpected_exception_in_a_reader_is_categorised(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A library tripping over hostile bytes with a plain exception (here a TypeError on open, a
-    UnicodeDecodeError on read) still gives a categorised error naming the file."""
+def test_a_bug_in_a_reader_is_not_called_a_damaged_file(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception no reader expects (a bug: here a TypeError on open, then on read) reaches the
+    caller as itself, never as a "truncated or corrupt" SatviewError about a good file."""
     import h5py
     import numpy as np
 
     from satview.core.readers import hdf5
-    from satview.errors import CORRUPT
 
     path = tmp_path / "plain.h5"
     with h5py.File(path, "w") as f:
         f["data"] = np.zeros((4, 5), dtype="f4")
 
     def type_error(*_a: object, **_k: object) -> None:
-        raise TypeError("in method 'SDnametoindex', argument 2 of type 'char const *'")
+        raise TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'")
 
     with monkeypatch.context() as m:
         m.setattr(hdf5, "_open", type_error)
-        with pytest.raises(SatviewError) as err, open_scene(path):
+        with pytest.raises(TypeError, match="unsupported operand"), open_scene(path):
             pass
-    assert err.value.category == CORRUPT and err.value.path == str(path)
-    assert "TypeError" in err.value.message and "opening it" in err.value.message
-
-    def bad_bytes(*_a: object, **_k: object) -> None:
-        raise UnicodeDecodeError("utf-8", b"\x80", 0, 1, "invalid start byte")
-
     with open_scene(path) as scene:
-        monkeypatch.setattr(scene, "_read_band", bad_bytes)
-        with pytest.raises(SatviewError) as err:
+        monkeypatch.setattr(scene, "_read_band", type_error)
+        with pytest.raises(TypeError, match="unsupported operand"):
             scene.read()
-    assert err.value.category == CORRUPT and str(path) in str(err.value)
+
+
+def test_a_batch_reports_a_bug_as_an_internal_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's report line keeps a file's problem as satview words it and calls a bug an internal
+    error with its log (never a damaged file); MemoryError is the input being too large."""
+    from satview.core.batch.tasks import describe_error
+    from satview.errors import SceneReadError
+
+    monkeypatch.setenv("SATVIEW_LOG_DIR", str(tmp_path / "logs"))
+    assert describe_error(SceneReadError("the TIFF is truncated", "a.tif")) == "the TIFF is truncated"
+    assert describe_error(MemoryError()) == "not enough memory for this scene"
+    log = tmp_path / "logs" / "internal-errors.log"
+    expected = f"internal error: KeyError: 'band' (please report; details in {log})"
+    assert describe_error(KeyError("band")) == expected
+    assert "KeyError: 'band'" in log.read_text()
+
+
+def test_go_to_a_lonlat_off_the_projection_is_an_argument_error(real_data: Path) -> None:
+    """The app's go-to-lon/lat path (``pixel.locate``) on a point off the GOES disk raises an
+    uncategorised OutsideProjectionError naming the file, not a NaN cast or a damaged-file error."""
+    from satview.core.pixel import locate
+    from satview.errors import OutsideProjectionError
+
+    path = real_data / "geotiff/goes.tif"
+    with open_scene(path) as scene:
+        with pytest.raises(OutsideProjectionError) as err:
+            locate(scene, lonlat=(60.0, 0.0))
+        assert locate(scene, lonlat=(-75.0, 0.0)) == (271, 271)
+    assert err.value.category is None and err.value.path == str(path)
+    assert err.value.message == "lon 60, lat 0 is outside what the scene's projection covers"

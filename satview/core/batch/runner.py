@@ -18,7 +18,7 @@ from satview.core.batch.executors import BatchExecutor, make_executor
 from satview.core.batch.manifest import Manifest, task_key
 from satview.core.batch.options import ClipOptions, QuicklookOptions, levels_key
 from satview.core.batch.sheet import SheetItem, write_all
-from satview.core.batch.stats import StatsResult, pooled_levels, stats_task
+from satview.core.batch.stats import StatsResult, pooled_levels
 from satview.core.batch.tasks import (
     CANCELLED,
     FAILED,
@@ -28,6 +28,7 @@ from satview.core.batch.tasks import (
     TaskResult,
     clip_task,
     quicklook_task,
+    stats_task,
 )
 from satview.core.stretch import Levels
 from satview.errors import ExportError, SatviewError

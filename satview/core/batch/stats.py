@@ -9,14 +9,12 @@ linearly inside the source bins), so pooled percentiles are exact to within one 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from satview.core.batch.options import QuicklookOptions
-from satview.core.env import ensure_thread_env
 from satview.core.stretch import Levels, Stretch
 
 HIST_BINS = 4096
@@ -37,7 +35,8 @@ class BandHistogram:
 
 @dataclass
 class StatsResult:
-    """What :func:`stats_task` measured for one scene (``error`` set when it could not)."""
+    """What :func:`satview.core.batch.tasks.stats_task` measured for one scene (``error`` set when it
+    could not)."""
 
     path: str
     bands: tuple[str, ...] = ()
@@ -97,25 +96,6 @@ def band_histogram(values: np.ndarray) -> BandHistogram:
         counts[0] = v.size
     return BandHistogram(int(v.size), vmin, vmax, float(v.sum()), float(np.dot(v, v)),
                          counts.astype(np.int64))
-
-
-def stats_task(path: str, reader: str, options: QuicklookOptions, dataset: str | None = None) -> StatsResult:
-    """Histograms of the values a quick-look of ``path`` would stretch (picklable, never raises)."""
-    from satview.core import open_scene
-    from satview.core.batch.tasks import describe_error, open_options
-
-    t0 = time.perf_counter()
-    out = StatsResult(path)
-    try:
-        ensure_thread_env()
-        with open_scene(path, **open_options(reader, dataset)) as scene:
-            names, data = display_data(scene, options)
-        out.bands = names
-        out.histograms = [band_histogram(data[b]) for b in range(data.shape[0])]
-    except Exception as exc:
-        out.error = describe_error(exc)
-    out.seconds = time.perf_counter() - t0
-    return out
 
 
 def _merge(hists: list[BandHistogram]) -> tuple[np.ndarray, np.ndarray, BandHistogram]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from satview.core.batch.discover import MULTI_DATASET_READERS
 from satview.core.batch.options import ClipOptions, QuicklookOptions
+from satview.core.batch.stats import StatsResult, band_histogram, display_bands, display_data
 from satview.core.env import ensure_thread_env
 from satview.core.stretch import Levels
 
@@ -70,12 +71,13 @@ def scene_facts(info: Any) -> dict[str, Any]:
 
 
 def describe_error(exc: BaseException) -> str:
-    """One line for the report: the satview message (the path is in the table already), or the type."""
-    from satview.errors import SatviewError
+    """One line for the report: the satview message (the path is in the table already); a bug in
+    satview is logged (:func:`satview.errors.log_internal_error`) and reported as an internal error."""
+    from satview.errors import SatviewError, internal_error_summary, is_input_error, log_internal_error
 
-    if isinstance(exc, SatviewError):
-        return exc.message
-    return f"unexpected {type(exc).__name__}: {exc}"
+    if not is_input_error(exc):
+        return "internal error: " + internal_error_summary(exc, log_internal_error(exc, "batch task"))
+    return exc.message if isinstance(exc, SatviewError) else "not enough memory for this scene"
 
 
 def quicklook_task(path: str, reader: str, out_dir: str, name: str, options: QuicklookOptions,
@@ -102,16 +104,33 @@ def quicklook_task(path: str, reader: str, out_dir: str, name: str, options: Qui
         rec.outputs.append(f"{THUMBS_DIR}/{thumb.name}")
         rec.levels = (tuple(used.lo), tuple(used.hi))
         rec.status = OK
-    except Exception as exc:
+    except Exception as exc:  # one scene's failure is a line of the report; the batch goes on
         rec.error = describe_error(exc)
     rec.seconds = time.perf_counter() - t0
     return rec
 
 
 def _drawn_bands(scene: Any, options: QuicklookOptions) -> tuple[str, ...]:
-    from satview.core.batch.stats import display_bands
-
     return display_bands(scene, options)[1]
+
+
+def stats_task(path: str, reader: str, options: QuicklookOptions, dataset: str | None = None) -> StatsResult:
+    """Histograms of the values a quick-look of ``path`` would stretch (picklable, never raises)."""
+    from satview.core import open_scene
+
+    t0 = time.perf_counter()
+    out = StatsResult(path)
+    try:
+        ensure_thread_env()
+        with open_scene(path, **open_options(reader, dataset)) as scene:
+            names, data = display_data(scene, options)
+        out.bands = names
+        out.histograms = [band_histogram(data[b]) for b in range(data.shape[0])]
+    except Exception as exc:  # one scene's failure is a line of the report; the batch goes on
+        out.error = describe_error(exc)
+    out.seconds = time.perf_counter() - t0
+    return out
+
 
 
 def write_thumbnail(rgba: Any, out_png: Path, size: int) -> Path:
@@ -160,7 +179,7 @@ def clip_task(path: str, reader: str, out_dir: str, name: str, options: ClipOpti
         rec.outputs = [res.path.name]
         rec.facts["clip_pixels_inside"] = res.pixels_inside
         rec.status = OK
-    except Exception as exc:
+    except Exception as exc:  # one scene's failure is a line of the report; the batch goes on
         rec.error = describe_error(exc)
     rec.seconds = time.perf_counter() - t0
     return rec

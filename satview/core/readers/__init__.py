@@ -1,58 +1,30 @@
 """Open any supported file as a scene: identify it by content, then hand it to a registered reader.
 
 Readers register the content kinds they accept (see :mod:`satview.core.sniff`) and an optional
-probe; the first matching reader by priority opens the file. Format code lives only in readers.
+probe in :mod:`satview.core.readers.registry`; the first matching reader by priority opens the
+file. Format code lives only in readers.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from satview.core.env import ensure_thread_env
 from satview.core.guard import check_declared, check_path
 from satview.core.readers.base import Scene
+from satview.core.readers.registry import ReaderEntry, entries
 from satview.core.sniff import Sniffed, sniff
-from satview.errors import SatviewError, TooLargeError, UnsupportedFormatError, input_error
+from satview.errors import SatviewError, TooLargeError, UnsupportedFormatError
 
-Opener = Callable[..., Scene]
-Probe = Callable[[Sniffed], bool]
-
-
-@dataclass(frozen=True)
-class ReaderEntry:
-    """A registered reader: which content kinds it takes, an optional probe, and its opener."""
-
-    name: str
-    kinds: frozenset[str]
-    opener: Opener
-    probe: Probe | None = None
-    priority: int = 0
-
-
-_REGISTRY: list[ReaderEntry] = []
 _MULTI_DATASET = frozenset({"hdf4", "hdf5", "netcdf3"})
-
-
-def register(name: str, kinds: set[str] | frozenset[str], probe: Probe | None = None,
-             priority: int = 0) -> Callable[[Opener], Opener]:
-    """Decorator: register ``opener(path, sniffed, **options) -> Scene`` for ``kinds``."""
-
-    def deco(opener: Opener) -> Opener:
-        _REGISTRY.append(ReaderEntry(name, frozenset(kinds), opener, probe, priority))
-        _REGISTRY.sort(key=lambda e: -e.priority)
-        return opener
-
-    return deco
 
 
 def readers() -> list[ReaderEntry]:
     """The registered readers, highest priority first."""
     _load_builtin()
-    return list(_REGISTRY)
+    return entries()
 
 
 def identify(path: str | os.PathLike[str]) -> str | None:
@@ -81,10 +53,6 @@ def open_scene(path: str | os.PathLike[str], **options: Any) -> Scene:
         scene = entry.opener(Path(path), sn, **options)
     except MemoryError as exc:
         raise TooLargeError("not enough memory to open the file", path) from exc
-    except SatviewError:
-        raise
-    except Exception as exc:  # a library tripping over hostile bytes: categorised, naming the file
-        raise input_error(exc, path, "opening it") from exc
     try:
         grid = scene.info.grid
         check_declared(path, grid.width, grid.height, len(scene.info.bands),
@@ -97,7 +65,7 @@ def open_scene(path: str | os.PathLike[str], **options: Any) -> Scene:
 
 def _match(sn: Sniffed) -> ReaderEntry | None:
     _load_builtin()
-    for entry in _REGISTRY:
+    for entry in entries():
         if sn.kind in entry.kinds and (entry.probe is None or entry.probe(sn)):
             return entry
     return None

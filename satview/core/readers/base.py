@@ -13,15 +13,23 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from affine import Affine
+from affine import Affine, AffineError
+from rasterio._err import CPLE_BaseError
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
+from rasterio.errors import RasterioError, WindowError
 from rasterio.windows import Window
 
 import satview.core.env  # noqa: F401  (GDAL options before any dataset is opened)
 from satview.core.guard import check_read
 from satview.core.types import BandInfo, SceneInfo
-from satview.errors import SatviewError, SceneReadError, TooLargeError, input_error
+from satview.errors import (
+    ArgumentError,
+    OutsideProjectionError,
+    SatviewError,
+    SceneReadError,
+    TooLargeError,
+)
 
 ProgressFn = Callable[[float, str], None]
 
@@ -102,21 +110,29 @@ class Scene:
         x, y = pixel_center(self.info.grid, row, col)
         lon, lat = to_lonlat(self.crs, x, y)
         if self.crs is not None and math.isfinite(lon) and math.isfinite(lat):
-            try:  # off the Earth, PROJ still returns a (wrapped) lon/lat that does not map back
-                x2, y2 = from_lonlat(self.crs, lon, lat)
-            except Exception:
-                x2, y2 = math.nan, math.nan
+            # off the Earth, PROJ still returns a (wrapped) lon/lat that does not map back
+            x2, y2 = from_lonlat(self.crs, lon, lat)
             if not math.hypot(x2 - x, y2 - y) <= 1e-3 * max(*self.info.grid.res, 1e-9):
                 return (math.nan, math.nan)
         return (lon, lat)
 
     def cell_of_lonlat(self, lon: float, lat: float) -> tuple[int, int]:
-        """(row, col) of the cell containing (lon, lat); may lie outside the grid."""
+        """(row, col) of the cell containing (lon, lat); may lie outside the grid.
+
+        Raises ``OutsideProjectionError`` when the scene's projection does not cover the point
+        (a place off a geostationary disk, the far side of a polar projection).
+        """
+        import math
+
         from satview.core.geo import cell_of, from_lonlat
 
         if self.crs is None:
-            raise SatviewError("the scene has no CRS, so a lon/lat point cannot be placed", self.path)
-        return cell_of(self.info.grid, *from_lonlat(self.crs, lon, lat))
+            raise ArgumentError("the scene has no CRS, so a lon/lat point cannot be placed", self.path)
+        x, y = from_lonlat(self.crs, lon, lat)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise OutsideProjectionError(f"lon {lon:g}, lat {lat:g} is outside what the scene's projection "
+                                         "covers", self.path)
+        return cell_of(self.info.grid, x, y)
 
     # -- reading ----------------------------------------------------------------------------
     def read(
@@ -161,10 +177,6 @@ class Scene:
         except MemoryError as exc:
             raise TooLargeError(f"not enough memory to read {len(infos)} band(s) of {shape[0]} x {shape[1]} "
                                 "pixels", self.path) from exc
-        except SatviewError:
-            raise
-        except Exception as exc:  # a reader tripping over hostile bytes: categorised, naming the file
-            raise input_error(exc, self.path) from exc
         return out
 
     def read_dn(self, bands: str | Sequence[str], **kwargs: Any) -> np.ndarray:
@@ -206,7 +218,7 @@ class Scene:
             raise SatviewError(f"the window {window} is empty", self.path)
         try:
             inter = win.intersection(full)
-        except Exception as exc:  # rasterio raises WindowError for disjoint windows
+        except WindowError as exc:  # disjoint windows
             raise SatviewError(f"the window {window} lies outside the {self.width} x {self.height} grid",
                                self.path) from exc
         if inter.width != win.width or inter.height != win.height:
@@ -223,6 +235,11 @@ class Scene:
         if rows <= 0 or cols <= 0:
             raise SatviewError(f"out_shape {out_shape} must be positive")
         return (rows, cols)
+
+
+#: What GDAL (through rasterio) and affine raise for a file's bad bytes or geometry: the exceptions a
+#: GDAL read converts with :func:`read_error`. Anything else raised while reading is a bug in satview.
+GDAL_ERRORS: tuple[type[Exception], ...] = (RasterioError, CPLE_BaseError, AffineError, MemoryError)
 
 
 def read_error(path: str, exc: BaseException) -> SceneReadError:

@@ -1,12 +1,12 @@
-"""Registration of satview's own readers (imported lazily by the registry)."""
+"""Registration of satview's own readers (imported on first use by :mod:`satview.core.readers`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from satview.core.readers import register
 from satview.core.readers.base import Scene
+from satview.core.readers.registry import register
 from satview.core.sniff import Sniffed
 
 _MTL_ROOTS = (b"LANDSAT_METADATA_FILE", b"L1_METADATA_FILE")

@@ -22,7 +22,8 @@ from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 
-from satview.core.cf import Georef, Orientation, cf_band, clean_attrs, georeference, oriented_reader
+from satview.core.cf import cf_band, clean_attrs
+from satview.core.cf_georef import Georef, Orientation, georeference, oriented_reader
 from satview.core.geo import footprint_lonlat
 from satview.core.guard import check_dataset_shape
 from satview.core.readers.array_read import read_window
@@ -357,7 +358,7 @@ def _dims_of(ds: Any) -> tuple[str, ...]:
         try:
             scales = list(ds.dims[i].values())
             out.append(display_text(scales[0].name).rsplit("/", 1)[-1] if scales else "")
-        except Exception:
+        except (KeyError, ValueError, TypeError, OSError, RuntimeError):  # h5py on scales it cannot decode
             out.append("")
     return tuple(out)
 

@@ -26,13 +26,14 @@ from typing import Any
 import numpy as np
 
 import satview.core.env  # noqa: F401  (no side-car files next to inputs)
-from satview.core.cf import Orientation, cf_band, clean_attrs, georeference
+from satview.core.cf import cf_band, clean_attrs
+from satview.core.cf_georef import Orientation, georeference
 from satview.core.geo import footprint_lonlat
 from satview.core.guard import check_dataset_shape
-from satview.core.readers.base import read_error
+from satview.core.readers.base import GDAL_ERRORS, read_error
 from satview.core.readers.hdf5 import MAX_BANDS, CFScene, band_names, default_dataset, resolve_dataset
 from satview.core.types import BandInfo, DatasetInfo, Deferred, GeoGrid, SceneInfo
-from satview.errors import SatviewError, SceneReadError, UnsupportedFormatError
+from satview.errors import SceneReadError, UnsupportedFormatError
 
 _TYPES = {1: "i1", 2: "S1", 3: ">i2", 4: ">i4", 5: ">f4", 6: ">f8", 7: "u1", 8: ">u2", 9: ">u4",
           10: ">i8", 11: ">u8"}
@@ -192,7 +193,7 @@ class _Nc3Store:
         try:
             with _open_gdal(self.path, name) as ds:
                 return np.asarray(ds.read(1), dtype=np.float64).ravel()
-        except Exception:
+        except GDAL_ERRORS:  # a coordinate GDAL cannot read: georeferencing goes without it
             return None
 
     def latlon_2d(self, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray] | None:
@@ -206,7 +207,7 @@ class _Nc3Store:
                 try:
                     with _open_gdal(self.path, v.name) as ds:
                         found[key] = ds.read(1).astype(np.float64)
-                except Exception:
+                except GDAL_ERRORS:  # an unreadable lat/lon array: georeferencing goes without it
                     continue
         return (found["lat"], found["lon"]) if len(found) == 2 else None
 
@@ -246,7 +247,7 @@ def open_netcdf3(path: str | os.PathLike[str], sniffed: Any = None, dataset: str
     check_dataset_shape(spath, var.shape, var.dtype, f"variable {chosen}")
     try:
         ds = _open_gdal(spath, chosen)
-    except Exception as exc:
+    except GDAL_ERRORS as exc:
         raise read_error(spath, exc) from exc
     file_shape = (int(var.shape[-2]), int(var.shape[-1]))
     if (ds.height, ds.width) != file_shape:
@@ -302,8 +303,8 @@ class Netcdf3Scene(CFScene):
             win = Window(s1.start, s0.start, s1.stop - s1.start, s0.stop - s0.start)
             try:
                 a = self._ds.read(band.source_band, window=win)  # the caller holds the scene lock
-            except Exception as exc:
-                raise SatviewError(f"cannot read variable {self.info.dataset} ({exc})", self.path) from exc
+            except GDAL_ERRORS as exc:
+                raise SceneReadError(f"cannot read variable {self.info.dataset} ({exc})", self.path) from exc
             return a[:: s0.step or 1, :: s1.step or 1]
 
         return read

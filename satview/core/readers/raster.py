@@ -20,7 +20,7 @@ from rasterio.windows import Window
 
 from satview.core.geo import footprint_lonlat
 from satview.core.qa import QA_KEYS
-from satview.core.readers.base import Scene, read_error
+from satview.core.readers.base import GDAL_ERRORS, Scene, read_error
 from satview.core.readers.gdal_handles import DatasetPool
 from satview.core.readers.read_aligned import read_aligned
 from satview.core.satview_domain import BAND_ITEM, DOMAIN, SCENE_ITEM, decode_band, decode_scene
@@ -111,7 +111,7 @@ class RasterScene(Scene):
         if self._placed_by_world_file:  # GDAL does not know the grid; the file's pixels are the grid's
             try:
                 return ds.read(band.source_band, window=window, out_shape=out_shape, resampling=resampling)
-            except Exception as exc:
+            except GDAL_ERRORS as exc:
                 raise read_error(self.path, exc) from exc
         return read_aligned(ds, band, self.info.grid, window, out_shape, resampling, self.path)
 

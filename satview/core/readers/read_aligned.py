@@ -14,7 +14,7 @@ from rasterio.enums import Resampling
 from rasterio.windows import Window, from_bounds
 from rasterio.windows import bounds as window_bounds
 
-from satview.core.readers.base import read_error
+from satview.core.readers.base import GDAL_ERRORS, read_error
 from satview.core.types import BandInfo, GeoGrid
 
 
@@ -48,5 +48,5 @@ def read_aligned(
             boundless=not inside,
             fill_value=fill,
         )
-    except Exception as exc:  # GDAL I/O errors become a message about the user's file
+    except GDAL_ERRORS as exc:  # GDAL I/O errors become a message about the user's file
         raise read_error(display_path, exc) from exc

@@ -1,4 +1,8 @@
-"""The error details dialog: the message, expandable details (traceback) and a copy button."""
+"""The error details dialog: the message, expandable details (traceback) and a copy button.
+
+An internal error (a bug in satview, ``report.internal``) says so, asks for a report and names the
+log file holding its traceback; it is never presented as a problem with the user's file.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,11 @@ class ErrorDialog(QDialog):
         layout.addWidget(msg)
         if getattr(report, "path", None):
             layout.addWidget(QLabel(f"File: {report.path}"))
+        if getattr(report, "internal", False):
+            note = QLabel(self._internal_note())
+            note.setWordWrap(True)
+            note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            layout.addWidget(note)
         self.details = QPlainTextEdit(report.details or "(no details)")
         self.details.setReadOnly(True)
         self.details.setVisible(False)
@@ -48,6 +57,12 @@ class ErrorDialog(QDialog):
         buttons.rejected.connect(self.close)
         layout.addWidget(buttons)
 
+    def _internal_note(self) -> str:
+        """What an internal error means for the user, and where its traceback was logged."""
+        log = getattr(self.report, "log_path", None)
+        where = f"The details below are also in {log}." if log else "No log file could be written."
+        return f"This is a bug in satview, not a problem with your file; please report it. {where}"
+
     def _toggle(self, on: bool) -> None:
         self.details.setVisible(on)
         self.toggle.setText("Hide details" if on else "Show details")
@@ -59,6 +74,8 @@ class ErrorDialog(QDialog):
         parts = [f"{self.report.title}: {self.report.message}"]
         if getattr(self.report, "path", None):
             parts.append(f"File: {self.report.path}")
+        if getattr(self.report, "internal", False):
+            parts.append(self._internal_note())
         if self.report.details:
             parts.append(self.report.details)
         return "\n\n".join(parts)
