@@ -176,19 +176,27 @@ def available_presets(info: SceneInfo) -> list[Preset]:
 
 def default_bands(info: SceneInfo) -> tuple[str, ...]:
     """Bands to show first: natural colour, else colour infrared (MSS), else the first three
-    reflective/data bands, else one band (single-band rasters). Returns 1 or 3 names."""
-    for key in ("natural", "color-infrared"):
-        names = [band_for(info, cn) for cn in PRESETS[key].common_names]
-        if all(names):
-            return tuple(n for n in names if n is not None)
+    reflective/data bands, else one band (single-band rasters). Returns 1 or 3 names.
+
+    A scene of a multi-dataset file (HDF, netCDF) opens on the dataset that was chosen: its first
+    band, or its first three when it has several (composites of a grid's datasets are asked for).
+    """
+    pool = list(info.bands)
+    if info.datasets:
+        pool = [b for b in info.bands if b.source == info.dataset] or pool
+    else:
+        for key in ("natural", "color-infrared"):
+            names = [band_for(info, cn) for cn in PRESETS[key].common_names]
+            if all(names):
+                return tuple(n for n in names if n is not None)
     for role in ("reflective", "data"):
-        bands = [b.name for b in info.bands if b.role == role]
+        bands = [b.name for b in pool if b.role == role]
         if len(bands) >= 3:
             return tuple(bands[:3])
     for role in ("reflective", "data"):
-        bands = [b.name for b in info.bands if b.role == role]
+        bands = [b.name for b in pool if b.role == role]
         if bands:
             return (bands[0],)
-    if not info.bands:
+    if not pool:
         raise BandNotFoundError("the scene has no bands to show", info.path)
-    return (info.bands[0].name,)
+    return (pool[0].name,)
