@@ -78,3 +78,18 @@ def test_world_box_clips_the_whole_landsat_scene(real_data: Path, tmp_path: Path
     with rasterio.open(out) as ds:
         assert ds.transform == grid.transform
 
+
+
+def test_reprojected_clip_counts_the_valid_output_pixels(real_data: Path, tmp_path: Path) -> None:
+    """After a clip to another CRS the count is of output pixels that hold data, not of cells
+    whose centre is inside the reprojected AOI (cells at its edge may get no source pixel)."""
+    aoi = AOI(box(117.0, -30.5, 119.0, -29.0), LONLAT, "corner")  # overhangs the scene's east edge
+    out = tmp_path / "corner.tif"
+    with open_scene(real_data / LANDSAT) as scene:
+        result = clip_scene(scene, aoi, out, bands=["B4"], dst_crs="EPSG:4326")
+    with rasterio.open(out) as ds:
+        data = ds.read(1)
+        valid = int((data != ds.nodata).sum())
+        inside = geometry_mask([aoi.geometry], out_shape=data.shape, transform=ds.transform, invert=True)
+    assert result.pixels_inside == valid > 0
+    assert valid < int(inside.sum())  # the AOI part off the scene holds no data

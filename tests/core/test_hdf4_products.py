@@ -3,6 +3,7 @@ datasets as the bands of one scene (composites and indices from MODIS bands)."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 from pyhdf.SD import SD, SDC
 
+from satview.cli import main as cli_main
 from satview.core import modis, open_scene
 from satview.core.composite import available_presets, default_bands, resolve_preset
 from satview.core.indices import index_bands
@@ -133,6 +135,19 @@ def test_queried_lst_pixel_is_exact_in_float64(tmp_path: Path) -> None:
     assert values["LST_Day_1km"] == 264.26 and repr(values["LST_Day_1km"]) == "264.26"
     assert values["Day_view_angl"] == -65.0 and values["Emis_31"] == 0.492
     assert values["Day_view_time"] == 10.5 and values["QC_Day"] == 0
+
+
+def test_pixel_cli_prints_the_shortest_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`pixel --json` and the text both give 264.26 (and -65 for the view angle), not float32 digits."""
+    path = write_mod11(tmp_path / "MOD11A1.hdf")
+    assert cli_main(["pixel", str(path), "--rowcol", "0", "0", "--json"]) == 0
+    out = capsys.readouterr().out
+    bands = {b["name"]: b["value"] for b in json.loads(out)["bands"]}
+    assert '"value": 264.26,' in out and bands["Day_view_angl"] == -65.0
+    assert cli_main(["pixel", str(path), "--rowcol", "0", "0"]) == 0
+    text = capsys.readouterr().out
+    assert re.search(r"LST_Day_1km\s+DN\s+13213\s+264\.26 K", text), text
+    assert re.search(r"Day_view_angl\s+DN\s+0\s+-65 deg", text), text
 
 
 def test_offset_rule_by_product_family() -> None:
