@@ -1,4 +1,6 @@
-"""HDF4 files (pyhdf) as scenes: every SDS listed, one opened, HDF-EOS2 grids georeferenced.
+"""HDF4 files (pyhdf) as scenes: every SDS listed, one opened together with the other datasets of
+its grid (its bands, e.g. MOD09's ``sur_refl_b01`` .. ``b07`` for composites), HDF-EOS2 grids
+georeferenced, scale/offset by the product family's rule (:mod:`satview.core.modis`).
 
 Default dataset (when none is asked for): the first SDS in file order that is at least 2-D and
 numeric and is *science data*, i.e. neither QA-like (``units = "bit field"``, or a name made of
@@ -81,7 +83,8 @@ def open_hdf4(path: str | os.PathLike[str], sniffed: Any = None, dataset: str | 
 
 
 class Hdf4Scene(Scene):
-    """One SDS of an HDF4 file (2-D: one band; 3-D: one band per index of the band/time axis)."""
+    """One SDS of an HDF4 file and the other SDSs of its grid (each 2-D SDS one band, a 3-D one a
+    band per index of its band/time axis); the chosen SDS's bands come first."""
 
     def __init__(self, path: str | os.PathLike[str], dataset: str | None = None) -> None:
         super().__init__()
