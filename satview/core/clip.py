@@ -56,6 +56,7 @@ from rasterio.windows import transform as window_transform
 
 from satview.core.aoi import AOI, _grid_polygon, _polygonal, ensure_overlap
 from satview.core.atomic import atomic_path, scratch_path
+from satview.core.composite import dataset_bands
 from satview.core.env import gdal_env
 from satview.core.geo import parse_crs
 from satview.core.geotiff_tags import write_scene_metadata
@@ -107,7 +108,7 @@ def clip_scene(
     """
     info = scene.info
     out = Path(out_path)
-    infos = [info.band(str(b)) for b in bands] if bands else list(info.bands)
+    infos = [info.band(str(b)) for b in bands] if bands else dataset_bands(info)
     if not infos:
         raise SatviewError("no bands were chosen", info.path)
     names = tuple(b.name for b in infos)

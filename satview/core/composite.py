@@ -180,6 +180,14 @@ def available_presets(info: SceneInfo) -> list[Preset]:
     return [p for p in PRESETS.values() if all(band_for(info, cn) for cn in p.common_names)]
 
 
+def dataset_bands(info: SceneInfo) -> list[BandInfo]:
+    """The bands of the dataset a multi-dataset scene (HDF) was opened on, else every band: what is
+    shown first and exported when no bands are named (the grid's other datasets are bands too, for
+    composites and indices, but a clip or reprojection of MOD09GA stays its one chosen dataset)."""
+    own = [b for b in info.bands if b.source == info.dataset] if info.datasets else []
+    return own or list(info.bands)
+
+
 def default_bands(info: SceneInfo) -> tuple[str, ...]:
     """Bands to show first: natural colour, else colour infrared (MSS), else the first three
     reflective/data bands, else one band (single-band rasters). Returns 1 or 3 names.
@@ -187,10 +195,8 @@ def default_bands(info: SceneInfo) -> tuple[str, ...]:
     A scene of a multi-dataset file (HDF, netCDF) opens on the dataset that was chosen: its first
     band, or its first three when it has several (composites of a grid's datasets are asked for).
     """
-    pool = list(info.bands)
-    if info.datasets:
-        pool = [b for b in info.bands if b.source == info.dataset] or pool
-    else:
+    pool = dataset_bands(info)
+    if not info.datasets:
         for key in ("natural", "color-infrared"):
             names = [band_for(info, cn) for cn in PRESETS[key].common_names]
             if all(names):

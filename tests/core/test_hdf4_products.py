@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import rasterio
 from pyhdf.SD import SD, SDC
+from rasterio.crs import CRS
 
 from satview.cli import main as cli_main
 from satview.core import modis, open_scene
@@ -198,3 +200,23 @@ def test_only_datasets_of_the_same_grid_are_bands(real_data: Path) -> None:
         assert names[0] == "state_1km_1" and scene.info.grid.width == 1200
         assert "SensorZenith_1" in names and not any(n.startswith("sur_refl_b") for n in names)
         assert not available_presets(scene.info)
+
+
+def test_exports_default_to_the_chosen_dataset(real_data: Path, tmp_path: Path) -> None:
+    """A clip or reprojection without named bands writes the dataset the file was opened on (not its
+    grid's 13 datasets); named datasets of the grid are written as bands."""
+    from shapely.geometry import box
+
+    from satview.core.aoi import AOI
+    from satview.core.clip import clip_scene
+    from satview.core.reproject import reproject_scene
+
+    aoi = AOI(box(9.9, 46.0, 10.0, 46.05), CRS.from_epsg(4326))
+    with open_scene(real_data / A1, dataset="sur_refl_b02") as scene:
+        one = clip_scene(scene, aoi, tmp_path / "one.tif")
+        names = ["sur_refl_b01", "sur_refl_b04", "sur_refl_b03"]
+        rgb = clip_scene(scene, aoi, tmp_path / "rgb.tif", bands=names)
+        warped = reproject_scene(scene, tmp_path / "warped.tif", "EPSG:4326")
+    assert one.bands == ("sur_refl_b02",) and rgb.bands == tuple(names) and warped.count == 1
+    with rasterio.open(tmp_path / "rgb.tif") as ds:
+        assert ds.count == 3 and ds.dtypes == ("int16",) * 3
