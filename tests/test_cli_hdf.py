@@ -241,6 +241,19 @@ def test_quicklook_modis_composites_by_preset_dataset_names_and_index(
             assert ds.count == 4 and ds.read(4).any()  # RGBA with some valid pixels
 
 
+def test_quicklook_bands_are_netcdf_variables_of_one_grid(real_data: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`--bands` takes the variables of a netCDF file's grid as the three bands of an RGB quick-look."""
+    names = "cdr_seaice_conc,nsidc_bt_seaice_conc,nsidc_nt_seaice_conc"
+    out = tmp_path / "rgb.png"
+    path = real_data / "nsidc/seaice_conc_daily_nh_20230901_f17_v04r00.nc"
+    code, stdout, err = sv(capsys, "quicklook", path, "-o", out, "--size", "128", "--bands", names)
+    assert code == 0, err
+    assert f"bands {names.replace(',', ', ')}" in stdout
+    with rasterio.open(out) as ds:
+        assert ds.count == 4 and ds.read(4).any()
+
+
 def test_quicklook_seaice_colours(real_data: Path, tmp_path: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Sea-ice quick-looks paint flags in their legend colours, not as concentrations."""
