@@ -170,6 +170,17 @@ def test_short_name_from_core_metadata_or_file_name(tmp_path: Path) -> None:
     assert modis.short_name({}, "/d/scene.hdf") is None
 
 
+def test_modis_land_band_by_dataset_name() -> None:
+    """MOD09, MCD43A4 and MOD13 name their band datasets differently; other products get no band."""
+    assert modis.land_band("MOD09GA", "sur_refl_b04_1") == 4
+    assert modis.land_band(None, "sur_refl_b07") == 7
+    assert modis.land_band("MCD43A4", "Nadir_Reflectance_Band6") == 6
+    assert modis.land_band("MOD13Q1", "250m 16 days NIR reflectance") == 2
+    assert modis.land_band("MOD13A2", "x", "1 km 16 days MIR reflectance") == 7
+    assert modis.land_band("MOD11A1", "LST_Day_1km") is None
+    assert modis.land_band("ECO2LSTE", "sur_refl_b01") is None and modis.land_band(None, "band_1") is None
+
+
 # --- a grid's datasets are one scene's bands ----------------------------------------------------
 
 
