@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import numpy as np
 import pytest
 import rasterio
 from PIL import Image
+from rasterio.crs import CRS
 
 from satview.cli import main
 
@@ -82,6 +84,28 @@ def test_info_json(scene_file: tuple[Path, str | None], capsys: pytest.CaptureFi
             assert isinstance(ds["shape"], list) and isinstance(ds["dtype"], str)
     code, out, _ = sv(capsys, "info", path)  # the human summary works too
     assert code == 0 and path.name in out
+
+
+def test_info_text_sizes_and_extents_for_people(scene_file: tuple[Path, str | None],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """`info` writes the grid and the shown dataset as width x height alike, and extents and pixel
+    sizes with thousands separators and their unit (m, degrees), never 3.96328e+06 or "(map units)"."""
+    path, _ = scene_file
+    d = info_json(capsys, path)
+    code, out, _ = sv(capsys, "info", path)
+    assert code == 0 and "e+0" not in out and "(map units)" not in out
+    unit = "pixels" if d["crs"] is None else ("degrees" if CRS.from_wkt(d["crs"]).is_geographic else "m")
+    grid = re.search(r"grid\s+(\d+) x (\d+) cells of ([\d,.]+) x ([\d,.]+) (\S+)", out)
+    assert grid and (int(grid[1]), int(grid[2])) == (d["width"], d["height"]) and grid[5] == unit
+    assert float(grid[3].replace(",", "")) == pytest.approx(d["resolution"][0], rel=1e-3)
+    bounds = re.search(r"bounds\s+left (\S+) (\S+), bottom (\S+) \S+, right (\S+) \S+, top (\S+)", out)
+    assert bounds and bounds[2] == unit
+    assert float(bounds[1].replace(",", "")) == pytest.approx(d["bounds"][0], abs=1e-3)
+    if abs(d["bounds"][0]) >= 1000:
+        assert "," in bounds[1]
+    if "dataset" in d:
+        shown = re.search(r"\* \S+\s+(\d+) x (\d+)", out)
+        assert shown and (int(shown[1]), int(shown[2])) == (d["width"], d["height"])
 
 
 def test_info_other_dataset(scene_file: tuple[Path, str | None], capsys: pytest.CaptureFixture[str]) -> None:
@@ -191,6 +215,43 @@ def test_quicklook_with_legend(scene_file: tuple[Path, str | None], tmp_path: Pa
         assert im.size[0] > 50 and im.size[1] > 20
     with rasterio.open(out) as ds:
         assert ds.count == 4 and max(ds.width, ds.height) <= 256
+
+
+MODIS_RGB = [("hdf4/MOD09A1.A2017193.h18v04.006.2017202035302.hdf", ""),
+             ("hdf4/MOD09GA.A2008296.h14v17.006.2015181011753.hdf", "_1")]
+
+
+@pytest.mark.parametrize(("rel", "suffix"), MODIS_RGB, ids=[Path(p).name for p, _ in MODIS_RGB])
+def test_quicklook_modis_composites_by_preset_dataset_names_and_index(
+        real_data: Path, rel: str, suffix: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--preset`, `--bands` (dataset names) and `--index` make MODIS true colour, false colour and
+    NDVI/NDSI quick-looks from the datasets of one grid."""
+    b = {n: f"sur_refl_b0{n}{suffix}" for n in range(1, 8)}
+    runs = {"natural": ["--preset", "natural-color"], "false": ["--preset", "swir"],
+            "bands": ["--bands", f"{b[1]},{b[4]},{b[3]}"], "ndvi": ["--index", "ndvi"],
+            "ndsi": ["--index", "ndsi"]}
+    expected = {"natural": (b[1], b[4], b[3]), "false": (b[7], b[2], b[1]), "bands": (b[1], b[4], b[3]),
+                "ndvi": (b[2], b[1]), "ndsi": (b[4], b[6])}
+    for key, options in runs.items():
+        out = tmp_path / f"{key}.png"
+        code, stdout, err = sv(capsys, "quicklook", real_data / rel, "-o", out, "--size", "128", *options)
+        assert code == 0, err
+        assert f"bands {', '.join(expected[key])}" in stdout
+        with rasterio.open(out) as ds:
+            assert ds.count == 4 and ds.read(4).any()  # RGBA with some valid pixels
+
+
+def test_quicklook_bands_are_netcdf_variables_of_one_grid(real_data: Path, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """`--bands` takes the variables of a netCDF file's grid as the three bands of an RGB quick-look."""
+    names = "cdr_seaice_conc,nsidc_bt_seaice_conc,nsidc_nt_seaice_conc"
+    out = tmp_path / "rgb.png"
+    path = real_data / "nsidc/seaice_conc_daily_nh_20230901_f17_v04r00.nc"
+    code, stdout, err = sv(capsys, "quicklook", path, "-o", out, "--size", "128", "--bands", names)
+    assert code == 0, err
+    assert f"bands {names.replace(',', ', ')}" in stdout
+    with rasterio.open(out) as ds:
+        assert ds.count == 4 and ds.read(4).any()
 
 
 def test_quicklook_seaice_colours(real_data: Path, tmp_path: Path,

@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from satview.core.pixel import locate, query_pixel
+    from satview.core.pixel import VALUE_DIGITS, locate, query_pixel
 
     with open_for_cli(args.path, args.dataset) as scene:
         row, col = locate(scene, rowcol=args.rowcol, xy=args.xy, lonlat=args.lonlat)
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"row {report.row}  col {report.col}  x {report.x:.3f}  y {report.y:.3f}  lon {lon}  lat {lat}")
     width = max((len(b.name) for b in report.bands), default=4)
     for b in report.bands:
-        value = "-" if b.value is None else f"{b.value:.6g}"
+        value = "-" if b.value is None else f"{b.value:.{VALUE_DIGITS}g}"  # 264.26, 136, 0.0342
         extra = f"  [{b.flag}]" if b.flag else ""
         if b.qa:
             on = [k for k, v in b.qa.items() if v is True]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+import shapely.affinity
 import shapely.errors
 from pyproj import Geod
 from rasterio.crs import CRS
@@ -208,15 +209,26 @@ def from_pixel_polygon(vertices: list[tuple[float, float]], grid: GeoGrid) -> AO
 
 
 def ensure_overlap(aoi: AOI, info: SceneInfo) -> AOI:
-    """The AOI in the scene's CRS; raises ``AOIError`` (naming the scene file) when they are disjoint."""
+    """The part of the AOI over the scene, in the scene's CRS; raises ``AOIError`` (naming the scene
+    file) when they are disjoint.
+
+    The AOI is cut to the scene's footprint in the AOI's own CRS before it is projected: a
+    whole-world box, or one wider than a hemisphere, has no image in a UTM zone or a polar grid
+    as a whole, but its part over the scene has (an antimeridian-crossing lon/lat AOI too).
+    """
     grid = info.grid
     if grid.crs is None:
         raise AOIError("the scene has no coordinate system, so an AOI cannot be placed on it", info.path)
     scene_poly = _grid_polygon(grid)
-    try:
-        local = aoi.to_crs(grid.crs)
-    except AOIError:
-        local = _to_crs_near(aoi, info)
+    cut = _cut_to_scene(aoi, info)
+    local: AOI | None
+    if cut is not None:
+        local = None if cut.is_empty else AOI(cut, grid.crs, aoi.name)
+    else:
+        try:
+            local = aoi.to_crs(grid.crs)
+        except AOIError:
+            local = _to_crs_near(aoi, info)
     if local is None or not local.geometry.intersects(scene_poly) or \
             local.geometry.intersection(scene_poly).area <= 0:
         raise AOIError(
@@ -225,6 +237,54 @@ def ensure_overlap(aoi: AOI, info: SceneInfo) -> AOI:
             info.path,
         )
     return local
+
+
+def _cut_to_scene(aoi: AOI, info: SceneInfo) -> Polygon | MultiPolygon | None:
+    """The AOI cut to the scene's padded footprint in the AOI's CRS, then projected to the scene's CRS
+    (empty when they are disjoint); None when the footprint cannot be placed in the AOI's CRS.
+
+    Lon/lat AOIs: the AOI is repeated 360 degrees east and west (the same places, so AOIs written
+    across the antimeridian or beyond +-180 meet the scene) and its part over the footprint is
+    projected in slightly overlapping pieces of 90 degrees of longitude, joined in the scene's CRS:
+    a part that closes around a pole has no seam along the meridian where it was cut.
+    """
+    grid = info.grid
+    pad = 0.02 * max(grid.width * grid.res[0], grid.height * grid.res[1])
+    try:
+        if not aoi.crs.is_geographic:
+            fp = AOI(_grid_polygon(grid).buffer(pad, join_style="mitre"), grid.crs).to_crs(aoi.crs).geometry
+            part = _polygonal(aoi.geometry.intersection(fp))
+            return part if part.is_empty else AOI(part, aoi.crs).to_crs(grid.crs).geometry
+        fp = _lonlat_footprint(info)
+        if fp is None:
+            return None
+        repeated = shapely.union_all([shapely.affinity.translate(aoi.geometry, dx)
+                                      for dx in (-360.0, 0.0, 360.0)])
+        over = repeated.intersection(fp)
+        pieces = []
+        x0, _, x1, _ = fp.bounds
+        for k in range(math.floor(x0 / 90.0), math.ceil(x1 / 90.0)):
+            piece = _polygonal(over.intersection(shapely.box(k * 90.0 - 1.0, -90.0, k * 90.0 + 91.0, 90.0)))
+            if not piece.is_empty:
+                pieces.append(AOI(piece, aoi.crs).to_crs(grid.crs).geometry)
+        return _polygonal(shapely.union_all(pieces)) if pieces else Polygon()
+    except AOIError:
+        return None
+
+
+def _lonlat_footprint(info: SceneInfo) -> BaseGeometry | None:
+    """The scene's lon/lat footprint (a polar cap for grids holding a pole), continuous across the
+    antimeridian (longitudes up to 360) and padded by a few per cent."""
+    fp = info.footprint
+    if fp is None:
+        return None
+    ring = np.asarray(fp.exterior.coords)
+    polar = bool(np.any(np.abs(ring[:, 1]) >= 90.0))
+    if not polar and np.any(np.abs(np.diff(ring[:, 0])) > 180.0):
+        ring[:, 0] = np.where(ring[:, 0] < 0, ring[:, 0] + 360.0, ring[:, 0])
+        fp = Polygon(ring)
+    x0, y0, x1, y1 = fp.bounds
+    return fp.buffer(max(0.02 * max(x1 - x0, y1 - y0), 0.01), join_style="mitre")
 
 
 # -- helpers -----------------------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from rasterio.windows import transform as window_transform
 
 from satview.core.aoi import AOI, _grid_polygon, _polygonal, ensure_overlap
 from satview.core.atomic import scratch_path
+from satview.core.composite import dataset_bands
 from satview.core.env import gdal_env
 from satview.core.geo import parse_crs
 from satview.core.geotiff_tags import atomic_geotiff, write_scene_metadata
@@ -89,7 +90,7 @@ class ClipResult:
     transform: Affine
     crs: CRS
     bounds: tuple[float, float, float, float]
-    pixels_inside: int
+    pixels_inside: int  # cells inside the AOI; with a target CRS, those that hold data after warping
 
 
 def clip_scene(
@@ -112,7 +113,7 @@ def clip_scene(
     """
     info = scene.info
     out = Path(out_path)
-    infos = [info.band(str(b)) for b in bands] if bands else list(info.bands)
+    infos = [info.band(str(b)) for b in bands] if bands else dataset_bands(info)
     if not infos:
         raise SatviewError("no bands were chosen", info.path)
     names = tuple(b.name for b in infos)
@@ -205,7 +206,10 @@ def clip_scene(
             blocks = _warped_blocks(staged, infos, target, out_transform, out_w, out_h, dtype, nodata,
                                     rs_name, dst_inside, check_cancel, report, first_weight,
                                     0.9 if cog else 1.0)
-            _write(gtiff, blocks, out_w, out_h, len(infos), dtype, nodata, target, out_transform, meta)
+            valid = np.zeros((out_h, out_w), dtype=bool)  # inside the AOI and holding data
+            _write(gtiff, _noting_valid(blocks, valid, nodata), out_w, out_h, len(infos), dtype, nodata,
+                   target, out_transform, meta)
+            n_inside = int(valid.sum())
         if cog:
             check_cancel()
             report(0.92, "writing the Cloud-Optimized GeoTIFF")
@@ -400,6 +404,15 @@ def _warped_blocks(staged: Path, infos: list[BandInfo], crs: CRS, transform: Aff
         finally:
             for v in vrts.values():
                 v.close()
+
+
+def _noting_valid(blocks: Iterator[tuple[int, int, int, np.ndarray]], valid: np.ndarray,
+                  nodata: float) -> Iterator[tuple[int, int, int, np.ndarray]]:
+    """``blocks`` passed on unchanged, marking in ``valid`` the cells where some band has data: the
+    warped clip's count of valid pixels (AOI cells near its edge may get no source pixel)."""
+    for i, r, n, data in blocks:
+        valid[r:r + n] |= ~_equals(data, nodata)
+        yield i, r, n, data
 
 
 def _to_cog(src_path: Path, dst_path: Path, dtype: np.dtype, categorical: bool, width: int,

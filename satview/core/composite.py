@@ -1,4 +1,5 @@
-"""Named RGB composite presets, resolved to a scene's bands by common name (TM, ETM+, OLI, MSS)."""
+"""Named RGB composite presets, resolved to a scene's bands by common name (TM, ETM+, OLI, MSS, and
+MODIS land bands 1-7, see :mod:`satview.core.modis`)."""
 
 from __future__ import annotations
 
@@ -22,63 +23,68 @@ def _p(key: str, title: str, rgb: tuple[str, str, str], description: str) -> tup
     return key, Preset(key, title, rgb, description)
 
 
-#: Band combinations from USGS/Esri (landsat-facts.md 3.2); TM/ETM+ and OLI numbers in the descriptions.
+#: Band combinations from USGS/Esri (landsat-facts.md 3.2); TM/ETM+, OLI, MODIS numbers in the descriptions.
 PRESETS: dict[str, Preset] = dict(
     [
-        _p("natural", "Natural colour", ("Red", "Green", "Blue"), "True colour. TM/ETM+ 3-2-1, OLI 4-3-2."),
+        _p(
+            "natural",
+            "Natural colour",
+            ("Red", "Green", "Blue"),
+            "True colour. TM/ETM+ 3-2-1, OLI 4-3-2, MODIS 1-4-3.",
+        ),
         _p(
             "color-infrared",
             "Colour infrared (vegetation)",
             ("NIR", "Red", "Green"),
-            "Vegetation bright red. TM/ETM+ 4-3-2, OLI 5-4-3.",
+            "Vegetation bright red. TM/ETM+ 4-3-2, OLI 5-4-3, MODIS 2-1-4.",
         ),
         _p(
             "false-color-urban",
             "False colour (urban)",
             ("SWIR 2", "SWIR 1", "Red"),
-            "Built-up areas and bare soil stand out. TM/ETM+ 7-5-3, OLI 7-6-4.",
+            "Built-up areas and bare soil stand out. TM/ETM+ 7-5-3, OLI 7-6-4, MODIS 7-6-1.",
         ),
         _p(
             "natural-with-atmospheric-removal",
             "Natural with atmospheric removal",
             ("SWIR 2", "NIR", "Green"),
-            "Natural-looking, sees through haze. TM/ETM+ 7-4-2, OLI 7-5-3.",
+            "Natural-looking, sees through haze. TM/ETM+ 7-4-2, OLI 7-5-3, MODIS 7-2-4.",
         ),
         _p(
             "swir",
             "Shortwave infrared",
             ("SWIR 2", "NIR", "Red"),
-            "Moisture, burn scars and geology. TM/ETM+ 7-4-3, OLI 7-5-4.",
+            "Moisture, burn scars and geology. TM/ETM+ 7-4-3, OLI 7-5-4, MODIS 7-2-1.",
         ),
         _p(
             "vegetation-analysis",
             "Vegetation analysis",
             ("SWIR 1", "NIR", "Red"),
-            "Vegetation vigour and land-water boundaries. TM/ETM+ 5-4-3, OLI 6-5-4.",
+            "Vegetation vigour and land-water boundaries. TM/ETM+ 5-4-3, OLI 6-5-4, MODIS 6-2-1.",
         ),
         _p(
             "agriculture",
             "Agriculture",
             ("SWIR 1", "NIR", "Blue"),
-            "Crops bright green. TM/ETM+ 5-4-1, OLI 6-5-2.",
+            "Crops bright green. TM/ETM+ 5-4-1, OLI 6-5-2, MODIS 6-2-3.",
         ),
         _p(
             "atmospheric-penetration",
             "Atmospheric penetration",
             ("SWIR 2", "SWIR 1", "NIR"),
-            "Least affected by haze and smoke. TM/ETM+ 7-5-4, OLI 7-6-5.",
+            "Least affected by haze and smoke. TM/ETM+ 7-5-4, OLI 7-6-5, MODIS 7-6-2.",
         ),
         _p(
             "healthy-vegetation",
             "Healthy vegetation",
             ("NIR", "SWIR 1", "Blue"),
-            "Healthy vegetation bright. TM/ETM+ 4-5-1, OLI 5-6-2.",
+            "Healthy vegetation bright. TM/ETM+ 4-5-1, OLI 5-6-2, MODIS 2-6-3.",
         ),
         _p(
             "land-water",
             "Land/water",
             ("NIR", "SWIR 1", "Red"),
-            "Sharp land-water boundaries. TM/ETM+ 4-5-3, OLI 5-6-4.",
+            "Sharp land-water boundaries. TM/ETM+ 4-5-3, OLI 5-6-4, MODIS 2-6-1.",
         ),
     ]
 )
@@ -174,21 +180,35 @@ def available_presets(info: SceneInfo) -> list[Preset]:
     return [p for p in PRESETS.values() if all(band_for(info, cn) for cn in p.common_names)]
 
 
+def dataset_bands(info: SceneInfo) -> list[BandInfo]:
+    """The bands of the dataset a multi-dataset scene (HDF) was opened on, else every band: what is
+    shown first and exported when no bands are named (the grid's other datasets are bands too, for
+    composites and indices, but a clip or reprojection of MOD09GA stays its one chosen dataset)."""
+    own = [b for b in info.bands if b.source == info.dataset] if info.datasets else []
+    return own or list(info.bands)
+
+
 def default_bands(info: SceneInfo) -> tuple[str, ...]:
     """Bands to show first: natural colour, else colour infrared (MSS), else the first three
-    reflective/data bands, else one band (single-band rasters). Returns 1 or 3 names."""
-    for key in ("natural", "color-infrared"):
-        names = [band_for(info, cn) for cn in PRESETS[key].common_names]
-        if all(names):
-            return tuple(n for n in names if n is not None)
+    reflective/data bands, else one band (single-band rasters). Returns 1 or 3 names.
+
+    A scene of a multi-dataset file (HDF, netCDF) opens on the dataset that was chosen: its first
+    band, or its first three when it has several (composites of a grid's datasets are asked for).
+    """
+    pool = dataset_bands(info)
+    if not info.datasets:
+        for key in ("natural", "color-infrared"):
+            names = [band_for(info, cn) for cn in PRESETS[key].common_names]
+            if all(names):
+                return tuple(n for n in names if n is not None)
     for role in ("reflective", "data"):
-        bands = [b.name for b in info.bands if b.role == role]
+        bands = [b.name for b in pool if b.role == role]
         if len(bands) >= 3:
             return tuple(bands[:3])
     for role in ("reflective", "data"):
-        bands = [b.name for b in info.bands if b.role == role]
+        bands = [b.name for b in pool if b.role == role]
         if bands:
             return (bands[0],)
-    if not info.bands:
+    if not pool:
         raise BandNotFoundError("the scene has no bands to show", info.path)
-    return (info.bands[0].name,)
+    return (pool[0].name,)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from rasterio.crs import CRS
+
 from satview.core.geo import crs_name, epsg_of
 from satview.core.types import BandInfo, LandsatInfo, SceneInfo
 
@@ -121,10 +123,12 @@ def summary(info: SceneInfo) -> str:
             f"  sun         elevation {_fmt(li.sun_elevation, '°')}, azimuth {_fmt(li.sun_azimuth, '°')}",
         ]
     rx, ry = g.res
+    unit = map_unit(g.crs)
+    left, bottom, right, top = (length_text(v, unit) for v in g.bounds)
     lines += [
-        f"  grid        {g.width} x {g.height} cells of {rx:g} x {ry:g} (map units)",
+        f"  grid        {g.width} x {g.height} cells of {length_text(rx)} x {length_text(ry, unit)}",
         f"  CRS         {crs_name(g.crs)}",
-        "  bounds      left {:.3f} bottom {:.3f} right {:.3f} top {:.3f}".format(*g.bounds),
+        f"  bounds      left {left}, bottom {bottom}, right {right}, top {top}",
         f"  bands       {len(info.bands)}",
     ]
     width = max((len(b.name) for b in info.bands), default=4)
@@ -137,11 +141,52 @@ def summary(info: SceneInfo) -> str:
         lines.append(f"  datasets    {len(info.datasets)} (showing {info.dataset})")
         for ds in info.datasets:
             mark = "*" if ds.name == info.dataset else " "
-            shape = " x ".join(str(n) for n in ds.shape)
-            lines.append(f"   {mark} {ds.name}  {shape}  {ds.dtype}")
+            lines.append(f"   {mark} {ds.name}  {shape_text(ds.shape, ds.dims)}  {ds.dtype}")
     for w in info.warnings:
         lines.append(f"  warning: {w}")
     return "\n".join(lines)
+
+
+def map_unit(crs: CRS | None) -> str:
+    """The unit of a grid's coordinates as people write it: "m", "degrees", "ft", or "pixels"."""
+    if crs is None:
+        return "pixels"
+    if crs.is_geographic:
+        return "degrees"
+    name = (crs.linear_units or "").strip().lower()
+    return {"metre": "m", "meter": "m", "m": "m", "foot": "ft", "us survey foot": "US ft"}.get(
+        name, name or "map units")
+
+
+def length_text(v: float, unit: str = "") -> str:
+    """A coordinate or length with thousands separators and at most 3 decimals (6 for degrees),
+    trailing zeros dropped, and its unit: ``3,963,280 m``, ``463.313 m``, ``-179.95 degrees``."""
+    digits = 6 if unit == "degrees" else 3
+    text = f"{v:,.{digits}f}".rstrip("0").rstrip(".")
+    text = "0" if text in ("-0", "") else text
+    return f"{text} {unit}" if unit else text
+
+
+_ROW_DIMS = {"y", "ydim", "lat", "latitude", "row", "rows", "nlat", "nrows"}
+_COL_DIMS = {"x", "xdim", "lon", "longitude", "col", "cols", "column", "columns", "nlon", "ncols"}
+
+
+def shape_text(shape: tuple[int, ...], dims: tuple[str, ...] = ()) -> str:
+    """A dataset's shape written like the grid: ``width x height`` (columns first, found by the
+    dimension names when they say which axis is which), then the layers along its other axes
+    (``2400 x 2400 x 7 layers``); 1-D as ``N values``."""
+    if len(shape) < 2:
+        return f"{shape[0] if shape else 0:,} values"
+    names = [d.split(":", 1)[0].strip().lower() for d in dims] if len(dims) == len(shape) else []
+    row = next((i for i, d in enumerate(names) if d in _ROW_DIMS), None)
+    col = next((i for i, d in enumerate(names) if d in _COL_DIMS), None)
+    if row is None or col is None or row == col:
+        if len(shape) == 3 and shape[2] <= 16 and shape[2] < min(shape[0], shape[1]):
+            row, col = 0, 1  # (rows, cols, bands) as some HDF4 products store them
+        else:
+            row, col = len(shape) - 2, len(shape) - 1
+    layers = math.prod(n for i, n in enumerate(shape) if i not in (row, col))
+    return f"{shape[col]} x {shape[row]}" + (f" x {layers} layers" if layers > 1 else "")
 
 
 def _fmt(v: float | None, unit: str) -> str:

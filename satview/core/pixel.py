@@ -9,10 +9,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from rasterio.windows import Window
 
 from satview.core.geo import cell_of, pixel_center
 from satview.core.readers.base import Scene
+from satview.core.types import BandInfo
 from satview.errors import ArgumentError, SatviewError
 
 
@@ -80,7 +82,7 @@ def query_pixel(scene: Scene, row: int, col: int) -> PixelReport:
     for band in scene.info.bands:
         raw = scene.read([band.name], window=win, dn=True)[0]
         dn_val = raw[0, 0].item()
-        phys = float(band.to_physical(raw)[0, 0])
+        phys = physical_value(band, raw)
         flag = band.flag_name(dn_val)
         if flag is None and band.nodata is not None and _same(dn_val, band.nodata):
             flag = "nodata"
@@ -104,6 +106,33 @@ def query_pixel(scene: Scene, row: int, col: int) -> PixelReport:
         lat=lat if math.isfinite(lat) else None,
         bands=values,
     )
+
+
+#: Significant digits a queried value keeps: float64 arithmetic noise (13213 * 0.02 =
+#: 264.26000000000005) is dropped, every digit the calibration can carry is kept.
+VALUE_DIGITS = 12
+
+
+def physical_value(band: BandInfo, raw: np.ndarray) -> float:
+    """The physical value of one cell's DN (``raw``, shape (1, 1)) in float64, NaN at nodata/flags.
+
+    Bulk reads convert in float32 (``BandInfo.to_physical``); one queried value is worth full
+    precision, so the same calibration is applied here in float64 and rounded to ``VALUE_DIGITS``
+    significant digits (LST DN 13213 x 0.02 gives 264.26, not float32's 264.2599792480469).
+    """
+    if not math.isfinite(float(band.to_physical(raw)[0, 0])):
+        return math.nan  # nodata, a flag value or outside the valid range
+    dn = float(raw[0, 0])
+    cal = band.calibration
+    if cal.kind == "none":
+        return dn
+    value = dn * cal.scale + cal.offset
+    if cal.kind == "brightness_temperature":
+        assert cal.k1 is not None and cal.k2 is not None
+        if value <= 0:
+            return math.nan
+        value = cal.k2 / math.log(cal.k1 / value + 1.0)
+    return float(f"{value:.{VALUE_DIGITS}g}") if math.isfinite(value) else math.nan
 
 
 def _same(a: float, b: float) -> bool:

@@ -31,7 +31,7 @@ from rasterio.windows import Window
 
 from satview.core import qa as qa_decoder
 from satview.core.colormap import colormap
-from satview.core.composite import PRESETS, band_for, default_bands
+from satview.core.composite import PRESETS, band_for, dataset_bands, default_bands
 from satview.core.indices import compute_index, get_index, index_bands
 from satview.core.readers.base import Scene
 from satview.core.seaice import band_flag_names, seaice_rgba
@@ -254,10 +254,11 @@ def levels_from_physical(info: SceneInfo, spec: DisplaySpec, levels: Levels) -> 
 
 def seaice_band(info: SceneInfo) -> BandInfo | None:
     """The sea-ice concentration band of a scene, or None when it is not a sea-ice scene."""
-    for b in info.bands:
+    own = dataset_bands(info)  # of a multi-dataset file, the dataset it was opened on
+    for b in own:
         if {name.lower() for _, name in b.flags} & _SEAICE_FLAGS:
             return b
-    quantity = [b for b in info.bands if "concentration" in (b.calibration.quantity or "").lower()]
+    quantity = [b for b in own if "concentration" in (b.calibration.quantity or "").lower()]
     if quantity and info.format in ("netcdf4", "netcdf3", "hdf5", "nsidc-binary"):
         return quantity[0]
     if info.format == "nsidc-binary" and info.bands:

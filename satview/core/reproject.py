@@ -49,6 +49,7 @@ from rasterio.enums import Resampling
 from rasterio.warp import calculate_default_transform, reproject
 
 import satview.core.env  # noqa: F401  (GDAL options first)
+from satview.core.composite import dataset_bands
 from satview.core.geo import parse_crs
 from satview.core.geotiff_tags import atomic_geotiff, write_scene_metadata
 from satview.core.readers.base import ProgressFn, Scene
@@ -413,7 +414,7 @@ def reproject_scene(
     info = scene.info
     out = Path(out_path)
     rs = resampling_from_name(resampling)
-    infos = [info.band(str(b)) for b in bands] if bands else list(info.bands)
+    infos = [info.band(str(b)) for b in bands] if bands else dataset_bands(info)
     if not infos:
         raise SatviewError("no bands were chosen", info.path)
     names = tuple(b.name for b in infos)

@@ -98,6 +98,25 @@ def test_discover_mixed_folder(tmp_path: Path, real_data: Path, demo_scenes: lis
     assert not pattern.missing
 
 
+def test_file_named_as_a_product_but_not_one_fails_by_name(tmp_path: Path, demo_scenes: list[Path]) -> None:
+    """A product-named file no reader takes (a saved login page) is a failed scene, not an ignored file."""
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    shutil.copy2(demo_scenes[0], folder / demo_scenes[0].name)
+    login = folder / "LC08_L1TP_090084_20160121_20170405_01_T1.tar"
+    login.write_text("<!DOCTYPE html>\n<html><head><title>EROS login</title></head><body>Sign in</body>")
+    (folder / "notes.txt").write_text("my study area\n")
+    found = discover([folder])
+    assert [Path(p).name for p, _ in found.missing] == [login.name]
+    assert "HTML" in found.missing[0][1]
+    assert [Path(p).name for p, _ in found.ignored] == ["notes.txt"]
+    report = run_batch(BatchJob("quicklook", [str(folder)], str(tmp_path / "out"), quicklook=SMALL),
+                       executor=SerialExecutor())
+    status = {Path(r.path).name: r.status for r in report.records}
+    assert status == {demo_scenes[0].name: OK, login.name: FAILED}
+    assert report.exit_code == 1
+
+
 def test_bad_file_reported_others_succeed_on_local_pool(tmp_path: Path, real_data: Path,
                                                          demo_scenes: list[Path]) -> None:
     folder = _mixed_folder(tmp_path, real_data, demo_scenes[0])

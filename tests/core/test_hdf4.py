@@ -19,7 +19,8 @@ from satview.cli import main as cli_main
 from satview.core import hdfeos, open_scene
 from satview.core.pixel import query_pixel
 from satview.core.readers import hdf4
-from satview.core.readers.hdf4 import calibration_from_attrs, default_dataset, open_hdf4
+from satview.core.readers.hdf4 import default_dataset, open_hdf4
+from satview.core.readers.hdf4_calibration import calibration_from_attrs
 from satview.core.types import DatasetInfo
 from satview.errors import BandNotFoundError, SceneReadError
 
@@ -83,7 +84,7 @@ def test_lists_every_sds_with_shape_dtype_and_attrs(real_data: Path) -> None:
 def test_default_dataset_is_first_2d_science_dataset(real_data: Path) -> None:
     with open_hdf4(real_data / GA, None) as scene:
         assert scene.info.dataset == "sur_refl_b01_1"
-        assert scene.band_names == ["sur_refl_b01_1"]
+        assert scene.band_names[0] == "sur_refl_b01_1"
     with open_hdf4(real_data / A1, None) as scene:
         assert scene.info.dataset == "sur_refl_b01"
         assert len(scene.info.datasets) == 13
@@ -214,10 +215,10 @@ def test_values_match_direct_pyhdf_read_mod09ga(real_data: Path) -> None:
     win = Window(2000, 0, 400, 120)  # the corner of the tile that has valid data
     expected = data[0:120, 2000:2400]
     with open_scene(path) as scene:
-        dn = scene.read(window=win, dn=True)[0]
+        dn = scene.read("sur_refl_b01_1", window=win, dn=True)[0]
         np.testing.assert_array_equal(dn, expected)
         assert dn.dtype == np.int16
-        phys = scene.read(window=win)[0]
+        phys = scene.read("sur_refl_b01_1", window=win)[0]
         band = scene.band("sur_refl_b01_1")
         assert band.nodata == FILL and band.valid_range == (-100, 16000) and band.unit == "reflectance"
     valid = (expected != FILL) & (expected >= -100) & (expected <= 16000)
@@ -268,10 +269,10 @@ def test_reads_are_split_into_row_slabs(real_data: Path, monkeypatch: pytest.Mon
                 return self.sds.get(start=start, count=count, stride=stride)
 
         monkeypatch.setattr(scene, "_select", lambda name: Spy(original(name)))
-        full = scene.read(dn=True)[0]
+        full = scene.read("sur_refl_b01_1", dn=True)[0]
         assert len(calls) == 5 and max(c[1][0] for c in calls) <= hdf4.MAX_SLAB_ROWS
         calls.clear()
-        scene.read(out_shape=(300, 300), dn=True)
+        scene.read("sur_refl_b01_1", out_shape=(300, 300), dn=True)
         assert calls[0][2] == (8, 8)
     np.testing.assert_array_equal(full, direct(real_data / GA, "sur_refl_b01_1")[0])
 
@@ -491,31 +492,33 @@ def test_dms_and_odl_parsing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "attrs", "hdf4_rule", "dn", "value"),
+    ("name", "attrs", "rule", "dn", "value"),
     [
         ("LST_Day_1km", {"scale_factor": 0.02, "add_offset": 0.0, "units": "K", "calibrated_nt": 22},
-         True, 14500, 290.0),
+         "added", 14500, 290.0),
+        ("Day_view_angl", {"scale_factor": 1.0, "add_offset": -65.0, "units": "degree"}, "added", 30, -35.0),
         ("sur_refl_b01_1", {"scale_factor": 10000.0, "add_offset": 0.0, "units": "reflectance"},
-         True, 2500, 0.25),
+         "hdf4", 2500, 0.25),
         ("sur_refl_b01", {"scale_factor": 0.0001, "add_offset": 0.0, "units": "reflectance"},
-         True, 2500, 0.25),
-        ("1 km 16 days NDVI", {"scale_factor": 10000.0, "units": "NDVI"}, True, 5000, 0.5),
+         "hdf4", 2500, 0.25),
+        ("1 km 16 days NDVI", {"scale_factor": 10000.0, "units": "NDVI"}, "hdf4", 5000, 0.5),
         ("Retrieved_Temperature_Profile", {"scale_factor": 0.01, "add_offset": -15000.0, "units": "K",
-                                           "calibrated_nt": 5}, True, 13000, 280.0),
-        ("Emis_31", {"scale_factor": 0.002, "add_offset": 0.49, "units": "none"}, True, 245, 0.98),
-        ("Range_1", {"scale_factor": 25.0, "units": "meters"}, True, 30000, 750000.0),
-        ("cf", {"scale_factor": 0.5, "add_offset": 10.0}, False, 4, 12.0),
+                                           "calibrated_nt": 5}, "hdf4", 13000, 280.0),
+        ("Emis_31", {"scale_factor": 0.002, "add_offset": 0.49, "units": "none"}, "added", 245, 0.98),
+        ("Range_1", {"scale_factor": 25.0, "units": "meters"}, "hdf4", 30000, 750000.0),
+        ("cf", {"scale_factor": 0.5, "add_offset": 10.0}, "cf", 4, 12.0),
     ],
 )
-def test_calibration_conventions(name: str, attrs: dict, hdf4_rule: bool, dn: int, value: float) -> None:
-    cal, _ = calibration_from_attrs(name, attrs, hdf4_convention=hdf4_rule)
+def test_calibration_conventions(name: str, attrs: dict, rule: str, dn: int, value: float) -> None:
+    """Each offset rule (HDF4, added for LST&E, CF, divisor) gives the documented value of a DN."""
+    cal, _ = calibration_from_attrs(attrs, hdf4_convention=rule != "cf", offset_added=rule == "added")
     assert cal.kind == "linear"
     assert cal.apply_scalar(dn) == pytest.approx(value, rel=1e-6)
     assert cal.unit == ("" if attrs.get("units") in (None, "none") else attrs["units"])
 
 
 def test_no_scale_attributes_means_no_calibration() -> None:
-    cal, _ = calibration_from_attrs("state", {"units": "bit field"})
+    cal, _ = calibration_from_attrs({"units": "bit field"})
     assert cal.kind == "none" and cal.unit == "bit field"
 
 

@@ -55,7 +55,8 @@ def test_nsidc_daily_default_is_cdr_concentration(real_data: Path) -> None:
         with open_scene(real_data / "nsidc" / name) as s:
             assert s.info.format == "netcdf4"
             assert s.info.dataset == "/cdr_seaice_conc"
-            assert s.band_names == ["cdr_seaice_conc"]  # 1-long time axis -> one band
+            assert s.band_names[0] == "cdr_seaice_conc"  # 1-long time axis -> one band (then its grid's)
+            assert "cdr_seaice_conc[0]" not in s.band_names
             by = {d.name: d for d in s.info.datasets}
             assert by["/cdr_seaice_conc"].dims == ("tdim", "y", "x")
             assert not by["/xgrid"].displayable and not by["/projection"].displayable
@@ -331,3 +332,28 @@ def test_names_that_are_not_utf8_are_shown_escaped_and_still_read(tmp_path: Path
         json.dumps(asdict(scene.info.datasets[0]))  # printable, JSON-able
     with open_scene(path, dataset="/gr\\xe8p/d\\xffta") as scene:
         assert scene.read(dn=True)[0, 19, 29] == data[19, 29]
+
+
+CDR = "nsidc/seaice_conc_daily_nh_20230901_f17_v04r00.nc"
+
+
+def test_datasets_of_one_grid_are_bands_of_the_scene(real_data: Path) -> None:
+    """The variables on the chosen one's (y, x) grid are bands after it (no lat/lon arrays), and
+    reading one by name gives that variable; the display stays on the chosen dataset."""
+    from satview.core.composite import default_bands
+    from satview.core.render import seaice_band
+
+    with open_scene(real_data / CDR) as scene:
+        names = scene.band_names
+        assert names[0] == "cdr_seaice_conc"
+        assert {"stdev_of_cdr_seaice_conc", "nsidc_bt_seaice_conc"} <= set(names)
+        assert not {"latitude", "longitude", "xgrid", "ygrid"} & set(names)
+        got = scene.read("qa_of_cdr_seaice_conc", dn=True)[0]
+        shown = seaice_band(scene.info)
+        assert shown is not None and shown.name == "cdr_seaice_conc"
+    with h5py.File(real_data / CDR) as f:
+        np.testing.assert_array_equal(got, f["qa_of_cdr_seaice_conc"][0])
+    melt = "melt_onset_day_cdr_seaice_conc"  # no sea-ice flags: shown as itself, not as concentration
+    with open_scene(real_data / CDR, dataset=melt) as scene:
+        assert scene.band_names[0] == melt and "cdr_seaice_conc" in scene.band_names
+        assert seaice_band(scene.info) is None and default_bands(scene.info) == (melt,)

@@ -17,6 +17,15 @@ WALK_READERS = frozenset({"landsat", "geotiff", "hdf4", "hdf5", "netcdf3", "nsid
 #: Readers that hold several datasets, to which ``--dataset`` applies.
 MULTI_DATASET_READERS = frozenset({"hdf4", "hdf5", "netcdf3"})
 _GLOB_CHARS = re.compile(r"[*?\[]")
+#: File names of products a portal delivers (Landsat product and scene ids, MODIS/VIIRS granules, NSIDC
+#: sea-ice files): such a file that no reader takes is a broken product (e.g. a failed download that
+#: saved the portal's login page), reported as failed even when found by walking a folder.
+_PRODUCT_NAME = re.compile(
+    r"^(L[CEOTM]0\d_L\w{3}_\d{6}_\d{8}_\d{8}_\d{2}_(T1|T2|RT)"  # Landsat C1/C2 product id
+    r"|L[CEOTM]\d{14}[A-Z]{3}\d{2}"  # pre-collection scene id
+    r"|(MOD|MYD|MCD|VNP|VJ1)\w+\.A\d{7}\."  # MODIS / VIIRS granule
+    r"|seaice_conc_|nt_\d{8}_)",  # NSIDC sea-ice concentration
+    re.IGNORECASE)
 _STRIP_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tar", ".tif", ".tiff", ".hdf", ".h5",
                    ".he5", ".hdf5", ".nc", ".nc4", ".bin", ".json", ".xml", ".txt")
 
@@ -45,8 +54,9 @@ def discover(inputs: list[str | os.PathLike[str]], exclude: list[str | os.PathLi
     Folders are walked recursively (hidden entries skipped); a folder holding a Landsat MTL is one
     scene and is not descended into, and a GeoTIFF inside such a folder stands for that folder.
     Files found by walking or by a pattern that no reader takes are listed in ``ignored``; files
-    named literally that do not exist or are not scenes, and patterns matching nothing, are
-    listed in ``missing`` (the batch reports them as failed). Paths under
+    named literally that do not exist or are not scenes, files named like a product that are not
+    one (a failed download), and patterns matching nothing, are listed in ``missing`` (the batch
+    reports them as failed). Paths under
     ``exclude`` (e.g. the output folder) are never taken.
     """
     out = Discovery()
@@ -89,7 +99,7 @@ def _take_file(p: Path, found: dict[str, str], out: Discovery, excluded: list[Pa
     reader = identify(rp)
     if reader is not None and (how != "walk" or reader in WALK_READERS):
         found[str(rp)] = reader
-    elif how == "literal":
+    elif how == "literal" or (reader is None and _PRODUCT_NAME.match(p.name)):
         out.missing.append((str(p), _why_not(rp, reader)))
     else:
         out.ignored.append((str(rp), _why_not(rp, reader)))
@@ -119,6 +129,9 @@ def _walk(folder: Path, found: dict[str, str], out: Discovery, excluded: list[Pa
 def _why_not(p: Path, reader: str | None) -> str:
     if reader is not None:
         return f"a plain {reader} image, taken only when named explicitly"
+    if _is_html(p):
+        return ("named like a product but it is a web page (HTML), often a portal's login page saved by a "
+                "failed download; download it again")
     from satview.core.readers import _why_unsupported
     from satview.core.sniff import sniff
     from satview.errors import SatviewError
@@ -127,6 +140,15 @@ def _why_not(p: Path, reader: str | None) -> str:
         return _why_unsupported(sniff(p))
     except SatviewError as exc:
         return exc.message
+
+
+def _is_html(p: Path) -> bool:
+    try:
+        with p.open("rb") as f:
+            head = f.read(512).lstrip().lower()
+    except OSError:
+        return False
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
 
 
 def scene_stem(path: str) -> str:

@@ -1,4 +1,6 @@
-"""HDF4 files (pyhdf) as scenes: every SDS listed, one opened, HDF-EOS2 grids georeferenced.
+"""HDF4 files (pyhdf) as scenes: every SDS listed, one opened together with the other datasets of
+its grid (its bands, e.g. MOD09's ``sur_refl_b01`` .. ``b07`` for composites), HDF-EOS2 grids
+georeferenced, scale/offset by the product family's rule (:mod:`satview.core.modis`).
 
 Default dataset (when none is asked for): the first SDS in file order that is at least 2-D and
 numeric and is *science data*, i.e. neither QA-like (``units = "bit field"``, or a name made of
@@ -15,7 +17,6 @@ goes through one module-wide lock and pixel reads are split into slabs of at mos
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 import threading
@@ -29,12 +30,13 @@ from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 
-from satview.core import hdfeos
+from satview.core import hdfeos, modis
 from satview.core.geo import footprint_lonlat
 from satview.core.guard import check_dataset_shape
 from satview.core.readers.array_read import read_window
 from satview.core.readers.base import Scene
-from satview.core.types import BandInfo, Calibration, DatasetInfo, Deferred, GeoGrid, SceneInfo
+from satview.core.readers.hdf4_calibration import calibration_from_attrs, fill_value, valid_range
+from satview.core.types import BandInfo, DatasetInfo, Deferred, GeoGrid, SceneInfo
 from satview.errors import (
     BandNotFoundError,
     MetadataError,
@@ -61,8 +63,6 @@ _QA_TOKENS = {"qc", "qa", "state", "flag", "flags", "gflags", "num", "observatio
 _ANCILLARY_TOKENS = {"szen", "vzen", "raz", "range", "angle", "doy", "latitude", "longitude", "lat",
                      "lon", "height", "elevation"}
 _ANCILLARY_WORDS = ("zenith", "azimuth", "day_of_year", "dayofyear")
-_DIMENSIONLESS_UNITS = {"", "none", "reflectance", "ndvi", "evi", "albedo", "unitless", "1", "-"}
-_DIMENSIONLESS_WORDS = ("reflectance", "ndvi", "evi", "albedo", "vegetation index")
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,8 @@ def open_hdf4(path: str | os.PathLike[str], sniffed: Any = None, dataset: str | 
 
 
 class Hdf4Scene(Scene):
-    """One SDS of an HDF4 file (2-D: one band; 3-D: one band per index of the band/time axis)."""
+    """One SDS of an HDF4 file and the other SDSs of its grid (each 2-D SDS one band, a 3-D one a
+    band per index of its band/time axis); the chosen SDS's bands come first."""
 
     def __init__(self, path: str | os.PathLike[str], dataset: str | None = None) -> None:
         super().__init__()
@@ -147,8 +148,13 @@ class Hdf4Scene(Scene):
         row_axis, col_axis = _spatial_axes(chosen, grids)
         rows, cols = chosen.shape[row_axis], chosen.shape[col_axis]
         grid, eos_grid = _georeference(chosen, rows, cols, grids, bool(eos_text), warnings)
-        hdf4_convention = bool(eos_text) or "calibrated_nt" in chosen.attrs
-        bands = self._bands(chosen, row_axis, col_axis, grid, hdf4_convention)
+        product = modis.short_name(global_attrs, self._path)
+        offset_added = modis.adds_offset(product, (d.name for d in datasets))
+        bands: list[BandInfo] = []
+        for ds in _grid_members(chosen, datasets, grids, eos_grid, (rows, cols)):
+            hdf4_convention = bool(eos_text) or "calibrated_nt" in ds.attrs
+            bands += self._bands(ds, *_spatial_axes(ds, grids), grid, product,
+                                 hdf4_convention=hdf4_convention, offset_added=offset_added)
         self.info = SceneInfo(
             path=self._path,
             format="hdf4",
@@ -158,6 +164,7 @@ class Hdf4Scene(Scene):
                 "attributes": {k: jsonable(v) for k, v in global_attrs.items()},
                 "dataset_attributes": dict(chosen.attrs),
                 "hdfeos_grid": _grid_dict(eos_grid) if eos_grid else None,
+                "product": product,
             },
             footprint=Deferred(footprint_lonlat, grid),
             warnings=tuple(warnings),
@@ -165,9 +172,13 @@ class Hdf4Scene(Scene):
             dataset=chosen.name,
         )
 
-    def _bands(self, ds: DatasetInfo, row_axis: int, col_axis: int, grid: GeoGrid,
-               hdf4_convention: bool) -> list[BandInfo]:
-        cal, note = calibration_from_attrs(ds.name, ds.attrs, hdf4_convention=hdf4_convention)
+    def _bands(self, ds: DatasetInfo, row_axis: int, col_axis: int, grid: GeoGrid, product: str | None, *,
+               hdf4_convention: bool, offset_added: bool) -> list[BandInfo]:
+        """The bands of dataset ``ds`` (one per index of its non-spatial axes), with their layouts."""
+        cal, note = calibration_from_attrs(ds.attrs, hdf4_convention=hdf4_convention,
+                                           offset_added=offset_added)
+        land_band = modis.land_band(product, ds.name, str(ds.attrs.get("long_name", "") or ""))
+        common_name, wavelength = modis.LAND_BANDS[land_band] if land_band else (None, None)
         other_axes = [a for a in range(len(ds.shape)) if a not in (row_axis, col_axis)]
         long_name = str(ds.attrs.get("long_name", "") or ds.name)
         qa_like = _is_qa(ds)
@@ -183,12 +194,15 @@ class Hdf4Scene(Scene):
                     name=name,
                     description=long_name + (f" ({note})" if note else ""),
                     dtype=ds.dtype,
-                    nodata=_fill_value(ds.attrs),
-                    role="qa" if qa_like else ("angle" if _is_ancillary(ds) else "data"),
+                    nodata=fill_value(ds.attrs),
+                    role="qa" if qa_like else ("angle" if _is_ancillary(ds) else
+                                               "reflective" if land_band else "data"),
+                    common_name=common_name,
+                    wavelength=wavelength,
                     resolution=resolution,
                     calibration=cal,
                     categorical=qa_like and cal.kind == "none",
-                    valid_range=_valid_range(ds.attrs),
+                    valid_range=valid_range(ds.attrs),
                     source=ds.name,
                     source_band=k + 1,
                 )
@@ -332,6 +346,23 @@ def _spatial_axes(ds: DatasetInfo, grids: list[hdfeos.EosGrid]) -> tuple[int, in
     return len(shape) - 2, len(shape) - 1
 
 
+def _grid_members(chosen: DatasetInfo, datasets: tuple[DatasetInfo, ...], grids: list[hdfeos.EosGrid],
+                  eos_grid: hdfeos.EosGrid | None, shape: tuple[int, int]) -> list[DatasetInfo]:
+    """``chosen`` and, after it in file order, every other 2-D numeric dataset on the same grid: the
+    same HDF-EOS grid when ``chosen`` has one, else the same rows x columns. They are the scene's
+    bands, so composites and indices can combine them (MOD09 ``sur_refl_b01`` .. ``b07``)."""
+    members = [chosen]
+    for ds in datasets:
+        if ds is chosen or not ds.displayable:
+            continue
+        row_axis, col_axis = _spatial_axes(ds, grids)
+        if (ds.shape[row_axis], ds.shape[col_axis]) != shape:
+            continue
+        if eos_grid is None or hdfeos.find_grid(grids, ds.name, shape, ds.dims) is eos_grid:
+            members.append(ds)
+    return members
+
+
 def _georeference(ds: DatasetInfo, rows: int, cols: int, grids: list[hdfeos.EosGrid], has_eos: bool,
                   warnings: list[str]) -> tuple[GeoGrid, hdfeos.EosGrid | None]:
     """The scene grid of ``ds``: from its HDF-EOS grid, or a pixel grid with a warning."""
@@ -377,80 +408,6 @@ def _grid_dict(g: hdfeos.EosGrid) -> dict[str, Any]:
 
 
 # --- attributes and calibration ----------------------------------------------------------------
-
-
-def calibration_from_attrs(name: str, attrs: dict[str, Any], *,
-                           hdf4_convention: bool = True) -> tuple[Calibration, str]:
-    """The calibration of an SDS from ``scale_factor``/``add_offset`` and a note on the rule used.
-
-    - HDF4 convention (HDF-EOS files, or any SDS with ``calibrated_nt``):
-      ``value = scale_factor * (stored - add_offset)``, i.e. scale ``s``, offset ``-s * o``
-      (MOD09A1 reflectance: 0.0001; MODIS LST: 0.02 -> kelvin).
-    - Divisor convention: a dimensionless quantity (reflectance, NDVI, EVI, albedo; units
-      ``reflectance``/``none``/empty) whose ``scale_factor`` is a power of ten >= 100 is divided by
-      it, ``value = (stored - add_offset) / scale_factor`` (MOD09GA C6 stores 10000.0, MOD13 too).
-    - Emissivity (``Emis_*`` of MOD11/MOD21) adds its offset: ``value = stored * s + o``.
-    - Other files (no HDF-EOS, no ``calibrated_nt``) use the CF rule ``value = stored * s + o``.
-    """
-    units = str(attrs.get("units", "") or "").strip()
-    unit = "" if units.lower() == "none" else units
-    s = _scalar(attrs.get("scale_factor"))
-    o = _scalar(attrs.get("add_offset")) or 0.0
-    if s is None and o == 0.0:
-        return Calibration("none", unit=unit), ""
-    s = 1.0 if s is None or s == 0.0 else s
-    if s == 1.0 and o == 0.0:
-        return Calibration("none", unit=unit), ""
-    long_name = str(attrs.get("long_name", "") or "").lower()
-    dimensionless = units.lower() in _DIMENSIONLESS_UNITS or any(w in long_name for w in _DIMENSIONLESS_WORDS)
-    if s >= 100 and _power_of_ten(s) and dimensionless:
-        return (Calibration("linear", 1.0 / s, -o / s, unit=unit),
-                f"scale_factor {s:g} is a divisor: value = (DN - {o:g}) / {s:g}")
-    if name.lower().startswith("emis_") or not hdf4_convention:
-        return Calibration("linear", s, o, unit=unit), ""
-    return Calibration("linear", s, -s * o, unit=unit), ""
-
-
-def _power_of_ten(v: float) -> bool:
-    e = round(math.log10(abs(v)))
-    return math.isclose(abs(v), 10.0 ** e, rel_tol=1e-9)
-
-
-def _scalar(v: Any) -> float | None:
-    if v is None:
-        return None
-    if isinstance(v, (list, tuple, np.ndarray)):
-        v = list(np.ravel(v))
-        if not v:
-            return None
-        v = v[0]
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def _fill_value(attrs: dict[str, Any]) -> float | None:
-    v = attrs.get("_FillValue")
-    if isinstance(v, (list, tuple)):
-        v = v[0] if v else None
-    if v is None or isinstance(v, str):
-        return None
-    return v
-
-
-def _valid_range(attrs: dict[str, Any]) -> tuple[float, float] | None:
-    vr = attrs.get("valid_range")
-    if isinstance(vr, (list, tuple)) and len(vr) == 2:
-        lo, hi = _scalar(vr[0]), _scalar(vr[1])
-    else:
-        lo, hi = _scalar(attrs.get("valid_min")), _scalar(attrs.get("valid_max"))
-        if lo is None and hi is None:
-            return None
-    lo = -math.inf if lo is None else lo
-    hi = math.inf if hi is None else hi
-    return (lo, hi) if lo <= hi else None
 
 
 def jsonable(v: Any) -> Any:

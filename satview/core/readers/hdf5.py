@@ -412,7 +412,7 @@ def _open(f: Any, spath: str, dataset: str | None) -> CFScene:
         elif geo.source == "none":
             warnings.append("no georeferencing found (no grid_mapping, GeoTransform, coordinates or "
                             "latitude/longitude arrays): showing the pixel grid")
-    bands = _bands(f, dinfo, root, h5names)
+    bands = [b for d in _grid_members(dinfo, infos, geo.source) for b in _bands(f, d, root, h5names)]
     if len(bands) > MAX_BANDS:
         warnings.append(f"{chosen} has {len(bands)} planes; only the first {MAX_BANDS} are offered")
         bands = bands[:MAX_BANDS]
@@ -425,6 +425,18 @@ def _open(f: Any, spath: str, dataset: str | None) -> CFScene:
                      metadata=meta, footprint=footprint,
                      warnings=tuple(warnings), datasets=tuple(infos), dataset=chosen)
     return Hdf5Scene(f, info, geo.orientation, swath, h5names)
+
+
+def _grid_members(chosen: DatasetInfo, infos: list[DatasetInfo], georef: str) -> list[DatasetInfo]:
+    """``chosen`` and, after it in file order, the other shown datasets of its group on the same
+    georeferenced grid (same shape and dimension names, no latitude/longitude arrays): the scene's
+    bands, so composites and indices can combine them and ``--bands`` takes their names."""
+    group = chosen.name.rsplit("/", 1)[0]
+    if georef == "none" or not all(chosen.dims[-2:]):
+        return [chosen]
+    return [chosen] + [d for d in infos if d is not chosen and d.displayable and d.shape == chosen.shape
+                       and d.dims == chosen.dims and d.name.rsplit("/", 1)[0] == group
+                       and d.name.rsplit("/", 1)[-1].lower() not in _LAT + _LON]
 
 
 def _bands(f: Any, d: DatasetInfo, root: dict[str, Any], names: H5Names) -> list[BandInfo]:

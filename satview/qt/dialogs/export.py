@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from satview.core.composite import dataset_bands
 from satview.qt.panels.projection import CrsChooser
 
 
@@ -69,11 +70,12 @@ class ExportDialog(QDialog):
             self.aoi.setCurrentIndex(max(0, self.aoi.findData(selected)))
         form.addRow("AOI", self.aoi)
         self.bands = QListWidget()
+        chosen = {b.name for b in dataset_bands(info)}  # an HDF file's opened dataset, else every band
         for b in info.bands:
             item = QListWidgetItem(f"{b.name}  {b.common_name or b.description or ''}".rstrip())
             item.setData(Qt.ItemDataRole.UserRole, b.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
+            item.setCheckState(Qt.CheckState.Checked if b.name in chosen else Qt.CheckState.Unchecked)
             self.bands.addItem(item)
         all_row = QHBoxLayout()
         for text, state in (("All", Qt.CheckState.Checked), ("None", Qt.CheckState.Unchecked)):
