@@ -34,6 +34,7 @@ from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 
+from satview.core.composite import dataset_bands
 from satview.core.readers import open_scene
 from satview.core.readers.base import Scene as CoreScene
 from satview.core.types import BandInfo, DatasetInfo, SceneInfo
@@ -136,7 +137,9 @@ class Scene:
              resampling: Resampling | None = None) -> np.ndarray:
         """Pixels as a ``(band, row, col)`` array, like rasterio's ``read``.
 
-        ``bands``: names (default all); ``window``: a ``rasterio.windows.Window`` of the scene grid
+        ``bands``: names (default all bands; for an HDF/netCDF file, those of the dataset it was
+        opened on, as exports do — the grid's other datasets are read when named); ``window``: a
+        ``rasterio.windows.Window`` of the scene grid
         (default all of it); ``out_shape``: ``(rows, cols)`` of the result (smaller than the window
         reads decimated, from overviews where the file has them). ``physical=True`` gives float32
         physical values (reflectance, kelvin, the file's scale/offset applied) with NaN at fill and
@@ -145,8 +148,12 @@ class Scene:
         >>> with satview.open(path) as scene:                  # doctest: +SKIP
         ...     red = scene.read("SR_B4", out_shape=(512, 512))[0]
         """
-        return self.core.read(band_list(bands), window=window, out_shape=out_shape, dn=not physical,
-                              resampling=resampling)
+        return self.core.read(band_list(bands) or self._default_bands(), window=window,
+                              out_shape=out_shape, dn=not physical, resampling=resampling)
+
+    def _default_bands(self) -> list[str]:
+        """What ``read`` and ``to_xarray`` read when no bands are named (see ``read``)."""
+        return [b.name for b in dataset_bands(self.info)]
 
     def to_xarray(self, bands: Bands | None = None, window: Window | None = None,
                   out_shape: tuple[int, int] | None = None, physical: bool = True) -> xarray.DataArray:
@@ -166,7 +173,7 @@ class Scene:
             import xarray
         except ModuleNotFoundError as exc:
             raise ModuleNotFoundError("Scene.to_xarray needs xarray: pip install 'satview[xarray]'") from exc
-        names = [self.info.band(n).name for n in band_list(bands) or self.band_names]
+        names = [self.info.band(n).name for n in band_list(bands) or self._default_bands()]
         data = self.read(names, window=window, out_shape=out_shape, physical=physical)
         win = window if window is not None else Window(0, 0, self.shape[1], self.shape[0])
         rows, cols = data.shape[-2:]
