@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from affine import Affine
@@ -36,7 +36,7 @@ from satview.core.indices import compute_index, get_index, index_bands
 from satview.core.readers.base import Scene
 from satview.core.seaice import band_flag_names, seaice_rgba
 from satview.core.stretch import Levels, Stretch, apply_levels, compute_levels, valid_mask
-from satview.core.types import BandInfo, GeoGrid, SceneInfo
+from satview.core.types import BandInfo, SceneInfo
 from satview.core.viewport import ReadPlan, overview_plan
 from satview.errors import SatviewError
 
@@ -595,30 +595,6 @@ def render_scene(scene: Scene, spec: DisplaySpec, shape: tuple[int, int],
 def render_array(scene: Scene, spec: DisplaySpec, levels: Levels, shape: tuple[int, int]) -> np.ndarray:
     """The whole scene drawn at ``shape`` (rows, cols) with ``levels``: (rows, cols, 4) uint8."""
     return render_scene(scene, spec, shape, levels)[0]
-
-
-def render_reprojected(scene: Scene, spec: DisplaySpec, levels: Levels, dst_crs: Any,
-                       screen: tuple[int, int] = (1024, 1024), *, generation: int = 0) -> RenderResult:
-    """The whole scene (one decimated read) drawn, then warped (nearest) to ``dst_crs`` at about
-    screen resolution: the reprojected image fits in ``screen`` = (width, height) pixels."""
-    from satview.core.reproject import reproject_array, target_grid
-
-    grid = scene.info.grid
-    sw, sh = max(1, int(screen[0])), max(1, int(screen[1]))
-    plan = _full_plan(scene, max(sw, sh))
-    rows, cols = plan.out_shape
-    src = GeoGrid(grid.crs, grid.transform * Affine.scale(grid.width / cols, grid.height / rows), cols, rows)
-    rgba = render_array(scene, spec, levels, (rows, cols))
-    dst = target_grid(src, dst_crs)
-    factor = max(dst.width / sw, dst.height / sh)
-    if factor > 1.0 or factor < 0.5:
-        rx, ry = abs(dst.transform.a) * factor, abs(dst.transform.e) * factor
-        dst = target_grid(src, dst_crs, resolution=(rx, ry))
-    warped = reproject_array(np.moveaxis(rgba, -1, 0), src, dst, "nearest", src_nodata=None, dst_nodata=0)
-    out = np.ascontiguousarray(np.moveaxis(warped, 0, -1))
-    assert dst.crs is not None
-    return RenderResult(out, (0.0, 0.0, float(dst.width), float(dst.height)), True, generation,
-                        crs_wkt=dst.crs.to_wkt(), transform=dst.transform)
 
 
 def with_generation(result: RenderResult, generation: int) -> RenderResult:

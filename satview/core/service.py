@@ -460,11 +460,14 @@ def svc_reproject(path: str, dataset: str | None, out_path: str, dst_crs: Any,
 
 
 def svc_reproject_view(path: str, dataset: str | None, spec: Any, levels: Any, dst_crs: Any,
-                       screen: tuple[int, int] = (1024, 1024), generation: int = 0) -> Any:
-    """``render.render_reprojected``: the whole scene warped to ``dst_crs`` at screen resolution."""
-    from satview.core.render import render_reprojected
+                       screen: tuple[int, int] = (1024, 1024), generation: int = 0,
+                       view: Any = None, grid: Any = None, margin: float = 0.0) -> Any:
+    """``mapview.render_reprojected``: the whole scene warped to ``dst_crs`` fitted to the screen, or
+    (with ``view`` in pixels of the view's ``grid``) the visible part at screen resolution."""
+    from satview.core.mapview import render_reprojected
 
-    return render_reprojected(_scene(path, dataset), spec, levels, dst_crs, screen, generation=generation)
+    return render_reprojected(_scene(path, dataset), spec, levels, dst_crs, screen, generation=generation,
+                              view=view, grid=grid, margin=margin)
 
 
 def svc_extent_area(path: str, dataset: str | None = None) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from satview.core.render import (
     levels_to_physical,
     qa_color,
     render_array,
-    render_reprojected,
     render_scene,
     render_view,
     renders_dn,
@@ -226,18 +225,6 @@ def test_seaice_scene_uses_the_ice_colours(real_data: Path) -> None:
     land = dn == 254
     assert land.any()
     assert np.all(res.rgba[land][:, :3] == np.asarray(flag_color("land"), dtype=np.uint8))
-
-
-def test_reprojected_view_fits_the_screen(scene) -> None:
-    """The reprojected view carries its CRS and transform and fits in the screen size."""
-    spec = default_display(scene.info)
-    levels, _ = compute_display_levels(scene, spec)
-    res = render_reprojected(scene, spec, levels, "EPSG:4326", (200, 150))
-    h, w, four = res.rgba.shape
-    assert four == 4 and w <= 200 and h <= 150 and max(w / 200, h / 150) > 0.45
-    assert res.crs_wkt and CRS.from_wkt(res.crs_wkt).to_epsg() == 4326
-    assert res.transform is not None and res.pixel_rect == (0.0, 0.0, float(w), float(h))
-    assert (res.rgba[..., 3] == 0).any() and (res.rgba[..., 3] == 255).any()
 
 
 def test_display_overview_reads_the_qa_band_once(scene, monkeypatch: pytest.MonkeyPatch) -> None:
