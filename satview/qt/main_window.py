@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from satview.qt.canvas import RasterCanvas
-from satview.qt.icons import app_icon
+from satview.qt.icons import app_icon, zoom_icon
 from satview.qt.notify import ErrorReporter
 from satview.qt.panels.aoi import AoiPanel
 from satview.qt.panels.bands import BandsPanel
@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         self.docks["bands"].raise_()
         self._build_menus()
         self._wire()
-        self._centre_next_pixel = False
+        self._busy_message = ""
         self.setWindowTitle("satview")
         self.resize(1400, 900)
         geometry, state = self.settings.value("geometry"), self.settings.value("window_state")
@@ -181,6 +181,8 @@ class MainWindow(QMainWindow):
                           ("draw", "SP_FileDialogDetailedView"), ("clip", "SP_DialogSaveButton"),
                           ("quicklook", "SP_FileIcon"), ("cancel", "SP_BrowserStop")):
             a[key].setIcon(style.standardIcon(getattr(QStyle.StandardPixmap, icon)))
+        a["zoom_in"].setIcon(zoom_icon(True))
+        a["zoom_out"].setIcon(zoom_icon(False))
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolBar")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -215,7 +217,6 @@ class MainWindow(QMainWindow):
         s.sig_busy.connect(self._busy)
         s.sig_progress.connect(self._progress)
         s.sig_task_finished.connect(self._task_finished)
-        s.sig_pixel.connect(self._pixel)
         self.files.sig_open_requested.connect(self.open_path)
         s.sig_scene_opened.connect(self.files.show_datasets)
         self.bands.sig_units_changed.connect(self.projection.set_physical)
@@ -299,7 +300,10 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(busy)
         if busy:
             self.progress.setRange(0, 0)
+        elif self.statusBar().currentMessage() == self._busy_message:
+            self.statusBar().clearMessage()  # "Reprojecting the view..." must not outlive the work
         if message:
+            self._busy_message = message
             self.statusBar().showMessage(message)
 
     def _progress(self, fraction: float, message: str) -> None:
@@ -320,13 +324,8 @@ class MainWindow(QMainWindow):
         }.get(kind, kind)
         self.statusBar().showMessage(f"{what}: {path}" if path else what)
 
-    def _pixel(self, report: Any) -> None:
-        if self._centre_next_pixel:
-            self._centre_next_pixel = False
-            self.canvas.center_on(report.col + 0.5, report.row + 0.5)
-
     def _locate(self, lon: float, lat: float) -> None:
-        self._centre_next_pixel = True
+        self.canvas.mark_lonlat(lon, lat)  # marked and centred in the native or the reprojected view
         self.session.locate_lonlat(lon, lat)
 
     def cancel(self) -> None:

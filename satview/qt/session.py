@@ -28,7 +28,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from satview.core import service as svc
 from satview.core.render import DisplaySpec, levels_from_physical
 from satview.core.stretch import Levels
-from satview.core.types import SceneInfo
+from satview.core.types import GeoGrid, SceneInfo
 from satview.core.viewport import ReadPlan, overview_plan, plan_read
 from satview.errors import AOIError, ExportError, SatviewError
 from satview.qt.errors import ErrorReport
@@ -135,6 +135,7 @@ class Session(QObject):
         self._pixel_busy = False
         self._pixel_pending: tuple[int, int] | None = None
         self._reproject: str | None = None
+        self._warp_grid: GeoGrid | None = None  # the reprojected view's pixel grid (its coarse picture's)
         self._aoi_store: dict[int, AOI] = {}
         self._aoi_nverts: dict[int, int] = {}
         self._next_aoi = 1
@@ -305,6 +306,7 @@ class Session(QObject):
             self._render_levels, self.levels = levels, hist.levels
             self._coarse_plan = overview_plan(info.grid.width, info.grid.height, COARSE_SIZE)
             self._view = None
+            self._warp_grid = None
             self._display_gen += 1
             self.sig_scene_opened.emit(info)
             self.sig_display_changed.emit(spec, self.levels)
@@ -403,9 +405,26 @@ class Session(QObject):
             return None
         return plan
 
-    def _request_fine(self) -> None:
+    def _fine_job(self) -> tuple[Any, ...] | None:
+        """(service function, its arguments) of the sharper picture the current view needs, or None."""
+        if self._reproject:
+            grid, view = self._warp_grid, self._view
+            if grid is None or view is None:
+                return None
+            c0, r0, c1, r1 = view
+            if max((c1 - c0) / self._screen[0], (r1 - r0) / self._screen[1]) >= 0.999:
+                return None  # the coarse picture is as sharp as the screen
+            return (svc.svc_reproject_view, self._path, self._dataset, self.display, self._render_levels,
+                    self._reproject, self._screen, self._next_seq(), view, grid, VIEW_MARGIN)
         plan = self._fine_plan()
         if plan is None:
+            return None
+        return (svc.svc_render, self._path, self._dataset, self.display, self._render_levels, plan, False,
+                self._next_seq())
+
+    def _request_fine(self) -> None:
+        job = self._fine_job()
+        if job is None:
             return
         if self._view_busy:  # coalesce: only the newest request is served after this one
             self._view_pending = True
@@ -419,8 +438,7 @@ class Session(QObject):
                 self._view_pending = False
                 self._request_fine()
 
-        self._run(self._display_svc, svc.svc_render, self._path, self._dataset, self.display,
-                  self._render_levels, plan, False, self._next_seq(), done=self.sig_rendered.emit,
+        self._run(self._display_svc, *job, done=self.sig_rendered.emit,
                   title="Cannot draw the view", finished=finished,
                   stale=lambda: (g, dg, vg) != (self._scene_gen, self._display_gen, self._view_gen))
 
@@ -428,6 +446,7 @@ class Session(QObject):
     def set_reprojection(self, dst_crs: str | None) -> None:
         """Show the whole scene warped to ``dst_crs`` at screen resolution; None = the native grid."""
         self._reproject = str(dst_crs) if dst_crs else None
+        self._warp_grid = None
         if self.info is None:
             return
         self._display_gen += 1
@@ -436,9 +455,18 @@ class Session(QObject):
     def _render_reprojected(self) -> None:
         path, _ = self._require_scene()
         g, dg = self._scene_gen, self._display_gen
+
+        def done(result: Any) -> None:
+            from satview.core.mapview import WarpedView
+
+            warped = WarpedView.from_result(self.info.grid, result) if self.info is not None else None
+            self._warp_grid = warped.grid if warped is not None else None
+            self.sig_rendered.emit(result)
+            self._request_fine()
+
         self._run(self._display_svc, svc.svc_reproject_view, path, self._dataset, self.display,
                   self._render_levels, self._reproject, self._screen, self._next_seq(),
-                  done=self.sig_rendered.emit, title="Cannot reproject the view",
+                  done=done, title="Cannot reproject the view",
                   stale=lambda: (g, dg) != (self._scene_gen, self._display_gen),
                   busy="Reprojecting the view…")
 
@@ -501,17 +529,23 @@ class Session(QObject):
         self._aoi_nverts[aid] = n_vertices
         return aid
 
-    def _aoi_from_pixels(self, vertices: list[tuple[float, float]]) -> AOI:
-        """An AOI of the open scene from (col, row) grid-pixel vertices."""
+    def _aoi_from_pixels(self, vertices: list[tuple[float, float]], grid: GeoGrid | None = None) -> AOI:
+        """An AOI in the scene's CRS from (col, row) vertices in pixels of ``grid`` (default: the scene's;
+        a reprojected view's grid for polygons drawn there: their edges follow the view's straight lines)."""
         from satview.core.aoi import from_pixel_polygon
 
         _, info = self._require_scene()
-        return from_pixel_polygon(list(vertices), info.grid)
+        aoi = from_pixel_polygon(list(vertices), grid or info.grid)
+        if grid is None or info.grid.crs is None:
+            return aoi
+        aoi = aoi.to_crs(info.grid.crs)
+        return replace(aoi, geometry=aoi.geometry.simplify(0.25 * min(info.grid.res)))
 
-    def add_aoi(self, vertices: list[tuple[float, float]]) -> int:
-        """Add an AOI drawn as (col, row) grid-pixel vertices; returns its id (-1 on failure)."""
+    def add_aoi(self, vertices: list[tuple[float, float]], grid: GeoGrid | None = None) -> int:
+        """Add an AOI drawn as (col, row) vertices in pixels of ``grid`` (default: the scene grid);
+        returns its id (-1 on failure)."""
         try:
-            aoi = self._aoi_from_pixels(vertices)
+            aoi = self._aoi_from_pixels(vertices, grid)
             aid = self._store_aoi(aoi, len(vertices))
         except Exception as exc:
             self._fail(exc, "Cannot add the AOI", self._path)
@@ -520,10 +554,11 @@ class Session(QObject):
         return aid
 
     @_guard("Cannot change the AOI")
-    def update_aoi(self, aoi_id: int, vertices: list[tuple[float, float]]) -> None:
-        """Replace the vertices of AOI ``aoi_id`` ((col, row) grid pixels)."""
+    def update_aoi(self, aoi_id: int, vertices: list[tuple[float, float]],
+                   grid: GeoGrid | None = None) -> None:
+        """Replace the vertices of AOI ``aoi_id`` ((col, row) pixels of ``grid``, default the scene grid)."""
         old = self._aoi(aoi_id)
-        aoi = replace(self._aoi_from_pixels(vertices), name=old.name)
+        aoi = replace(self._aoi_from_pixels(vertices, grid), name=old.name)
         self._store_aoi(aoi, len(vertices), aoi_id)
         self._emit_aois()
 
@@ -598,18 +633,26 @@ class Session(QObject):
         except OSError as exc:
             raise ExportError(f"cannot write the AOI file ({exc.strerror or exc})", out) from exc
 
-    def aoi_vertices_pixels(self, aoi_id: int) -> list[tuple[float, float]]:
-        """The AOI's outer ring as (col, row) grid pixels of the open scene (largest part), for drawing."""
+    def aoi_vertices_pixels(self, aoi_id: int, grid: GeoGrid | None = None) -> list[tuple[float, float]]:
+        """The AOI's outer ring as (col, row) pixels of ``grid`` (default: the open scene's grid; a
+        reprojected view's grid to draw it there), largest part, for drawing."""
         try:
             _, info = self._require_scene()
             aoi = self._aoi(aoi_id)
-            assert info.grid.crs is not None
-            geom = aoi.to_crs(info.grid.crs).geometry
+            grid = grid or info.grid
+            assert grid.crs is not None
+            moved = aoi.to_crs(grid.crs)
+            geom = moved.geometry
             if geom.geom_type != "Polygon":
                 geom = max(geom.geoms, key=lambda g: g.area)
-            inv = ~info.grid.transform
-            coords = list(geom.exterior.coords)[:-1]
-            return [tuple(float(v) for v in inv * (x, y)) for x, y in coords]  # type: ignore[misc]
+            inv = ~grid.transform
+            from shapely.geometry import Polygon
+
+            ring = Polygon([inv * (x, y) for x, y in geom.exterior.coords])
+            if moved is not aoi:  # densified on the way: keep only the corners that show on screen
+                ring = ring.simplify(0.25)
+            coords = list(ring.exterior.coords)[:-1]
+            return [(float(x), float(y)) for x, y in coords]
         except Exception as exc:
             self._fail(exc, "Cannot draw the AOI", self._path)
             return []

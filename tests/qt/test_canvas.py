@@ -8,7 +8,7 @@ import rasterio
 from affine import Affine
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog
-from qthelpers import LANDSAT_TAR, data_to_widget, open_and_wait, run_task
+from qthelpers import LANDSAT_TAR, data_to_widget, draw_polygon, open_and_wait, run_task
 
 from satview.qt.dialogs.export import ExportDialog
 
@@ -92,18 +92,6 @@ def test_cursor_readout_matches_the_core(qtbot, win, real_data):
     assert win.projection.where.item(2, 1).text() == f"{row}, {col}"
 
 
-def _draw_polygon(qtbot, win, points):
-    vp = win.canvas.glw.viewport()
-    win.canvas.glw.setFocus()
-    qtbot.keyClick(win.canvas.glw, Qt.Key.Key_P)
-    assert win.canvas.drawing
-    for col, row in points:
-        qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=data_to_widget(win.canvas, col, row))
-        qtbot.wait(30)
-    with qtbot.waitSignal(win.session.sig_aois_changed, timeout=10_000):
-        qtbot.keyClick(win.canvas.glw, Qt.Key.Key_Return)
-
-
 def test_draw_aoi_by_clicks_then_export_a_clip_equal_to_the_core(
     qtbot, win, real_data, tmp_path, monkeypatch
 ):
@@ -115,7 +103,7 @@ def test_draw_aoi_by_clicks_then_export_a_clip_equal_to_the_core(
     path = real_data / LANDSAT_TAR
     open_and_wait(qtbot, win, path)
     targets = [(10, 10), (45, 12), (40, 40), (12, 35)]
-    _draw_polygon(qtbot, win, targets)
+    draw_polygon(qtbot, win, targets)
     assert len(win.session.aois) == 1
     aoi_id = win.session.aois[0].id
     got = win.session.aoi_vertices_pixels(aoi_id)
