@@ -529,14 +529,14 @@ def _full_plan(scene: Scene, max_size: int) -> ReadPlan:
 
 def _stats(info: SceneInfo, spec: DisplaySpec, frame: _Frame,
            clear: np.ndarray | None = None) -> tuple[Levels, HistogramData]:
-    levels = _frame_levels(frame, spec, clear if frame.kind in ("rgb", "band") else None)
+    levels = _frame_levels(frame, spec, clear if frame.kind != "seaice" else None)
     phys = levels_to_physical(info, spec, levels) if frame.dn else levels
     return levels, HistogramData(_histograms(frame, levels, phys), phys, levels, frame.dn)
 
 
 def _clear_for(scene: Scene, spec: DisplaySpec, frame: _Frame, window: Window | None, shape: tuple[int, int],
                qa_cache: dict[str, np.ndarray]) -> np.ndarray | None:
-    if frame.kind not in ("rgb", "band") or spec.stretch.mode == "none":
+    if frame.kind == "seaice" or spec.stretch.mode == "none":
         return None
     if frame.infos and all(b.categorical for b in frame.infos):
         return None

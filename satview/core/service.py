@@ -443,8 +443,17 @@ def svc_quicklook(path: str, dataset: str | None, spec: Any, levels: Any, out_pa
         raise CancelledError("the quick-look export was cancelled", out_path)
     report_progress(0.7, "writing the PNG")
     names = tuple(spec.bands) if spec.mode != "index" else (str(spec.index),)
+    legend = None
+    if spec.mode != "rgb":  # a colour bar or the sea-ice swatches, as the CLI writes them
+        from satview.core.quicklook import quicklook_legend
+        from satview.core.render import levels_to_physical
+
+        legend = quicklook_legend(scene, levels_to_physical(scene.info, spec, levels),
+                                  band=spec.bands[0] if spec.mode == "band" else None,
+                                  index=spec.index if spec.mode == "index" else None,
+                                  cmap=None if spec.seaice else spec.cmap)
     result = save_quicklook(np.moveaxis(rgba, -1, 0), out_path, scene.info.grid.crs,
-                            quicklook_transform(scene.info.grid, shape), names, levels)
+                            quicklook_transform(scene.info.grid, shape), names, levels, legend=legend)
     report_progress(1.0, "done")
     return result
 

@@ -102,6 +102,28 @@ def test_clouds_do_not_set_the_limits(scene) -> None:
     assert "clouds and snow left out" in levels.source
 
 
+def test_index_stretch_leaves_clouds_out(scene) -> None:
+    """An NDVI percentile stretch is computed over clear-sky pixels only, like a composite's."""
+    from rasterio.windows import Window
+
+    from satview.core.indices import compute_index, index_bands
+    from satview.core.render import clear_sky
+    from satview.core.stretch import compute_levels
+
+    spec = DisplaySpec(mode="index", index="ndvi", cmap="ndvi", stretch=Stretch(mode="percentile"))
+    levels, _ = compute_display_levels(scene, spec, max_size=4096)
+    assert "clouds and snow left out" in levels.source
+    shape = (scene.height, scene.width)
+    clear = clear_sky(scene, Window(0, 0, scene.width, scene.height), shape)
+    common = index_bands(scene.info, "ndvi")
+    names = list(dict.fromkeys(common.values()))
+    data = scene.read(names)
+    ndvi = compute_index("ndvi", {cn: data[names.index(bn)] for cn, bn in common.items()})
+    want = compute_levels(ndvi, Stretch(mode="percentile"), clear)
+    assert levels.lo == pytest.approx(want.lo) and levels.hi == pytest.approx(want.hi)
+    assert levels.lo != pytest.approx(compute_levels(ndvi, Stretch(mode="percentile")).lo)
+
+
 def test_levels_are_dn_internally_and_physical_for_the_ui(scene) -> None:
     """Render levels are DN of the linear SR bands; the histogram reports reflectance."""
     spec = default_display(scene.info)

@@ -171,3 +171,23 @@ def test_quicklook_export(qtbot, win, real_data, tmp_path, monkeypatch):
         p.suffix.lower() in (".pgw", ".wld", ".pngw") or p.name.endswith(".aux.xml")
         for p in tmp_path.iterdir()
     )
+
+
+def test_index_quicklook_from_the_app_writes_its_legend(qtbot, win, real_data, tmp_path, monkeypatch):
+    """An NDVI quick-look exported from the app comes with OUT.legend.png, as the CLI writes it; an
+    RGB one has none."""
+    from PySide6.QtGui import QImage
+
+    open_and_wait(qtbot, win, real_data / LANDSAT_TAR)
+    mods = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    rgb = tmp_path / "rgb.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(rgb), "")))
+    run_task(qtbot, win, "quicklook", lambda: qtbot.keyClick(win, Qt.Key.Key_E, mods))
+    assert rgb.exists() and not (tmp_path / "rgb.legend.png").exists()
+    with qtbot.waitSignal(win.session.sig_display_changed, timeout=60_000):
+        win.bands.mode_buttons["index"].setChecked(True)
+    out = tmp_path / "ndvi.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), "")))
+    result = run_task(qtbot, win, "quicklook", lambda: qtbot.keyClick(win, Qt.Key.Key_E, mods))
+    legend = tmp_path / "ndvi.legend.png"
+    assert result.legend == legend and not QImage(str(legend)).isNull()
