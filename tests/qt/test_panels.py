@@ -269,3 +269,20 @@ def test_qa_flags_wrap_in_the_cursor_table(qtbot, win, real_data):
             needed = table.fontMetrics().boundingRect(0, 0, table.columnWidth(4) - 8, 10_000,
                                                       int(Qt.TextFlag.TextWordWrap), item.text()).height()
             assert table.rowHeight(r) >= needed
+
+
+def test_batch_results_table_shows_rows_and_sheet_path_is_told(qtbot, win, tmp_path, monkeypatch):
+    """The Batch dialog's results table is at least six rows high, and "Open contact sheet" says where
+    the file is when no program can open it."""
+    from PySide6.QtGui import QDesktopServices
+
+    win.batch()
+    dlg = win.batch_dialog
+    qtbot.waitExposed(dlg)
+    table = dlg.table
+    rows_fit = (table.viewport().height()) // table.verticalHeader().defaultSectionSize()
+    assert rows_fit >= 6
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda _url: False))
+    sheet = tmp_path / "index.html"
+    dlg.open_contact_sheet(sheet)
+    assert str(sheet) in dlg.status.text()

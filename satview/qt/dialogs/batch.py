@@ -197,6 +197,8 @@ class BatchDialog(QDialog):
         hdr.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         hdr.setStretchLastSection(True)
         self.table.setColumnWidth(1, 260)
+        self.table.setMinimumHeight(6 * self.table.verticalHeader().defaultSectionSize()  # 6 rows readable
+                                    + hdr.sizeHint().height() + 2 * self.table.frameWidth())
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
@@ -487,7 +489,8 @@ class BatchDialog(QDialog):
     def open_contact_sheet(self, index_html: Path) -> None:
         """Show the contact sheet in the browser (tests replace this method)."""
         self.open_requested.append(Path(index_html))
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(index_html)))
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(index_html))):
+            self.status.setText(f"No program here opens web pages; the contact sheet is {index_html}")
 
     # ------------------------------------------------------------------ closing
     def shutdown(self, timeout_ms: int = 60_000) -> None:
