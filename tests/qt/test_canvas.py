@@ -191,3 +191,22 @@ def test_index_quicklook_from_the_app_writes_its_legend(qtbot, win, real_data, t
     result = run_task(qtbot, win, "quicklook", lambda: qtbot.keyClick(win, Qt.Key.Key_E, mods))
     legend = tmp_path / "ndvi.legend.png"
     assert result.legend == legend and not QImage(str(legend)).isNull()
+
+
+def test_north_arrow_shows_on_a_bright_picture_and_zoom_actions_have_icons(qtbot, win, tmp_path):
+    """Over a white picture the north arrow is still drawn (white on a dark halo); Zoom in and Zoom
+    out have toolbar icons."""
+    data = np.full((100, 200), 255, dtype=np.uint8)
+    path = tmp_path / "white.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=100, count=1, dtype="uint8",
+                       crs="EPSG:32611", transform=Affine(30, 0, 500000, 0, -30, 4000000)) as dst:
+        dst.write(data, 1)
+    open_and_wait(qtbot, win, path)
+    win.canvas.vb.setRange(win.canvas.vb.viewRect().adjusted(60, 20, -60, -20), padding=0)  # all white
+    qtbot.wait(100)
+    img = win.canvas.glw.grab().toImage()
+    w = img.width()
+    box = [img.pixelColor(x, y).lightness() for x in range(w - 56, w - 4) for y in range(10, 60)]
+    assert min(box) < 80 and max(box) > 240
+    for key in ("zoom_in", "zoom_out"):
+        assert not win.actions_[key].icon().isNull()

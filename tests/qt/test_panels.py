@@ -263,6 +263,8 @@ def test_qa_flags_wrap_in_the_cursor_table(qtbot, win, real_data):
         win.session.request_pixel(30, 25)
     table = win.projection.table
     assert table.wordWrap()
+    qtbot.waitUntil(lambda: table.isVisible(), timeout=5_000)
+    assert table.columnViewportPosition(4) + table.columnWidth(4) <= table.viewport().width()
     for r in range(table.rowCount()):
         item = table.item(r, 4)
         if item is not None and item.text():

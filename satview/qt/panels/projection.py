@@ -317,6 +317,7 @@ class ProjectionPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(True)  # long QA flag lists wrap in their cell instead of being cut
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumHeight(150)
         cv.addWidget(self.table, 1)
@@ -359,7 +360,8 @@ class ProjectionPanel(QWidget):
         unit = unit_name(g.crs)
         rx, ry = fmt_length(g.res[0], unit), fmt_length(g.res[1], unit)
         self.res_label.setText(rx if rx == ry else f"{rx} x {ry}")
-        self.size_label.setText(f"{g.width:,} x {g.height:,} pixels, {len(info.bands)} bands")
+        n = len(info.bands)
+        self.size_label.setText(f"{g.width:,} x {g.height:,} pixels, {n} band{'' if n == 1 else 's'}")
         w, s, e, n = g.bounds
         self.extent_label.setText(f"W {fmt_length(w, unit)}   E {fmt_length(e, unit)}\n"
                                   f"S {fmt_length(s, unit)}   N {fmt_length(n, unit)}")
@@ -405,7 +407,8 @@ class ProjectionPanel(QWidget):
                 item.setText(text)
                 if j == 4:
                     item.setToolTip(flags)
-        self.table.resizeColumnsToContents()
+        for j in range(4):  # the flags column takes the rest of the width and wraps
+            self.table.resizeColumnToContents(j)
 
     def _goto(self) -> None:
         parts = self.goto.text().replace(";", ",").replace(",", " ").split()
