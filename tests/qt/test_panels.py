@@ -288,3 +288,19 @@ def test_batch_results_table_shows_rows_and_sheet_path_is_told(qtbot, win, tmp_p
     sheet = tmp_path / "index.html"
     dlg.open_contact_sheet(sheet)
     assert str(sheet) in dlg.status.text()
+
+
+def test_large_dn_limits_read_as_whole_numbers(qtbot, win, tmp_path):
+    """Limits of a band of large raw DN read 12,345 in the panel, never 1.234e+04."""
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    path = tmp_path / "dn.tif"
+    data = np.linspace(10_000, 40_000, 100 * 120).reshape(100, 120).astype(np.uint16)
+    with rasterio.open(path, "w", driver="GTiff", width=120, height=100, count=1, dtype="uint16",
+                       crs="EPSG:32611", transform=Affine(30, 0, 500000, 0, -30, 4000000)) as dst:
+        dst.write(data, 1)
+    open_and_wait(qtbot, win, path)
+    text = win.bands.levels_label.text() + win.bands.colorbar_range.text()
+    assert "e+" not in text and re.search(r"\d{2},\d{3}", text)

@@ -47,6 +47,11 @@ def colorbar_pixmap(name: str, width: int = 256, height: int = 14) -> QPixmap:
     return QPixmap.fromImage(qimg)
 
 
+def _num(v: float) -> str:
+    """A limit for people: 12,345 (not 1.234e+04) for large DN, 4 significant digits otherwise."""
+    return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:.4g}"
+
+
 def _hist_bands(hist: Any) -> list[Any]:
     """The per-band entries of a HistogramData."""
     return [] if hist is None else list(hist.bands)
@@ -312,7 +317,7 @@ class BandsPanel(QWidget):
         levels = self.levels if self.levels is not None else getattr(self.hist, "levels", None)
         if levels is None:
             return
-        lv = ", ".join(f"{lo:.4g}–{hi:.4g}" for lo, hi in zip(levels.lo, levels.hi, strict=False))
+        lv = ", ".join(f"{_num(lo)}–{_num(hi)}" for lo, hi in zip(levels.lo, levels.hi, strict=False))
         src = f"  ({self.levels.source})" if self.levels is not None and self.levels.source else ""
         self.levels_label.setText(f"Limits: {lv}{src}")
 
@@ -342,7 +347,7 @@ class BandsPanel(QWidget):
         levels = self.levels if self.levels is not None else getattr(self.hist, "levels", None)
         if levels is not None and levels.lo:
             unit = self.hist.bands[0].unit if self.hist is not None and self.hist.bands else ""
-            self.colorbar_range.setText(f"{levels.lo[0]:.4g}  …  {levels.hi[0]:.4g} {unit}")
+            self.colorbar_range.setText(f"{_num(levels.lo[0])}  …  {_num(levels.hi[0])} {unit}")
 
     def current_mode(self) -> str:
         """ "rgb", "band" or "index" as chosen in the panel."""
