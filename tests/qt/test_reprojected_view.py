@@ -181,3 +181,16 @@ def test_go_to_lonlat_marks_the_point_in_both_views(qtbot, win, demo_path):
     x, y = transformer("EPSG:4326", vgrid.crs).transform(c.x, c.y)
     col, row = ~vgrid.transform * (x, y)
     assert len(xs) == 1 and abs(xs[0] - col) < 0.01 and abs(ys[0] - row) < 0.01
+
+
+def test_a_scene_opened_in_the_reprojected_view_stays_reprojected(qtbot, win, demo_path, real_data):
+    """Opening another scene while the view is reprojected shows it reprojected too, the box stays
+    ticked and the view's grid is over the new scene."""
+    open_and_wait(qtbot, win, demo_path)
+    _reproject(qtbot, win)
+    with qtbot.waitSignal(win.session.sig_rendered, timeout=60_000,
+                          check_params_cb=lambda r: r.coarse and r.crs_wkt is not None):
+        win.open_path(str(real_data / NSIDC_BIN))
+    qtbot.waitUntil(lambda: win.canvas.warp is not None
+                    and win.canvas.warp.source == win.session.info.grid, timeout=10_000)
+    assert win.projection.reproject.isChecked()

@@ -366,8 +366,9 @@ class ProjectionPanel(QWidget):
         self.extent_label.setText(f"W {fmt_length(w, unit)}   E {fmt_length(e, unit)}\n"
                                   f"S {fmt_length(s, unit)}   N {fmt_length(n, unit)}")
         self.chooser.set_scene(info)
+        # the session keeps reprojecting a newly opened scene: the box says so
         with_block = self.reproject.blockSignals(True)
-        self.reproject.setChecked(False)
+        self.reproject.setChecked(getattr(self.session, "reprojection", None) is not None)
         self.reproject.blockSignals(with_block)
         self.table.setRowCount(0)
 
@@ -397,7 +398,8 @@ class ProjectionPanel(QWidget):
             if b.qa:
                 on = [k for k, v in b.qa.items() if v is True]
                 levels = [f"{k}={v}" for k, v in b.qa.items() if isinstance(v, str) and v not in ("none",)]
-                flags = ", ".join([*on, *levels]) or "clear of flags"
+                # spaces for underscores, as in the QA overlay list: the cell wraps between words
+                flags = ", ".join([*on, *levels]).replace("_", " ") or "clear of flags"
             cells = [b.name, _fmt(b.dn), _fmt(b.value), b.unit or "", flags]
             for j, text in enumerate(cells):
                 item = self.table.item(i, j)
