@@ -131,17 +131,20 @@ class WarpedView:
         rows, cols = np.asarray(result.rgba).shape[:2]
         return cls(source, GeoGrid(CRS.from_wkt(result.crs_wkt), result.transform, int(cols), int(rows)))
 
+    def on_earth(self, col: float, row: float) -> bool:
+        """True when view pixel position (col, row) is a point of the Earth (see :func:`earth_mask`)."""
+        assert self.grid.crs is not None
+        x, y = self.grid.transform * (col, row)
+        tol = EARTH_TOLERANCE_PX * min(self.grid.res)
+        return bool(_on_earth(self.grid.crs, np.array([x]), np.array([y]), tol)[0])
+
     def to_source(self, col: float, row: float) -> tuple[float, float] | None:
         """The scene grid position (col, row) under view pixel position (col, row); None off the Earth."""
         assert self.grid.crs is not None and self.source.crs is not None
+        if not self.on_earth(col, row):
+            return None
         x, y = self.grid.transform * (col, row)
-        lon, lat = transformer(self.grid.crs, LONLAT).transform(x, y, errcheck=False)
-        x2, y2 = transformer(LONLAT, self.grid.crs).transform(lon, lat, errcheck=False)
-        if not (math.isfinite(x2) and math.isfinite(y2)):
-            return None
-        if math.hypot(x2 - x, y2 - y) > EARTH_TOLERANCE_PX * min(self.grid.res):
-            return None
-        sx, sy = transformer(LONLAT, self.source.crs).transform(lon, lat, errcheck=False)
+        sx, sy = transformer(self.grid.crs, self.source.crs).transform(x, y, errcheck=False)
         if not (math.isfinite(sx) and math.isfinite(sy)):
             return None
         c, r = ~self.source.transform * (sx, sy)

@@ -316,7 +316,10 @@ class RasterCanvas(QWidget):
         self.sig_drawing_changed.emit(on)
 
     def add_vertex(self, col: float, row: float) -> None:
-        """Add a vertex (grid pixels) to the polygon being drawn."""
+        """Add a vertex (grid pixels) to the polygon being drawn; in the reprojected view, clicks where
+        the projection has no Earth are ignored (no place on the map to put a corner)."""
+        if self.warp is not None and not self.warp.on_earth(col, row):
+            return
         self.vertices.append((float(col), float(row)))
         self._update_draft()
 

@@ -144,8 +144,9 @@ def test_status_bar_is_cleared_when_the_reprojected_view_is_ready(qtbot, win, de
 
 
 def test_seaice_view_has_no_earth_around_albers_apex_and_north_turns(qtbot, win, real_data):
-    """Sea ice in Albers: the wedge behind the cut meridian is transparent on screen; the north arrow
-    follows the grid convergence of the native polar stereographic grid."""
+    """Sea ice in Albers: the wedge behind the cut meridian is transparent on screen and takes no
+    polygon corners; the north arrow follows the grid convergence of the native polar stereographic
+    grid."""
     from satview.core.mapview import north_angle
 
     open_and_wait(qtbot, win, real_data / NSIDC_BIN)
@@ -158,9 +159,17 @@ def test_seaice_view_has_no_earth_around_albers_apex_and_north_turns(qtbot, win,
     res = _reproject(qtbot, win)
     grid = canvas.warp.grid
     wedge_col, wedge_row = ~grid.transform * (0, 8_000_000)  # beyond the pole on the central meridian
-    if 0 <= wedge_row < grid.height and 0 <= wedge_col < grid.width:
-        assert res.rgba[int(wedge_row), int(wedge_col), 3] == 0
-    assert (res.rgba[..., 3] == 0).any() and (res.rgba[..., 3] == 255).mean() > 0.3
+    assert 0 <= wedge_row < grid.height and 0 <= wedge_col < grid.width
+    assert res.rgba[int(wedge_row), int(wedge_col), 3] == 0
+    assert (res.rgba[..., 3] == 255).mean() > 0.3
+    # a polygon corner cannot go where there is no Earth; one over Alaska can
+    canvas.set_drawing(True)
+    canvas.add_vertex(wedge_col, wedge_row)
+    assert canvas.vertices == []
+    alaska_col, alaska_row = ~grid.transform * (0, 1_500_000)
+    canvas.add_vertex(alaska_col, alaska_row)
+    assert len(canvas.vertices) == 1
+    canvas.cancel_drawing()
 
 
 def test_go_to_lonlat_marks_the_point_in_both_views(qtbot, win, demo_path):
