@@ -15,11 +15,12 @@ from satview.core.geo import transformer
 from satview.qt.dialogs.export import ExportDialog
 
 
-@pytest.fixture
-def demo_path():
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory: pytest.TempPathFactory):
+    """A small demo scene, made once for the module (tar members are read in place)."""
     from satview.core.demo import make_demo_scene
 
-    return make_demo_scene()  # into the per-test cache folder
+    return make_demo_scene(tmp_path_factory.mktemp("demo"), size=(640, 660))
 
 
 def _reproject(qtbot, win, code: str = "EPSG:3338"):
