@@ -11,18 +11,17 @@ from affine import Affine
 from rasterio.crs import CRS
 from rasterio.windows import Window
 
-import satview.core.render as render
+import satview.core.qa_render as qa_render
 from satview.core import open_scene
 from satview.core.qa import mask
+from satview.core.qa_render import QA_COLORS, qa_color
 from satview.core.render import (
-    QA_COLORS,
     DisplaySpec,
     compute_display_levels,
     default_display,
     display_overview,
     levels_from_physical,
     levels_to_physical,
-    qa_color,
     render_array,
     render_scene,
     render_view,
@@ -79,7 +78,7 @@ def test_levels_come_from_one_decimated_read(scene, monkeypatch: pytest.MonkeyPa
     def boom(*a, **k):
         raise AssertionError("levels recomputed during a render")
 
-    monkeypatch.setattr(render, "compute_levels", boom)
+    monkeypatch.setattr(qa_render, "compute_levels", boom)  # where every stretch is computed
     plan = plan_read(scene.width, scene.height, (10, 10, 110, 90), (100, 80))
     assert plan is not None
     render_view(scene, spec, levels, plan)
@@ -89,7 +88,7 @@ def test_clouds_do_not_set_the_limits(scene) -> None:
     """With a QA band, cloud and snow pixels are left out of the percentiles (land sets them)."""
     from rasterio.windows import Window
 
-    from satview.core.render import clear_sky
+    from satview.core.qa_render import clear_sky
 
     spec = default_display(scene.info)
     levels, _ = compute_display_levels(scene, spec, max_size=256)
@@ -107,7 +106,7 @@ def test_index_stretch_leaves_clouds_out(scene) -> None:
     from rasterio.windows import Window
 
     from satview.core.indices import compute_index, index_bands
-    from satview.core.render import clear_sky
+    from satview.core.qa_render import clear_sky
     from satview.core.stretch import compute_levels
 
     spec = DisplaySpec(mode="index", index="ndvi", cmap="ndvi", stretch=Stretch(mode="percentile"))

@@ -30,7 +30,8 @@ from satview.core.colormap import COLORMAPS, colormap
 from satview.core.composite import available_presets
 from satview.core.indices import INDICES, index_bands
 from satview.core.qa import flag_names
-from satview.core.render import DisplaySpec, qa_color
+from satview.core.qa_render import qa_color
+from satview.core.render import DisplaySpec
 from satview.core.stretch import STRETCH_MODES, Levels, Stretch
 from satview.qt.panels.histogram import frame_plot, histogram_plot, plot_histograms
 from satview.qt.panels.seaice import SeaIceBox, swatch
