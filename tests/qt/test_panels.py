@@ -311,3 +311,13 @@ def test_large_dn_limits_read_as_whole_numbers(qtbot, win, tmp_path):
     open_and_wait(qtbot, win, path)
     text = win.bands.levels_label.text() + win.bands.colorbar_range.text()
     assert "e+" not in text and re.search(r"\d{2},\d{3}", text)
+
+
+def test_crs_chooser_names_the_projection_of_a_proj_string(qtbot):
+    """A PROJ string without a name is described by its projection method, not as "unknown"."""
+    from satview.qt.panels.projection import CrsChooser
+
+    chooser = CrsChooser()
+    qtbot.addWidget(chooser)
+    chooser.set_text("+proj=aea +lat_1=55 +lat_2=65 +lat_0=50 +lon_0=-154 +datum=NAD83 +units=m")
+    assert chooser.status.text().startswith("Albers Equal Area")

@@ -49,6 +49,21 @@ def utm_epsg(lon: float, lat: float) -> int:
     return (32600 if lat >= 0 else 32700) + zone
 
 
+def describe_crs(crs: Any) -> str:
+    """``crs_name``, with the projection method instead of "unknown" for PROJ strings without a name
+    ("Albers Equal Area (EPSG:3338)")."""
+    name = crs_name(crs)
+    if not name.startswith("unknown"):
+        return name
+    from pyproj import CRS as ProjCRS
+
+    try:
+        method = ProjCRS.from_wkt(crs.to_wkt()).coordinate_operation.method_name
+    except Exception:
+        return name
+    return name.replace("unknown", method, 1) if method else name
+
+
 def _crs_catalogue() -> list[tuple[str, str]]:
     """(auth:code, name) of every CRS in the PROJ database (cached on first use)."""
     global _CATALOGUE
@@ -160,7 +175,7 @@ class CrsChooser(QWidget):
             self.status.setText(f"<span style='color:#d33'>{exc}</span>")
             return
         if crs is not None:
-            self.status.setText(crs_name(crs))
+            self.status.setText(describe_crs(crs))
             self.sig_crs_changed.emit(crs)
 
     def _search(self) -> None:
