@@ -20,6 +20,7 @@ Rules
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -58,9 +59,14 @@ def _pixel_cr(grid: GeoGrid, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray
 
 def _geodetic(crs: CRS) -> str:
     """WKT of the geographic CRS ``crs`` is based on (no datum shift: the round trip is pure projection)."""
+    return _geodetic_of(crs.to_wkt())
+
+
+@functools.lru_cache(maxsize=32)
+def _geodetic_of(wkt: str) -> str:
     from pyproj import CRS as ProjCRS
 
-    geodetic = ProjCRS.from_wkt(crs.to_wkt()).geodetic_crs
+    geodetic = ProjCRS.from_wkt(wkt).geodetic_crs
     return geodetic.to_wkt() if geodetic is not None else LONLAT
 
 
