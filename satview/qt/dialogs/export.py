@@ -71,6 +71,7 @@ class ExportDialog(QDialog):
         self.bands = QListWidget()
         for b in info.bands:
             item = QListWidgetItem(f"{b.name}  {b.common_name or b.description or ''}".rstrip())
+            item.setToolTip(item.text())  # long dataset descriptions are cut by the list's width
             item.setData(Qt.ItemDataRole.UserRole, b.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
