@@ -14,58 +14,34 @@ Rules
   ``HistogramData`` is always physical.
 - **Images**: ``RenderResult.rgba`` is (rows, cols, 4) uint8, C-contiguous, row-major (row 0 is
   the top of the grid, north up for north-up grids); alpha is 0 at fill/nodata/NaN pixels.
-- **Overlays**: QA flags are blended over the picture in ``QA_COLORS`` at ``QA_ALPHA``; sea-ice
-  scenes use :func:`satview.core.seaice.seaice_rgba` (concentration ramp plus flag colours).
+- **Overlays**: QA flags are blended over the picture (:mod:`satview.core.qa_render`, which also
+  keeps clouds and snow out of the statistics); sea-ice scenes use
+  :func:`satview.core.seaice.seaice_rgba` (concentration ramp plus flag colours).
 """
 
 from __future__ import annotations
 
 import math
-import re
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from affine import Affine
 from rasterio.windows import Window
 
-from satview.core import qa as qa_decoder
 from satview.core.colormap import colormap
 from satview.core.composite import PRESETS, band_for, dataset_bands, default_bands
 from satview.core.indices import compute_index, get_index, index_bands
+from satview.core.qa_render import clear_sky, clear_sky_levels, default_qa_band, overlay_qa
 from satview.core.readers.base import Scene
 from satview.core.seaice import band_flag_names, seaice_rgba
-from satview.core.stretch import Levels, Stretch, apply_levels, compute_levels, valid_mask
-from satview.core.types import BandInfo, GeoGrid, SceneInfo
+from satview.core.stretch import Levels, Stretch, apply_levels, valid_mask
+from satview.core.types import BandInfo, SceneInfo
 from satview.core.viewport import ReadPlan, overview_plan
 from satview.errors import SatviewError
 
 DisplayMode = Literal["rgb", "band", "index"]
 
-#: Overlay colour of each QA flag family (flag names from ``qa.flag_names``; confidence fields
-#: such as ``cloud_confidence>=medium`` take the colour of their family).
-QA_COLORS: dict[str, tuple[int, int, int]] = {
-    "cloud": (255, 255, 255),  # white
-    "dilated_cloud": (200, 200, 200),  # light grey
-    "cirrus": (0, 255, 255),  # cyan
-    "cloud_shadow": (70, 0, 110),  # dark purple
-    "snow": (255, 0, 255),  # magenta
-    "water": (0, 90, 255),  # blue
-    "fill": (0, 0, 0),  # black
-    "saturated": (255, 0, 0),  # red
-}
-#: Colour of QA flags outside the families above (terrain occlusion, aerosol, ...).
-QA_OTHER_COLOR: tuple[int, int, int] = (255, 160, 0)
-#: Opacity of the QA overlay (0..1).
-QA_ALPHA = 0.6
-
-_QA_SYNONYMS = {
-    "snow_ice": "snow",
-    "adjacent_cloud": "dilated_cloud",
-    "radiometric_saturation": "saturated",
-    "band_6h_saturated": "saturated",
-}
-_PRIMARY_QA = ("c2_qa_pixel", "c1_bqa", "c1_bqa_tm_etm", "c1_pixel_qa")
 _SEAICE_FLAGS = {"pole_hole", "land", "land_mask", "coast", "coastal", "lakes"}
 _HIST_BINS = 256
 
@@ -129,7 +105,6 @@ class RenderResult:
     rgba: np.ndarray
     pixel_rect: tuple[float, float, float, float]
     coarse: bool
-    generation: int = 0
     crs_wkt: str | None = None
     transform: Affine | None = None
 
@@ -266,18 +241,6 @@ def seaice_band(info: SceneInfo) -> BandInfo | None:
     return None
 
 
-def default_qa_band(info: SceneInfo) -> str | None:
-    """The QA band overlays use by default: QA_PIXEL / BQA / pixel_qa, else any QA band, else None."""
-    for key in _PRIMARY_QA:
-        for b in info.bands:
-            if b.qa == key:
-                return b.name
-    for b in info.bands:
-        if b.qa:
-            return b.name
-    return None
-
-
 def default_display(info: SceneInfo) -> DisplaySpec:
     """What to show first: natural colour when possible, sea-ice colours for sea-ice scenes, else one
     band in gray. ``qa_band`` is filled in when the scene has a QA band."""
@@ -337,65 +300,6 @@ def _read_frame(scene: Scene, spec: DisplaySpec, window: Window | None, shape: t
     data = scene.read([b.name for b in infos], window=window, out_shape=shape, dn=dn)
     valid = dn_valid(data, infos) if dn else None
     return _Frame("rgb" if spec.mode == "rgb" else "band", data, valid, infos, dn)
-
-
-#: QA flags whose pixels are left out of the stretch statistics: clouds and snow would set the
-#: upper limits and leave the land dark; they saturate to white instead, as they look.
-CLOUD_FLAGS = ("cloud", "dilated_cloud", "snow")
-#: Below this share of clear pixels the whole valid area is used after all (an overcast scene).
-MIN_CLEAR_FRACTION = 0.05
-
-
-def _read_qa(scene: Scene, name: str, window: Window | None, shape: tuple[int, int],
-             cache: dict[str, np.ndarray] | None) -> np.ndarray:
-    """DN of QA band ``name`` over ``window`` at ``shape``; read once per ``cache`` (one picture)."""
-    if cache is not None and name in cache:
-        return cache[name]
-    qa = scene.read([name], window=window, out_shape=shape, dn=True)[0]
-    if cache is not None:
-        cache[name] = qa
-    return qa
-
-
-def clear_sky(scene: Scene, window: Window | None, shape: tuple[int, int],
-              qa_cache: dict[str, np.ndarray] | None = None) -> np.ndarray | None:
-    """(row, col) True where the scene's QA band says no cloud or snow, at ``shape``; None without QA.
-
-    Used only for statistics: contrast limits of a partly cloudy scene then follow the land and
-    water, not the clouds, as an analyst would set them by hand. An overcast or snow-covered
-    scene (under ``MIN_CLEAR_FRACTION`` clear) keeps its full statistics. ``qa_cache`` shares the
-    QA read with the overlay of the same picture.
-    """
-    name = default_qa_band(scene.info)
-    if name is None:
-        return None
-    band = scene.info.band(name)
-    if band.qa is None or not all(f in qa_decoder.flag_names(band.qa) for f in CLOUD_FLAGS):
-        return None
-    qa = _read_qa(scene, name, window, shape, qa_cache)
-    cloudy = np.zeros(shape, dtype=bool)
-    for flag in CLOUD_FLAGS:
-        cloudy |= qa_decoder.mask(band.qa, qa, flag)
-    clear = ~cloudy
-    return clear if clear.mean() >= MIN_CLEAR_FRACTION else None
-
-
-def stats_mask(valid: np.ndarray | None, clear: np.ndarray | None) -> np.ndarray | None:
-    """Validity for statistics: the pixel mask (band, row, col) restricted to clear-sky pixels."""
-    if clear is None:
-        return valid
-    if valid is None:
-        return clear
-    return valid & clear[np.newaxis]
-
-
-def clear_sky_levels(data: np.ndarray, stretch: Stretch, valid: np.ndarray | None,
-                     clear: np.ndarray | None) -> Levels:
-    """Stretch levels of ``data`` over its valid pixels, restricted to ``clear`` sky when given."""
-    levels = compute_levels(data, stretch, stats_mask(valid, clear))
-    if clear is not None:
-        levels = replace(levels, source=f"{levels.source}; clouds and snow left out")
-    return levels
 
 
 def _frame_levels(frame: _Frame, spec: DisplaySpec, clear: np.ndarray | None = None) -> Levels:
@@ -459,20 +363,6 @@ def _hist_name(frame: _Frame, i: int) -> tuple[str, str]:
     return b.name, (b.unit if (b.calibration.kind != "none" or not frame.dn) else "DN")
 
 
-def _qa_family(flag: str) -> str:
-    base = re.split(r"[<>=!]", flag, maxsplit=1)[0].strip()
-    base = base.removesuffix("_confidence")
-    base = _QA_SYNONYMS.get(base, base)
-    if re.fullmatch(r"band_\w+_saturated", base):
-        return "saturated"
-    return base
-
-
-def qa_color(flag: str) -> tuple[int, int, int]:
-    """Overlay colour of a QA flag name (``"cloud"``, ``"cloud_confidence>=high"``, ``"saturated"``...)."""
-    return QA_COLORS.get(_qa_family(flag), QA_OTHER_COLOR)
-
-
 def _paint(frame: _Frame, spec: DisplaySpec, levels: Levels) -> np.ndarray:
     """Render-space frame -> (rows, cols, 4) uint8."""
     if frame.kind == "seaice":
@@ -495,32 +385,6 @@ def _paint(frame: _Frame, spec: DisplaySpec, levels: Levels) -> np.ndarray:
     return out
 
 
-def _overlay_qa(scene: Scene, spec: DisplaySpec, rgba: np.ndarray, window: Window | None,
-                shape: tuple[int, int], qa_cache: dict[str, np.ndarray] | None = None) -> None:
-    """Blend the switched-on QA flags of ``spec`` over ``rgba`` in place (``qa_cache``: see clear_sky)."""
-    if not spec.qa_flags:
-        return
-    info = scene.info
-    name = spec.qa_band or default_qa_band(info)
-    if name is None:
-        raise SatviewError("the scene has no QA band for the overlay", info.path)
-    band = info.band(name)
-    if not band.qa:
-        raise SatviewError(f"band {band.name} is not a QA band", info.path)
-    qa = _read_qa(scene, band.name, window, shape, qa_cache)
-    a = np.float32(QA_ALPHA)
-    for flag in spec.qa_flags:
-        hit = qa_decoder.mask(band.qa, qa, flag)
-        if not hit.any():
-            continue
-        color = np.asarray(qa_color(flag), dtype=np.float32)
-        px = rgba[hit]
-        blended = px[:, :3].astype(np.float32) * (1 - a) + color * a
-        px[:, :3] = np.rint(blended).astype(np.uint8)
-        px[:, 3] = np.maximum(px[:, 3], np.uint8(round(255 * QA_ALPHA)))
-        rgba[hit] = px
-
-
 # ---------------------------------------------------------------------------------- public
 
 
@@ -530,14 +394,14 @@ def _full_plan(scene: Scene, max_size: int) -> ReadPlan:
 
 def _stats(info: SceneInfo, spec: DisplaySpec, frame: _Frame,
            clear: np.ndarray | None = None) -> tuple[Levels, HistogramData]:
-    levels = _frame_levels(frame, spec, clear if frame.kind in ("rgb", "band") else None)
+    levels = _frame_levels(frame, spec, clear if frame.kind != "seaice" else None)
     phys = levels_to_physical(info, spec, levels) if frame.dn else levels
     return levels, HistogramData(_histograms(frame, levels, phys), phys, levels, frame.dn)
 
 
 def _clear_for(scene: Scene, spec: DisplaySpec, frame: _Frame, window: Window | None, shape: tuple[int, int],
                qa_cache: dict[str, np.ndarray]) -> np.ndarray | None:
-    if frame.kind not in ("rgb", "band") or spec.stretch.mode == "none":
+    if frame.kind == "seaice" or spec.stretch.mode == "none":
         return None
     if frame.infos and all(b.categorical for b in frame.infos):
         return None
@@ -553,8 +417,8 @@ def compute_display_levels(
     return _stats(scene.info, spec, frame, _clear_for(scene, spec, frame, plan.window, plan.out_shape, {}))
 
 
-def display_overview(scene: Scene, spec: DisplaySpec, max_size: int = 1024, *,
-                     generation: int = 0) -> tuple[Levels, HistogramData, RenderResult]:
+def display_overview(scene: Scene, spec: DisplaySpec,
+                     max_size: int = 1024) -> tuple[Levels, HistogramData, RenderResult]:
     """Levels, histograms and the coarse whole-scene picture of ``spec``, all from one read (the QA
     band, when clear-sky statistics and the overlay both need it, is read once too)."""
     plan = _full_plan(scene, max_size)
@@ -563,17 +427,17 @@ def display_overview(scene: Scene, spec: DisplaySpec, max_size: int = 1024, *,
     levels, hist = _stats(scene.info, spec, frame,
                           _clear_for(scene, spec, frame, plan.window, plan.out_shape, qa_cache))
     rgba = _paint(frame, spec, levels)
-    _overlay_qa(scene, spec, rgba, plan.window, plan.out_shape, qa_cache)
-    return levels, hist, RenderResult(rgba, plan.pixel_rect, True, generation)
+    overlay_qa(scene, spec.qa_flags, spec.qa_band, rgba, plan.window, plan.out_shape, qa_cache)
+    return levels, hist, RenderResult(rgba, plan.pixel_rect, True)
 
 
 def render_view(scene: Scene, spec: DisplaySpec, levels: Levels, plan: ReadPlan, *,
-                coarse: bool = False, generation: int = 0) -> RenderResult:
+                coarse: bool = False) -> RenderResult:
     """Read exactly ``plan.window`` at ``plan.out_shape`` and draw it with render-space ``levels``."""
     frame = _read_frame(scene, spec, plan.window, plan.out_shape)
     rgba = _paint(frame, spec, levels)
-    _overlay_qa(scene, spec, rgba, plan.window, plan.out_shape)
-    return RenderResult(rgba, plan.pixel_rect, coarse, generation)
+    overlay_qa(scene, spec.qa_flags, spec.qa_band, rgba, plan.window, plan.out_shape)
+    return RenderResult(rgba, plan.pixel_rect, coarse)
 
 
 def render_scene(scene: Scene, spec: DisplaySpec, shape: tuple[int, int],
@@ -589,7 +453,7 @@ def render_scene(scene: Scene, spec: DisplaySpec, shape: tuple[int, int],
     if levels is None:
         levels = _frame_levels(frame, spec, _clear_for(scene, spec, frame, window, shape, qa_cache))
     rgba = _paint(frame, spec, levels)
-    _overlay_qa(scene, spec, rgba, window, shape, qa_cache)
+    overlay_qa(scene, spec.qa_flags, spec.qa_band, rgba, window, shape, qa_cache)
     return rgba, levels
 
 
@@ -598,25 +462,3 @@ def render_array(scene: Scene, spec: DisplaySpec, levels: Levels, shape: tuple[i
     return render_scene(scene, spec, shape, levels)[0]
 
 
-def render_reprojected(scene: Scene, spec: DisplaySpec, levels: Levels, dst_crs: Any,
-                       screen: tuple[int, int] = (1024, 1024), *, generation: int = 0) -> RenderResult:
-    """The whole scene (one decimated read) drawn, then warped (nearest) to ``dst_crs`` at about
-    screen resolution: the reprojected image fits in ``screen`` = (width, height) pixels."""
-    from satview.core.reproject import reproject_array, target_grid
-
-    grid = scene.info.grid
-    sw, sh = max(1, int(screen[0])), max(1, int(screen[1]))
-    plan = _full_plan(scene, max(sw, sh))
-    rows, cols = plan.out_shape
-    src = GeoGrid(grid.crs, grid.transform * Affine.scale(grid.width / cols, grid.height / rows), cols, rows)
-    rgba = render_array(scene, spec, levels, (rows, cols))
-    dst = target_grid(src, dst_crs)
-    factor = max(dst.width / sw, dst.height / sh)
-    if factor > 1.0 or factor < 0.5:
-        rx, ry = abs(dst.transform.a) * factor, abs(dst.transform.e) * factor
-        dst = target_grid(src, dst_crs, resolution=(rx, ry))
-    warped = reproject_array(np.moveaxis(rgba, -1, 0), src, dst, "nearest", src_nodata=None, dst_nodata=0)
-    out = np.ascontiguousarray(np.moveaxis(warped, 0, -1))
-    assert dst.crs is not None
-    return RenderResult(out, (0.0, 0.0, float(dst.width), float(dst.height)), True, generation,
-                        crs_wkt=dst.crs.to_wkt(), transform=dst.transform)

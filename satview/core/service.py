@@ -352,14 +352,14 @@ def svc_open(path: str, dataset: str | None = None) -> tuple[Any, Any, Any, Any]
     return portable_info(scene.info), spec, levels, hist
 
 
-def svc_open_view(path: str, dataset: str | None = None, max_size: int = 1024,
-                  generation: int = 0) -> tuple[Any, Any, Any, Any, Any]:
+def svc_open_view(path: str, dataset: str | None = None,
+                  max_size: int = 1024) -> tuple[Any, Any, Any, Any, Any]:
     """Open a scene and draw its first picture from one read: (info, spec, levels, hist, RenderResult)."""
     from satview.core.render import default_display, display_overview
 
     scene = _scene(path, dataset)
     spec = default_display(scene.info)
-    levels, hist, result = display_overview(scene, spec, max_size, generation=generation)
+    levels, hist, result = display_overview(scene, spec, max_size)
     return portable_info(scene.info), spec, levels, hist, result
 
 
@@ -370,20 +370,20 @@ def svc_levels(path: str, dataset: str | None, spec: Any) -> tuple[Any, Any]:
     return compute_display_levels(_scene(path, dataset), spec)
 
 
-def svc_display(path: str, dataset: str | None, spec: Any, max_size: int = 1024,
-                generation: int = 0) -> tuple[Any, Any, Any]:
+def svc_display(path: str, dataset: str | None, spec: Any,
+                max_size: int = 1024) -> tuple[Any, Any, Any]:
     """(levels, histograms, coarse RenderResult) of ``spec``, from one overview read."""
     from satview.core.render import display_overview
 
-    return display_overview(_scene(path, dataset), spec, max_size, generation=generation)
+    return display_overview(_scene(path, dataset), spec, max_size)
 
 
-def svc_render(path: str, dataset: str | None, spec: Any, levels: Any, plan: Any, coarse: bool = False,
-               generation: int = 0) -> Any:
+def svc_render(path: str, dataset: str | None, spec: Any, levels: Any, plan: Any,
+               coarse: bool = False) -> Any:
     """``render.render_view`` of the cached scene."""
     from satview.core.render import render_view
 
-    return render_view(_scene(path, dataset), spec, levels, plan, coarse=coarse, generation=generation)
+    return render_view(_scene(path, dataset), spec, levels, plan, coarse=coarse)
 
 
 def svc_pixel(path: str, dataset: str | None, row: int, col: int) -> Any:
@@ -437,8 +437,17 @@ def svc_quicklook(path: str, dataset: str | None, spec: Any, levels: Any, out_pa
         raise CancelledError("the quick-look export was cancelled", out_path)
     report_progress(0.7, "writing the PNG")
     names = tuple(spec.bands) if spec.mode != "index" else (str(spec.index),)
+    legend = None
+    if spec.mode != "rgb":  # a colour bar or the sea-ice swatches, as the CLI writes them
+        from satview.core.quicklook import quicklook_legend
+        from satview.core.render import levels_to_physical
+
+        legend = quicklook_legend(scene, levels_to_physical(scene.info, spec, levels),
+                                  band=spec.bands[0] if spec.mode == "band" else None,
+                                  index=spec.index if spec.mode == "index" else None,
+                                  cmap=None if spec.seaice else spec.cmap)
     result = save_quicklook(np.moveaxis(rgba, -1, 0), out_path, scene.info.grid.crs,
-                            quicklook_transform(scene.info.grid, shape), names, levels)
+                            quicklook_transform(scene.info.grid, shape), names, levels, legend=legend)
     report_progress(1.0, "done")
     return result
 
@@ -454,11 +463,14 @@ def svc_reproject(path: str, dataset: str | None, out_path: str, dst_crs: Any,
 
 
 def svc_reproject_view(path: str, dataset: str | None, spec: Any, levels: Any, dst_crs: Any,
-                       screen: tuple[int, int] = (1024, 1024), generation: int = 0) -> Any:
-    """``render.render_reprojected``: the whole scene warped to ``dst_crs`` at screen resolution."""
-    from satview.core.render import render_reprojected
+                       screen: tuple[int, int] = (1024, 1024),
+                       view: Any = None, grid: Any = None, margin: float = 0.0) -> Any:
+    """``mapview.render_reprojected``: the whole scene warped to ``dst_crs`` fitted to the screen, or
+    (with ``view`` in pixels of the view's ``grid``) the visible part at screen resolution."""
+    from satview.core.mapview import render_reprojected
 
-    return render_reprojected(_scene(path, dataset), spec, levels, dst_crs, screen, generation=generation)
+    return render_reprojected(_scene(path, dataset), spec, levels, dst_crs, screen,
+                              view=view, grid=grid, margin=margin)
 
 
 def svc_extent_area(path: str, dataset: str | None = None) -> dict[str, Any]:

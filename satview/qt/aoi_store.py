@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from satview.core.types import SceneInfo
+from satview.core.types import GeoGrid, SceneInfo
 from satview.errors import AOIError, ExportError
 from satview.qt.session import Session, guard
 from satview.qt.workers import Background
@@ -116,17 +116,23 @@ class AoiStore(QObject):
         return list(self._store)[-1]
 
     # ---------------------------------------------------------------------------- editing
-    def _from_pixels(self, vertices: list[tuple[float, float]]) -> AOI:
-        """An AOI of the open scene from (col, row) grid-pixel vertices."""
+    def _from_pixels(self, vertices: list[tuple[float, float]], grid: GeoGrid | None = None) -> AOI:
+        """An AOI in the scene's CRS from (col, row) vertices in pixels of ``grid`` (default: the scene's;
+        a reprojected view's grid for polygons drawn there: their edges follow the view's straight lines)."""
         from satview.core.aoi import from_pixel_polygon
 
         _, info = self.session.require_scene()
-        return from_pixel_polygon(list(vertices), info.grid)
+        aoi = from_pixel_polygon(list(vertices), grid or info.grid)
+        if grid is None or info.grid.crs is None:
+            return aoi
+        aoi = aoi.to_crs(info.grid.crs)
+        return replace(aoi, geometry=aoi.geometry.simplify(0.25 * min(info.grid.res)))
 
-    def add_aoi(self, vertices: list[tuple[float, float]]) -> int:
-        """Add an AOI drawn as (col, row) grid-pixel vertices; returns its id (-1 on failure)."""
+    def add_aoi(self, vertices: list[tuple[float, float]], grid: GeoGrid | None = None) -> int:
+        """Add an AOI drawn as (col, row) vertices in pixels of ``grid`` (default: the scene grid);
+        returns its id (-1 on failure)."""
         try:
-            aid = self._put(self._from_pixels(vertices), len(vertices))
+            aid = self._put(self._from_pixels(vertices, grid), len(vertices))
         except Exception as exc:  # reported to the user, never lost
             self.background.fail(exc, "Cannot add the AOI", self.scene_path)
             return -1
@@ -134,10 +140,11 @@ class AoiStore(QObject):
         return aid
 
     @guard("Cannot change the AOI")
-    def update_aoi(self, aoi_id: int, vertices: list[tuple[float, float]]) -> None:
-        """Replace the vertices of AOI ``aoi_id`` ((col, row) grid pixels)."""
+    def update_aoi(self, aoi_id: int, vertices: list[tuple[float, float]],
+                   grid: GeoGrid | None = None) -> None:
+        """Replace the vertices of AOI ``aoi_id`` ((col, row) pixels of ``grid``, default the scene grid)."""
         old = self.aoi(aoi_id)
-        self._put(replace(self._from_pixels(vertices), name=old.name), len(vertices), aoi_id)
+        self._put(replace(self._from_pixels(vertices, grid), name=old.name), len(vertices), aoi_id)
         self._emit()
 
     @guard("Cannot remove the AOI")
@@ -183,21 +190,28 @@ class AoiStore(QObject):
         except OSError as exc:
             raise ExportError(f"cannot write the AOI file ({exc.strerror or exc})", out) from exc
 
-    def aoi_vertices_pixels(self, aoi_id: int) -> list[tuple[float, float]]:
-        """The AOI's outer ring as (col, row) grid pixels of the open scene (largest part), for
-        drawing; [] when it does not overlap the scene."""
+    def aoi_vertices_pixels(self, aoi_id: int, grid: GeoGrid | None = None) -> list[tuple[float, float]]:
+        """The AOI's outer ring as (col, row) pixels of ``grid`` (default: the open scene's grid; a
+        reprojected view's grid to draw it there), largest part, for drawing; [] when it does not
+        overlap the scene."""
         try:
             _, info = self.session.require_scene()
             aoi = self.aoi(aoi_id)
             if not self._overlaps(aoi):
                 return []
-            assert info.grid.crs is not None  # checked by the overlap test
-            geom = aoi.to_crs(info.grid.crs).geometry
+            grid = grid or info.grid
+            assert grid.crs is not None  # the scene's: checked by the overlap test
+            moved = aoi.to_crs(grid.crs)
+            geom = moved.geometry
             if geom.geom_type != "Polygon":
                 geom = max(geom.geoms, key=lambda g: g.area)
-            inv = ~info.grid.transform
-            ring = list(geom.exterior.coords)[:-1]
-            return [(float(c), float(r)) for c, r in (inv * (x, y) for x, y in ring)]
+            from shapely.geometry import Polygon
+
+            inv = ~grid.transform
+            ring = Polygon([inv * (x, y) for x, y in geom.exterior.coords])
+            if moved is not aoi:  # densified on the way: keep only the corners that show on screen
+                ring = ring.simplify(0.25)
+            return [(float(c), float(r)) for c, r in list(ring.exterior.coords)[:-1]]
         except Exception as exc:  # reported to the user, never lost
             self.background.fail(exc, "Cannot draw the AOI", self.scene_path)
             return []

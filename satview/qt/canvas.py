@@ -8,8 +8,13 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from satview.core.geo import LONLAT, transformer
+from satview.core.mapview import WarpedView, north_angle
+from satview.core.types import GeoGrid
+from satview.qt.overlay import MapOverlay
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 
@@ -18,56 +23,8 @@ _UNSET = object()
 PIXEL_THROTTLE_MS = 40
 _AOI_PEN = pg.mkPen("#ffd400", width=2)
 _DRAW_PEN = pg.mkPen("#00e5ff", width=2, style=Qt.PenStyle.DashLine)
-
-
-def _nice(x: float) -> float:
-    """The largest 1-2-5 x 10^n not above ``x``."""
-    if x <= 0 or not math.isfinite(x):
-        return 0.0
-    e = 10 ** math.floor(math.log10(x))
-    for m in (5, 2, 1):
-        if m * e <= x:
-            return m * e
-    return e
-
-
-class _Overlay(QWidget):
-    """Scale bar (bottom left) and north arrow (top right), painted over the view; mouse-transparent."""
-
-    def __init__(self, canvas: RasterCanvas) -> None:
-        super().__init__(canvas.glw)
-        self.canvas = canvas
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.show_scale = True
-        self.show_north = True
-
-    def paintEvent(self, event: Any) -> None:
-        """Draw the scale bar and the north arrow."""
-        metres_per_px = self.canvas.metres_per_screen_pixel()
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        font = QFont(self.font())
-        font.setPointSize(9)
-        font.setBold(True)
-        p.setFont(font)
-        if self.show_scale and metres_per_px:
-            length_m = _nice(metres_per_px * min(160, self.width() / 4))
-            px = length_m / metres_per_px
-            x0, y0 = 14, self.height() - 18
-            p.fillRect(QRectF(x0 - 6, y0 - 22, px + 12 + 60, 32), QColor(0, 0, 0, 110))
-            p.setPen(QPen(QColor("white"), 3))
-            p.drawLine(QPointF(x0, y0), QPointF(x0 + px, y0))
-            p.drawLine(QPointF(x0, y0 - 5), QPointF(x0, y0 + 3))
-            p.drawLine(QPointF(x0 + px, y0 - 5), QPointF(x0 + px, y0 + 3))
-            text = f"{length_m / 1000:g} km" if length_m >= 1000 else f"{length_m:g} m"
-            p.drawText(QPointF(x0 + 2, y0 - 8), text)
-        if self.show_north and self.canvas.has_scene():
-            cx, top = self.width() - 26, 12
-            p.setPen(QPen(QColor("white"), 2))
-            p.setBrush(QColor("white"))
-            p.drawPolygon([QPointF(cx, top), QPointF(cx - 7, top + 18), QPointF(cx + 7, top + 18)])
-            p.drawText(QRectF(cx - 10, top + 19, 20, 16), Qt.AlignmentFlag.AlignCenter, "N")
-        p.end()
+#: Metres per degree of latitude (and of longitude at the equator) for scale bars on lon/lat grids.
+_M_PER_DEGREE = 111_320.0
 
 
 class RasterCanvas(QWidget):
@@ -98,10 +55,14 @@ class RasterCanvas(QWidget):
         self.draft = pg.PlotDataItem(pen=_DRAW_PEN, symbol="o", symbolSize=7, symbolBrush="#00e5ff")
         self.draft.setZValue(20)
         self.vb.addItem(self.draft)
+        self.marker = pg.ScatterPlotItem(size=16, symbol="o", pen=pg.mkPen("#ff1744", width=3),
+                                         brush=pg.mkBrush(0, 0, 0, 0))
+        self.marker.setZValue(30)
+        self.vb.addItem(self.marker)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.glw)
-        self.overlay = _Overlay(self)
+        self.overlay = MapOverlay(self)
 
         self.drawing = False
         self.vertices: list[tuple[float, float]] = []
@@ -110,7 +71,8 @@ class RasterCanvas(QWidget):
         self._coarse_crs: Any = _UNSET
         self._last_view: tuple[Any, ...] | None = None
         self._pending_pixel: tuple[int, int] | None = None
-        self.reprojected = False  # showing a warped picture: grid-pixel tools are off
+        self.warp: WarpedView | None = None  # the reprojected view's grid, or None for the native grid
+        self._marked: tuple[float, float] | None = None  # lon, lat of the "go to" point
 
         self._view_timer = QTimer(self, singleShot=True, interval=VIEW_DEBOUNCE_MS)
         self._view_timer.timeout.connect(self._send_view)
@@ -144,26 +106,65 @@ class RasterCanvas(QWidget):
             return (1, 1)
         return info.grid.width, info.grid.height
 
-    def metres_per_screen_pixel(self) -> float | None:
-        """Ground metres per screen pixel at the current zoom (None for geographic or no CRS)."""
+    @property
+    def reprojected(self) -> bool:
+        """True while the canvas shows the reprojected view."""
+        return self.warp is not None
+
+    def view_grid(self) -> GeoGrid | None:
+        """The georeferenced pixel grid the canvas draws in: the reprojected view's or the scene's."""
+        if self.warp is not None:
+            return self.warp.grid
         info = getattr(self.session, "info", None)
-        if info is None or info.grid.crs is None:
+        return info.grid if info is not None else None
+
+    def _warp_grid(self) -> GeoGrid | None:
+        """The reprojected view's grid (AOIs drawn there are converted), None in the native view."""
+        return self.warp.grid if self.warp is not None else None
+
+    def _centre(self) -> tuple[float, float]:
+        (x0, x1), (y0, y1) = self.vb.viewRange()
+        return (x0 + x1) / 2, (y0 + y1) / 2
+
+    def metres_per_screen_pixel(self) -> float | None:
+        """Metres per screen pixel along the view's x axis in its grid (None without a CRS).
+
+        Projected grids use their pixel size in metres; lon/lat grids the length of a degree of
+        longitude at the latitude of the view's centre.
+        """
+        grid = self.view_grid()
+        if grid is None or grid.crs is None:
+            return None
+        (x0, x1), _ = self.vb.viewRange()
+        per_px = grid.res[0] * (x1 - x0) / max(1.0, self.vb.width())
+        try:
+            if grid.crs.is_projected:
+                return per_px * grid.crs.linear_units_factor[1]
+            _, lat = transformer(grid.crs, LONLAT).transform(*(grid.transform * self._centre()))
+        except Exception:
+            return None
+        if not math.isfinite(lat) or abs(lat) >= 89.9:
+            return None
+        return per_px * _M_PER_DEGREE * math.cos(math.radians(lat))
+
+    def north_angle(self) -> float | None:
+        """Direction of true north at the view's centre, degrees clockwise from up (None: unknown)."""
+        grid = self.view_grid()
+        if grid is None or grid.crs is None:
             return None
         try:
-            if not info.grid.crs.is_projected:
-                return None
-            unit = info.grid.crs.linear_units_factor[1]
+            return north_angle(grid, *self._centre())
         except Exception:
-            unit = 1.0
-        (x0, x1), _ = self.vb.viewRange()
-        w = max(1.0, self.vb.width())
-        return abs(info.grid.res[0] * unit) * (x1 - x0) / w
+            return None
 
     def _scene_opened(self, info: Any) -> None:
         """A new scene: drop the old pictures and AOIs, frame the whole grid."""
         self.cancel_drawing()
         self.coarse.clear()
         self.fine.clear()
+        self.marker.clear()
+        self._marked = None
+        self.warp = None
         self._coarse_crs = _UNSET
         self._last_view = None
         self.vb.setRange(QRectF(0, 0, info.grid.width, info.grid.height), padding=0.02)
@@ -179,15 +180,16 @@ class RasterCanvas(QWidget):
         if result.coarse:  # the session sends a new coarse picture before the fine ones over it
             self.fine.clear()
             crs = getattr(result, "crs_wkt", None)
-            self.reprojected = crs is not None
-            if self.reprojected:
-                self.cancel_drawing()
-            for roi in self.rois.values():
-                roi.setVisible(not self.reprojected)
-            if crs != self._coarse_crs:
+            info = getattr(self.session, "info", None)
+            warp = WarpedView.from_result(info.grid, result) if info is not None else None
+            if crs != self._coarse_crs or warp != self.warp:
                 first = self._coarse_crs is _UNSET
                 self._coarse_crs = crs
-                if not first:  # reprojected view: frame the new grid
+                self.warp = warp
+                self.cancel_drawing()  # vertices of the other grid mean nothing here
+                self._redraw_aois()
+                self._place_marker()
+                if not first or warp is not None:  # another grid: frame it
                     self.vb.setRange(QRectF(float(x), float(y), float(w), float(h)), padding=0.02)
         self.overlay.update()
 
@@ -261,10 +263,19 @@ class RasterCanvas(QWidget):
         if not self.has_scene() or not self.vb.sceneBoundingRect().contains(scene_pos):
             return
         p = self._to_view(scene_pos)
-        self.sig_cursor_moved.emit(p.x(), p.y())
-        w, h = self.grid_size()
-        col, row = math.floor(p.x()), math.floor(p.y())
-        if 0 <= col < w and 0 <= row < h and not self.reprojected:
+        x, y = p.x(), p.y()
+        if self.warp is not None:  # the readout is of the scene pixel under the cursor
+            w, h = self.grid_size()
+            src = self.warp.to_source(x, y) if 0 <= x < w and 0 <= y < h else None
+            if src is None:
+                return
+            x, y = src
+            w, h = self.warp.source.width, self.warp.source.height
+        else:
+            w, h = self.grid_size()
+        self.sig_cursor_moved.emit(x, y)
+        col, row = math.floor(x), math.floor(y)
+        if 0 <= col < w and 0 <= row < h:
             self._pending_pixel = (row, col)
             if not self._pixel_timer.isActive():
                 self._pixel_timer.start()
@@ -288,7 +299,7 @@ class RasterCanvas(QWidget):
     # ------------------------------------------------------------------ AOI drawing
     def set_drawing(self, on: bool) -> None:
         """Switch the polygon tool on or off (off drops an unfinished polygon)."""
-        if on == self.drawing or (on and (self.reprojected or not self.has_scene())):
+        if on == self.drawing or (on and not self.has_scene()):
             if on != self.drawing:
                 self.sig_drawing_changed.emit(self.drawing)
             return
@@ -301,7 +312,10 @@ class RasterCanvas(QWidget):
         self.sig_drawing_changed.emit(on)
 
     def add_vertex(self, col: float, row: float) -> None:
-        """Add a vertex (grid pixels) to the polygon being drawn."""
+        """Add a vertex (grid pixels) to the polygon being drawn; in the reprojected view, clicks where
+        the projection has no Earth are ignored (no place on the map to put a corner)."""
+        if self.warp is not None and not self.warp.on_earth(col, row):
+            return
         self.vertices.append((float(col), float(row)))
         self._update_draft()
 
@@ -320,7 +334,7 @@ class RasterCanvas(QWidget):
         self.set_drawing(False)
         if len(verts) < 3:
             return None
-        return self.aois.add_aoi(verts)
+        return self.aois.add_aoi(verts, self._warp_grid())
 
     def cancel_drawing(self) -> bool:
         """Drop an unfinished polygon; True when the tool was on."""
@@ -336,7 +350,8 @@ class RasterCanvas(QWidget):
                 self.vb.removeItem(self.rois.pop(aoi_id))
         for aoi_id in ids:
             try:
-                verts = [(float(v[0]), float(v[1])) for v in self.aois.aoi_vertices_pixels(aoi_id)]
+                drawn = self.aois.aoi_vertices_pixels(aoi_id, self._warp_grid())
+                verts = [(float(v[0]), float(v[1])) for v in drawn]
             except Exception:
                 continue
             if len(verts) > 1 and verts[0] == verts[-1]:
@@ -375,7 +390,38 @@ class RasterCanvas(QWidget):
         return out
 
     def _roi_edited(self, aoi_id: Any, roi: pg.PolyLineROI) -> None:
-        self.aois.update_aoi(aoi_id, self.roi_vertices(roi))
+        self.aois.update_aoi(aoi_id, self.roi_vertices(roi), self._warp_grid())
+
+    def _redraw_aois(self) -> None:
+        """Draw every AOI again in the grid now shown (after switching to or from the reprojected view)."""
+        for roi in self.rois.values():
+            self.vb.removeItem(roi)
+        self.rois.clear()
+        self.sync_aois(self.aois.aois)
+
+    # ------------------------------------------------------------------ go to lon/lat
+    def mark_lonlat(self, lon: float, lat: float) -> bool:
+        """Mark (lon, lat) with a ring and centre the view on it; False when it is off the grid shown."""
+        self._marked = (float(lon), float(lat))
+        return self._place_marker(centre=True)
+
+    def _place_marker(self, centre: bool = False) -> bool:
+        self.marker.clear()
+        grid = self.view_grid()
+        if self._marked is None or grid is None or grid.crs is None:
+            return False
+        try:
+            x, y = transformer(LONLAT, grid.crs).transform(*self._marked)
+        except Exception:
+            return False
+        col, row = ~grid.transform * (x, y)
+        w, h = self.grid_size()
+        if not (math.isfinite(col) and math.isfinite(row) and 0 <= col <= w and 0 <= row <= h):
+            return False
+        self.marker.setData([col], [row])
+        if centre:
+            self.center_on(col, row)
+        return True
 
     def select_aoi(self, aoi_id: Any) -> None:
         """Highlight one AOI (or none)."""

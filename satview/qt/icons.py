@@ -41,3 +41,29 @@ def app_icon() -> QIcon:
     if icon.isNull():
         icon.addFile(str(root / "satview.svg"))
     return icon
+
+
+def zoom_icon(zoom_in: bool) -> QIcon:
+    """A magnifying glass with "+" (zoom in) or "-" (zoom out), drawn at the toolbar sizes."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+
+    icon = QIcon()
+    for size in (16, 24, 32, 48):
+        pm = QPixmap(size, size)
+        pm.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pm)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        s = size / 32.0
+        p.setPen(QPen(QColor("#37474f"), 5 * s, c=Qt.PenCapStyle.RoundCap))
+        p.drawLine(QPointF(20 * s, 20 * s), QPointF(29 * s, 29 * s))
+        p.setPen(QPen(QColor("#37474f"), 2.5 * s))
+        p.setBrush(QColor("#e3f2fd"))
+        p.drawEllipse(QPointF(13 * s, 13 * s), 10 * s, 10 * s)
+        p.setPen(QPen(QColor("#1565c0"), 2.5 * s))
+        p.drawLine(QPointF(8 * s, 13 * s), QPointF(18 * s, 13 * s))
+        if zoom_in:
+            p.drawLine(QPointF(13 * s, 8 * s), QPointF(13 * s, 18 * s))
+        p.end()
+        icon.addPixmap(pm)
+    return icon

@@ -22,12 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from satview.core.pixel import PixelReport
 from satview.core.types import SceneInfo
 from satview.qt.aoi_store import AoiStore
 from satview.qt.canvas import RasterCanvas
 from satview.qt.exports import Exports
-from satview.qt.icons import app_icon
+from satview.qt.icons import app_icon, zoom_icon
 from satview.qt.notify import ErrorReporter
 from satview.qt.output_dirs import default_output_dir, remember_output_dir
 from satview.qt.panels.aoi import AoiPanel
@@ -96,7 +95,7 @@ class MainWindow(QMainWindow):
         self.docks["bands"].raise_()
         self._build_menus()
         self._wire()
-        self._centre_next_pixel = False
+        self._busy_message = ""
         self.setWindowTitle("satview")
         self.resize(1400, 900)
         geometry, state = self.settings.value("geometry"), self.settings.value("window_state")
@@ -200,6 +199,8 @@ class MainWindow(QMainWindow):
                           ("draw", "SP_FileDialogDetailedView"), ("clip", "SP_DialogSaveButton"),
                           ("quicklook", "SP_FileIcon"), ("cancel", "SP_BrowserStop")):
             a[key].setIcon(style.standardIcon(getattr(QStyle.StandardPixmap, icon)))
+        a["zoom_in"].setIcon(zoom_icon(True))
+        a["zoom_out"].setIcon(zoom_icon(False))
         tb = self.addToolBar("Main")
         tb.setObjectName("mainToolBar")
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -234,7 +235,6 @@ class MainWindow(QMainWindow):
         bg.sig_progress.connect(self._progress)
         s.sig_scene_opened.connect(self._scene_opened)
         self.exports.sig_task_finished.connect(self._task_finished)
-        s.sig_pixel.connect(self._pixel)
         self.files.sig_open_requested.connect(self.open_path)
         s.sig_scene_opened.connect(self.files.show_datasets)
         self.bands.sig_units_changed.connect(self.projection.set_physical)
@@ -318,7 +318,10 @@ class MainWindow(QMainWindow):
         self.cancel_button.setVisible(busy)
         if busy:
             self.progress.setRange(0, 0)
+        elif self.statusBar().currentMessage() == self._busy_message:
+            self.statusBar().clearMessage()  # "Reprojecting the view..." must not outlive the work
         if message:
+            self._busy_message = message
             self.statusBar().showMessage(message)
 
     def _progress(self, fraction: float, message: str) -> None:
@@ -336,13 +339,8 @@ class MainWindow(QMainWindow):
         what = {"clip": "Clipped GeoTIFF written", "quicklook": "Quick-look written"}[kind]
         self.statusBar().showMessage(f"{what}: {result.path}")
 
-    def _pixel(self, report: PixelReport) -> None:
-        if self._centre_next_pixel:
-            self._centre_next_pixel = False
-            self.canvas.center_on(report.col + 0.5, report.row + 0.5)
-
     def _locate(self, lon: float, lat: float) -> None:
-        self._centre_next_pixel = True
+        self.canvas.mark_lonlat(lon, lat)  # marked and centred in the native or the reprojected view
         self.session.locate_lonlat(lon, lat)
 
     def cancel(self) -> None:

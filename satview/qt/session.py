@@ -24,7 +24,7 @@ from satview.core import service as svc
 from satview.core.pixel import PixelReport
 from satview.core.render import DisplaySpec, HistogramData, RenderResult, levels_from_physical
 from satview.core.stretch import Levels
-from satview.core.types import SceneInfo
+from satview.core.types import GeoGrid, SceneInfo
 from satview.core.viewport import ReadPlan, overview_plan, plan_read
 from satview.errors import SatviewError
 from satview.qt import COARSE_SIZE
@@ -95,6 +95,7 @@ class Session(QObject):
         self._pixel_busy = False
         self._pixel_pending: tuple[int, int] | None = None
         self._reproject: str | None = None
+        self._warp_grid: GeoGrid | None = None  # the reprojected view's pixel grid (its coarse picture's)
 
     # ------------------------------------------------------------------------------ state
     @property
@@ -150,6 +151,7 @@ class Session(QObject):
             self.render_levels, self.levels = levels, hist.levels
             self._coarse_plan = overview_plan(info.grid.width, info.grid.height, COARSE_SIZE)
             self._view = None
+            self._warp_grid = None
             self._latest.renew("display")
             self.sig_scene_opened.emit(info)
             self.sig_display_changed.emit(spec, self.levels)
@@ -241,9 +243,25 @@ class Session(QObject):
             return None
         return plan
 
-    def _request_fine(self) -> None:
+    def _fine_job(self) -> tuple[Any, ...] | None:
+        """(service function, its arguments) of the sharper picture the current view needs, or None."""
+        if self._reproject:
+            grid, view = self._warp_grid, self._view
+            if grid is None or view is None:
+                return None
+            c0, r0, c1, r1 = view
+            if max((c1 - c0) / self._screen[0], (r1 - r0) / self._screen[1]) >= 0.999:
+                return None  # the coarse picture is as sharp as the screen
+            return (svc.svc_reproject_view, self._path, self._dataset, self.display, self.render_levels,
+                    self._reproject, self._screen, view, grid, VIEW_MARGIN)
         plan = self._fine_plan()
         if plan is None:
+            return None
+        return (svc.svc_render, self._path, self._dataset, self.display, self.render_levels, plan, False)
+
+    def _request_fine(self) -> None:
+        job = self._fine_job()
+        if job is None:
             return
         if self._view_busy:  # coalesce: only the newest request is served after this one
             self._view_pending = True
@@ -256,23 +274,32 @@ class Session(QObject):
                 self._view_pending = False
                 self._request_fine()
 
-        self._display_request(svc.svc_render, self._path, self._dataset, self.display, self.render_levels,
-                              plan, False, done=self.sig_rendered.emit, title="Cannot draw the view",
+        self._display_request(*job, done=self.sig_rendered.emit, title="Cannot draw the view",
                               finished=finished, stale=self._latest.token("scene", "display", "view"))
 
     @guard("Cannot reproject the view")
     def set_reprojection(self, dst_crs: str | None) -> None:
         """Show the whole scene warped to ``dst_crs`` at screen resolution; None = the native grid."""
         self._reproject = str(dst_crs) if dst_crs else None
+        self._warp_grid = None
         if self.info is None:
             return
         self._latest.renew("display")
         self._refresh()
 
     def _render_reprojected(self) -> None:
-        path, _ = self.require_scene()
+        path, info = self.require_scene()
+
+        def done(result: RenderResult) -> None:
+            from satview.core.mapview import WarpedView
+
+            warped = WarpedView.from_result(info.grid, result)
+            self._warp_grid = warped.grid if warped is not None else None
+            self.sig_rendered.emit(result)
+            self._request_fine()
+
         self._display_request(svc.svc_reproject_view, path, self._dataset, self.display, self.render_levels,
-                              self._reproject, self._screen, done=self.sig_rendered.emit,
+                              self._reproject, self._screen, done=done,
                               title="Cannot reproject the view", stale=self._latest.token("scene", "display"),
                               busy="Reprojecting the view…")
 

@@ -11,20 +11,18 @@ from affine import Affine
 from rasterio.crs import CRS
 from rasterio.windows import Window
 
-import satview.core.render as render
+import satview.core.qa_render as qa_render
 from satview.core import open_scene
 from satview.core.qa import mask
+from satview.core.qa_render import QA_COLORS, qa_color
 from satview.core.render import (
-    QA_COLORS,
     DisplaySpec,
     compute_display_levels,
     default_display,
     display_overview,
     levels_from_physical,
     levels_to_physical,
-    qa_color,
     render_array,
-    render_reprojected,
     render_scene,
     render_view,
     renders_dn,
@@ -80,7 +78,7 @@ def test_levels_come_from_one_decimated_read(scene, monkeypatch: pytest.MonkeyPa
     def boom(*a, **k):
         raise AssertionError("levels recomputed during a render")
 
-    monkeypatch.setattr(render, "compute_levels", boom)
+    monkeypatch.setattr(qa_render, "compute_levels", boom)  # where every stretch is computed
     plan = plan_read(scene.width, scene.height, (10, 10, 110, 90), (100, 80))
     assert plan is not None
     render_view(scene, spec, levels, plan)
@@ -90,7 +88,7 @@ def test_clouds_do_not_set_the_limits(scene) -> None:
     """With a QA band, cloud and snow pixels are left out of the percentiles (land sets them)."""
     from rasterio.windows import Window
 
-    from satview.core.render import clear_sky
+    from satview.core.qa_render import clear_sky
 
     spec = default_display(scene.info)
     levels, _ = compute_display_levels(scene, spec, max_size=256)
@@ -101,6 +99,28 @@ def test_clouds_do_not_set_the_limits(scene) -> None:
     land = red[clear & (red > 0)]
     assert levels.hi[0] <= np.percentile(land, 99.5)
     assert "clouds and snow left out" in levels.source
+
+
+def test_index_stretch_leaves_clouds_out(scene) -> None:
+    """An NDVI percentile stretch is computed over clear-sky pixels only, like a composite's."""
+    from rasterio.windows import Window
+
+    from satview.core.indices import compute_index, index_bands
+    from satview.core.qa_render import clear_sky
+    from satview.core.stretch import compute_levels
+
+    spec = DisplaySpec(mode="index", index="ndvi", cmap="ndvi", stretch=Stretch(mode="percentile"))
+    levels, _ = compute_display_levels(scene, spec, max_size=4096)
+    assert "clouds and snow left out" in levels.source
+    shape = (scene.height, scene.width)
+    clear = clear_sky(scene, Window(0, 0, scene.width, scene.height), shape)
+    common = index_bands(scene.info, "ndvi")
+    names = list(dict.fromkeys(common.values()))
+    data = scene.read(names)
+    ndvi = compute_index("ndvi", {cn: data[names.index(bn)] for cn, bn in common.items()})
+    want = compute_levels(ndvi, Stretch(mode="percentile"), clear)
+    assert levels.lo == pytest.approx(want.lo) and levels.hi == pytest.approx(want.hi)
+    assert levels.lo != pytest.approx(compute_levels(ndvi, Stretch(mode="percentile")).lo)
 
 
 def test_levels_are_dn_internally_and_physical_for_the_ui(scene) -> None:
@@ -226,18 +246,6 @@ def test_seaice_scene_uses_the_ice_colours(real_data: Path) -> None:
     land = dn == 254
     assert land.any()
     assert np.all(res.rgba[land][:, :3] == np.asarray(flag_color("land"), dtype=np.uint8))
-
-
-def test_reprojected_view_fits_the_screen(scene) -> None:
-    """The reprojected view carries its CRS and transform and fits in the screen size."""
-    spec = default_display(scene.info)
-    levels, _ = compute_display_levels(scene, spec)
-    res = render_reprojected(scene, spec, levels, "EPSG:4326", (200, 150))
-    h, w, four = res.rgba.shape
-    assert four == 4 and w <= 200 and h <= 150 and max(w / 200, h / 150) > 0.45
-    assert res.crs_wkt and CRS.from_wkt(res.crs_wkt).to_epsg() == 4326
-    assert res.transform is not None and res.pixel_rect == (0.0, 0.0, float(w), float(h))
-    assert (res.rgba[..., 3] == 0).any() and (res.rgba[..., 3] == 255).any()
 
 
 def test_display_overview_reads_the_qa_band_once(scene, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,19 @@ def open_and_wait(qtbot, win, path, dataset=None, timeout=60_000):
     return blk.args[0]
 
 
+def draw_polygon(qtbot, win, points):
+    """Draw an AOI with the polygon tool: P, a click at each (col, row) of the canvas grid, Enter."""
+    vp = win.canvas.glw.viewport()
+    win.canvas.glw.setFocus()
+    qtbot.keyClick(win.canvas.glw, Qt.Key.Key_P)
+    assert win.canvas.drawing
+    for col, row in points:
+        qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=data_to_widget(win.canvas, col, row))
+        qtbot.wait(30)
+    with qtbot.waitSignal(win.aois.sig_aois_changed, timeout=10_000):
+        qtbot.keyClick(win.canvas.glw, Qt.Key.Key_Return)
+
+
 def data_to_widget(canvas, x, y):
     """Widget position in ``canvas.glw.viewport()`` of grid position (col x, row y)."""
     from PySide6.QtCore import QPointF

@@ -8,7 +8,7 @@ import rasterio
 from affine import Affine
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QFileDialog
-from qthelpers import LANDSAT_TAR, data_to_widget, open_and_wait, run_task
+from qthelpers import LANDSAT_TAR, data_to_widget, draw_polygon, open_and_wait, run_task
 
 from satview.qt.dialogs.export import ExportDialog
 
@@ -92,18 +92,6 @@ def test_cursor_readout_matches_the_core(qtbot, win, real_data):
     assert win.projection.where.item(2, 1).text() == f"{row}, {col}"
 
 
-def _draw_polygon(qtbot, win, points):
-    vp = win.canvas.glw.viewport()
-    win.canvas.glw.setFocus()
-    qtbot.keyClick(win.canvas.glw, Qt.Key.Key_P)
-    assert win.canvas.drawing
-    for col, row in points:
-        qtbot.mouseClick(vp, Qt.MouseButton.LeftButton, pos=data_to_widget(win.canvas, col, row))
-        qtbot.wait(30)
-    with qtbot.waitSignal(win.aois.sig_aois_changed, timeout=10_000):
-        qtbot.keyClick(win.canvas.glw, Qt.Key.Key_Return)
-
-
 def test_draw_aoi_by_clicks_then_export_a_clip_equal_to_the_core(
     qtbot, win, real_data, tmp_path, monkeypatch
 ):
@@ -115,7 +103,7 @@ def test_draw_aoi_by_clicks_then_export_a_clip_equal_to_the_core(
     path = real_data / LANDSAT_TAR
     open_and_wait(qtbot, win, path)
     targets = [(10, 10), (45, 12), (40, 40), (12, 35)]
-    _draw_polygon(qtbot, win, targets)
+    draw_polygon(qtbot, win, targets)
     assert len(win.aois.aois) == 1
     aoi_id = win.aois.aois[0].id
     got = win.aois.aoi_vertices_pixels(aoi_id)
@@ -183,3 +171,42 @@ def test_quicklook_export(qtbot, win, real_data, tmp_path, monkeypatch):
         p.suffix.lower() in (".pgw", ".wld", ".pngw") or p.name.endswith(".aux.xml")
         for p in tmp_path.iterdir()
     )
+
+
+def test_index_quicklook_from_the_app_writes_its_legend(qtbot, win, real_data, tmp_path, monkeypatch):
+    """An NDVI quick-look exported from the app comes with OUT.legend.png, as the CLI writes it; an
+    RGB one has none."""
+    from PySide6.QtGui import QImage
+
+    open_and_wait(qtbot, win, real_data / LANDSAT_TAR)
+    mods = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    rgb = tmp_path / "rgb.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(rgb), "")))
+    run_task(qtbot, win, "quicklook", lambda: qtbot.keyClick(win, Qt.Key.Key_E, mods))
+    assert rgb.exists() and not (tmp_path / "rgb.legend.png").exists()
+    with qtbot.waitSignal(win.session.sig_display_changed, timeout=60_000):
+        win.bands.mode_buttons["index"].setChecked(True)
+    out = tmp_path / "ndvi.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out), "")))
+    result = run_task(qtbot, win, "quicklook", lambda: qtbot.keyClick(win, Qt.Key.Key_E, mods))
+    legend = tmp_path / "ndvi.legend.png"
+    assert result.legend == legend and not QImage(str(legend)).isNull()
+
+
+def test_north_arrow_shows_on_a_bright_picture_and_zoom_actions_have_icons(qtbot, win, tmp_path):
+    """Over a white picture the north arrow is still drawn (white on a dark halo); Zoom in and Zoom
+    out have toolbar icons."""
+    data = np.full((100, 200), 255, dtype=np.uint8)
+    path = tmp_path / "white.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=100, count=1, dtype="uint8",
+                       crs="EPSG:32611", transform=Affine(30, 0, 500000, 0, -30, 4000000)) as dst:
+        dst.write(data, 1)
+    open_and_wait(qtbot, win, path)
+    win.canvas.vb.setRange(win.canvas.vb.viewRect().adjusted(60, 20, -60, -20), padding=0)  # all white
+    qtbot.wait(100)
+    img = win.canvas.glw.grab().toImage()
+    w = img.width()
+    box = [img.pixelColor(x, y).lightness() for x in range(w - 56, w - 4) for y in range(10, 60)]
+    assert min(box) < 80 and max(box) > 240
+    for key in ("zoom_in", "zoom_out"):
+        assert not win.actions_[key].icon().isNull()

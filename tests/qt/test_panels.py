@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 
 import pytest
 from PySide6.QtCore import Qt
-from qthelpers import LANDSAT_TAR, open_and_wait
+from qthelpers import LANDSAT_TAR, NSIDC_BIN, open_and_wait, run_task
 
 from satview.core.stretch import Levels
 
@@ -199,3 +200,122 @@ def test_error_dialog_copies_everything(qtbot):
     dlg.copy()
     text = QGuiApplication.clipboard().text()
     assert "damaged" in text and "Traceback" in text and "/x/y.tif" in text
+
+
+def test_seaice_legend_is_shown_at_once_next_to_its_swatches_and_stretch_is_fixed(qtbot, win, real_data):
+    """Sea ice: the legend's widgets are visible as soon as the scene is set (a --screenshot grab does
+    not wait for the event loop), each label sits right of its swatch, and the stretch controls,
+    which cannot change the fixed 0-100 % picture, are disabled."""
+    open_and_wait(qtbot, win, real_data / NSIDC_BIN)
+    box = win.bands.ice_group
+    box.set_scene(win.session.info)  # as the scene opens, without running the event loop after it
+    widgets = [box.legend.itemAt(i).widget() for i in range(box.legend.count())]
+    assert len(widgets) > 8 and not any(w.isHidden() for w in widgets)
+    win.docks["bands"].raise_()
+    qtbot.waitUntil(lambda: widgets[0].isVisible(), timeout=5_000)
+    for row in range(box.legend.rowCount()):
+        sw, label = box.legend.itemAtPosition(row, 0).widget(), box.legend.itemAtPosition(row, 1).widget()
+        assert 0 <= label.geometry().left() - sw.geometry().right() < 16
+    assert not win.bands.stretch_group.isEnabled() and not win.bands.region.movable
+
+
+def test_extent_result_is_in_sight_without_scrolling(qtbot, win, real_data):
+    """After "Extent / area" the result is inside the visible part of the band dock."""
+    open_and_wait(qtbot, win, real_data / NSIDC_BIN)
+    win.docks["bands"].raise_()
+    run_task(qtbot, win, "extent", win.bands.extent_button.click)
+    label = win.bands.extent_label
+    area = win.docks["bands"].widget()
+    qtbot.waitUntil(lambda: label.isVisible(), timeout=5_000)
+    top_left = label.mapTo(area.viewport(), label.rect().topLeft())
+    bottom = label.mapTo(area.viewport(), label.rect().bottomLeft())
+    assert top_left.y() >= 0 and bottom.y() <= area.viewport().height()
+
+
+def test_projection_panel_numbers_units_rows_and_utm(qtbot, win, real_data):
+    """Extents and pixel sizes read as 3,850,000 m / 25,000 m, all three cursor rows fit, the CRS
+    name is not cut, and no UTM zone is offered for a pan-Arctic grid (but one is for a Landsat scene)."""
+    open_and_wait(qtbot, win, real_data / NSIDC_BIN)
+    proj = win.projection
+    win.docks["projection"].raise_()
+    qtbot.waitUntil(lambda: proj.isVisible(), timeout=5_000)
+    assert proj.res_label.text() == "25,000 m"
+    assert "W -3,850,000 m" in proj.extent_label.text() and "e+" not in proj.extent_label.text()
+    where = proj.where
+    for r in range(3):
+        rect = where.visualRect(where.model().index(r, 0))
+        assert rect.top() >= 0 and rect.bottom() <= where.viewport().height()
+    label = proj.crs_label
+    assert label.height() >= label.heightForWidth(label.width())
+    assert not any("UTM" in proj.chooser.combo.itemText(i) for i in range(proj.chooser.combo.count()))
+    open_and_wait(qtbot, win, real_data / LANDSAT_TAR)
+    assert any("UTM zone" in proj.chooser.combo.itemText(i) for i in range(proj.chooser.combo.count()))
+    assert re.fullmatch(r"[\d,]+ m( x [\d,]+ m)?", proj.res_label.text())
+
+
+def test_qa_flags_wrap_in_the_cursor_table(qtbot, win, real_data):
+    """The QA cell of the readout wraps its flag list instead of cutting it."""
+    open_and_wait(qtbot, win, real_data / LANDSAT_TAR)
+    win.docks["projection"].raise_()
+    with qtbot.waitSignal(win.session.sig_pixel, timeout=30_000):
+        win.session.request_pixel(30, 25)
+    table = win.projection.table
+    assert table.wordWrap()
+
+    def rows_fit() -> bool:
+        right = table.columnViewportPosition(4) + table.columnWidth(4)
+        if not table.isVisible() or right > table.viewport().width():  # no horizontal scrolling
+            return False
+        for r in range(table.rowCount()):
+            item = table.item(r, 4)
+            if item is not None and item.text():
+                needed = table.fontMetrics().boundingRect(0, 0, table.columnWidth(4) - 8, 10_000,
+                                                          int(Qt.TextFlag.TextWordWrap), item.text()).height()
+                if table.rowHeight(r) < needed:
+                    return False
+        return True
+
+    qtbot.waitUntil(rows_fit, timeout=5_000)  # rows follow the column width at the next layout
+
+
+def test_batch_results_table_shows_rows_and_sheet_path_is_told(qtbot, win, tmp_path, monkeypatch):
+    """The Batch dialog's results table is at least six rows high, and "Open contact sheet" says where
+    the file is when no program can open it."""
+    from PySide6.QtGui import QDesktopServices
+
+    win.batch()
+    dlg = win.batch_dialog
+    qtbot.waitExposed(dlg)
+    table = dlg.table
+    rows_fit = (table.viewport().height()) // table.verticalHeader().defaultSectionSize()
+    assert rows_fit >= 6
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda _url: False))
+    sheet = tmp_path / "index.html"
+    dlg.open_contact_sheet(sheet)
+    assert str(sheet) in dlg.status.text()
+
+
+def test_large_dn_limits_read_as_whole_numbers(qtbot, win, tmp_path):
+    """Limits of a band of large raw DN read 12,345 in the panel, never 1.234e+04."""
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    path = tmp_path / "dn.tif"
+    data = np.linspace(10_000, 40_000, 100 * 120).reshape(100, 120).astype(np.uint16)
+    with rasterio.open(path, "w", driver="GTiff", width=120, height=100, count=1, dtype="uint16",
+                       crs="EPSG:32611", transform=Affine(30, 0, 500000, 0, -30, 4000000)) as dst:
+        dst.write(data, 1)
+    open_and_wait(qtbot, win, path)
+    text = win.bands.levels_label.text() + win.bands.colorbar_range.text()
+    assert "e+" not in text and re.search(r"\d{2},\d{3}", text)
+
+
+def test_crs_chooser_names_the_projection_of_a_proj_string(qtbot):
+    """A PROJ string without a name is described by its projection method, not as "unknown"."""
+    from satview.qt.panels.projection import CrsChooser
+
+    chooser = CrsChooser()
+    qtbot.addWidget(chooser)
+    chooser.set_text("+proj=aea +lat_1=55 +lat_2=65 +lat_0=50 +lon_0=-154 +datum=NAD83 +units=m")
+    assert chooser.status.text().startswith("Albers Equal Area")

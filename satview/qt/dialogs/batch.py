@@ -190,8 +190,8 @@ class BatchDialog(QDialog):
         hdr.setStretchLastSection(True)
         self.table.setColumnWidth(1, 260)
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # product names differ in the middle
-        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
-                                    + TABLE_ROWS * self.table.verticalHeader().defaultSectionSize() + 4)
+        self.table.setMinimumHeight(hdr.sizeHint().height() + 2 * self.table.frameWidth()
+                                    + TABLE_ROWS * self.table.verticalHeader().defaultSectionSize())
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
@@ -466,7 +466,8 @@ class BatchDialog(QDialog):
     def open_contact_sheet(self, index_html: Path) -> None:
         """Show the contact sheet in the browser (tests replace this method)."""
         self.open_requested.append(Path(index_html))
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(index_html)))
+        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(index_html))):
+            self.status.setText(f"No program here opens web pages; the contact sheet is {index_html}")
 
     # ------------------------------------------------------------------ closing
     def shutdown(self) -> None:

@@ -73,6 +73,7 @@ class ExportDialog(QDialog):
         chosen = {b.name for b in dataset_bands(info)}  # an HDF file's opened dataset, else every band
         for b in info.bands:
             item = QListWidgetItem(f"{b.name}  {b.common_name or b.description or ''}".rstrip())
+            item.setToolTip(item.text())  # long dataset descriptions are cut by the list's width
             item.setData(Qt.ItemDataRole.UserRole, b.name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if b.name in chosen else Qt.CheckState.Unchecked)

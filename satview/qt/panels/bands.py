@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QPushButton,
     QRadioButton,
     QStackedWidget,
     QVBoxLayout,
@@ -31,22 +30,13 @@ from satview.core.colormap import COLORMAPS, colormap
 from satview.core.composite import available_presets
 from satview.core.indices import INDICES, index_bands
 from satview.core.qa import flag_names
-from satview.core.render import DisplaySpec, qa_color, seaice_band
+from satview.core.qa_render import qa_color
+from satview.core.render import DisplaySpec
 from satview.core.stretch import STRETCH_MODES, Levels, Stretch
+from satview.qt.panels.histogram import frame_plot, histogram_plot, plot_histograms
+from satview.qt.panels.seaice import SeaIceBox, swatch
 
-_RGB_PENS = ("#ff5050", "#40d040", "#5090ff")
 _STRETCH_TITLES = {"percentile": "Percentile", "minmax": "Min-max", "stddev": "Std-dev", "none": "Full range"}
-
-
-def swatch(color: tuple[int, int, int], size: int = 12) -> QPixmap:
-    """A small square of one colour."""
-    pm = QPixmap(size, size)
-    pm.fill(QColor(*color))
-    p = QPainter(pm)
-    p.setPen(QColor(110, 110, 110))
-    p.drawRect(0, 0, size - 1, size - 1)
-    p.end()
-    return pm
 
 
 def colorbar_pixmap(name: str, width: int = 256, height: int = 14) -> QPixmap:
@@ -56,6 +46,11 @@ def colorbar_pixmap(name: str, width: int = 256, height: int = 14) -> QPixmap:
     img = np.ascontiguousarray(np.repeat(row[np.newaxis], height, axis=0))
     qimg = QImage(img.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
     return QPixmap.fromImage(qimg)
+
+
+def _num(v: float) -> str:
+    """A limit for people: 12,345 (not 1.234e+04) for large DN, 4 significant digits otherwise."""
+    return f"{v:,.0f}" if abs(v) >= 10_000 else f"{v:.4g}"
 
 
 def _hist_bands(hist: Any) -> list[Any]:
@@ -84,7 +79,6 @@ class BandsPanel(QWidget):
         session.sig_scene_opened.connect(self.set_scene)
         session.sig_display_changed.connect(self.show_display)
         session.sig_histogram.connect(self.show_histogram)
-        exports.sig_task_finished.connect(self._task_finished)
         self.setEnabled(False)
 
     # ------------------------------------------------------------------ layout
@@ -138,8 +132,13 @@ class BandsPanel(QWidget):
         self.single_form = f
         self.stack.addWidget(single)
         outer.addWidget(self.stack)
+        self.ice_group = SeaIceBox(self.exports)  # above the stretch: its extent result shows unscrolled
+        self.ice_legend = self.ice_group.legend
+        self.extent_button, self.extent_label = self.ice_group.extent_button, self.ice_group.extent_label
+        outer.addWidget(self.ice_group)
 
         sg = QGroupBox("Stretch")
+        self.stretch_group = sg
         g = QGridLayout(sg)
         self.stretch_mode = QComboBox()
         for m in STRETCH_MODES:
@@ -164,15 +163,7 @@ class BandsPanel(QWidget):
         g.addWidget(self.linked, 1, 3)
         outer.addWidget(sg)
 
-        self.plot = pg.PlotWidget(background="#202124")
-        # fixed: a height that follows the panel's content would change when a scene fills the panel
-        # (QA group shown, panel starts to scroll) and re-lay out and repaint the plot a second time
-        self.plot.setFixedHeight(190)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideAxis("left")
-        self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
-        self.plot.setLabel("bottom", "value")  # shown from the start: the axis keeps its height
+        self.plot = histogram_plot()
         self.region = pg.LinearRegionItem(brush=pg.mkBrush(255, 255, 255, 30))
         self.region.setZValue(10)
         self.region.sigRegionChangeFinished.connect(self._region_moved)
@@ -205,18 +196,6 @@ class BandsPanel(QWidget):
         qv.addRow(self.qa_list)
         outer.addWidget(self.qa_group)
 
-        self.ice_group = QGroupBox("Sea ice")
-        iv = QVBoxLayout(self.ice_group)
-        self.ice_legend = QGridLayout()
-        iv.addLayout(self.ice_legend)
-        self.extent_button = QPushButton("Extent / area")
-        self.extent_button.setToolTip("Sea-ice extent (cells ≥ 15 %) and area of the scene, in km²")
-        self.extent_button.clicked.connect(lambda _c=False: self.exports.compute_extent_area())
-        self.extent_label = QLabel("")
-        self.extent_label.setWordWrap(True)
-        iv.addWidget(self.extent_button)
-        iv.addWidget(self.extent_label)
-        outer.addWidget(self.ice_group)
         outer.addStretch(1)
 
     def _spin(self, lo: float, hi: float, value: float, step: float, tip: str) -> QDoubleSpinBox:
@@ -258,7 +237,7 @@ class BandsPanel(QWidget):
         self.mode_buttons["rgb"].setEnabled(len(shown) >= 3)
         self.mode_buttons["index"].setEnabled(self.index.count() > 0)
         self._build_qa(info)
-        self._build_seaice(info)
+        self.ice_group.set_scene(info)
 
     def _build_qa(self, info: Any) -> None:
         qa_bands = [b for b in info.bands if b.qa]
@@ -295,30 +274,6 @@ class BandsPanel(QWidget):
     def _qa_band_chosen(self, _i: int) -> None:
         self._fill_qa_flags(self.qa_band.currentData())
         self._emit_display()
-
-    def _build_seaice(self, info: Any) -> None:
-        while self.ice_legend.count():
-            w = self.ice_legend.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
-        self.extent_label.setText("")
-        seaice = self._is_seaice(info)
-        self.ice_group.setVisible(seaice)
-        if not seaice:
-            return
-        from satview.core.seaice import legend_entries
-
-        band = seaice_band(info)
-        assert band is not None
-        for i, (label, color) in enumerate(legend_entries(band)):
-            sw = QLabel()
-            sw.setPixmap(swatch(color, 14))
-            self.ice_legend.addWidget(sw, i, 0)
-            self.ice_legend.addWidget(QLabel(label), i, 1)
-
-    @staticmethod
-    def _is_seaice(info: Any) -> bool:
-        return seaice_band(info) is not None
 
     # ------------------------------------------------------------------ display in force
     def show_display(self, spec: Any, levels: Any) -> None:
@@ -364,7 +319,7 @@ class BandsPanel(QWidget):
         levels = self.levels if self.levels is not None else getattr(self.hist, "levels", None)
         if levels is None:
             return
-        lv = ", ".join(f"{lo:.4g}–{hi:.4g}" for lo, hi in zip(levels.lo, levels.hi, strict=False))
+        lv = ", ".join(f"{_num(lo)}–{_num(hi)}" for lo, hi in zip(levels.lo, levels.hi, strict=False))
         src = f"  ({self.levels.source})" if self.levels is not None and self.levels.source else ""
         self.levels_label.setText(f"Limits: {lv}{src}")
 
@@ -375,6 +330,11 @@ class BandsPanel(QWidget):
         self.single_form.setRowVisible(self.index, not single)
 
     def _update_stretch_enabled(self) -> None:
+        """Only the controls that change the picture are enabled: sea ice is always drawn 0-100 %."""
+        fixed = bool(self.spec is not None and self.spec.seaice and self.current_mode() == "band")
+        self.stretch_group.setEnabled(not fixed)
+        self.stretch_group.setToolTip("Sea-ice concentration is always drawn 0-100 %" if fixed else "")
+        self.region.setMovable(not fixed)
         mode = self.stretch_mode.currentData()
         self.low.setEnabled(mode == "percentile")
         self.high.setEnabled(mode == "percentile")
@@ -389,7 +349,7 @@ class BandsPanel(QWidget):
         levels = self.levels if self.levels is not None else getattr(self.hist, "levels", None)
         if levels is not None and levels.lo:
             unit = self.hist.bands[0].unit if self.hist is not None and self.hist.bands else ""
-            self.colorbar_range.setText(f"{levels.lo[0]:.4g}  …  {levels.hi[0]:.4g} {unit}")
+            self.colorbar_range.setText(f"{_num(levels.lo[0])}  …  {_num(levels.hi[0])} {unit}")
 
     def current_mode(self) -> str:
         """ "rgb", "band" or "index" as chosen in the panel."""
@@ -465,26 +425,8 @@ class BandsPanel(QWidget):
     def show_histogram(self, hist: Any) -> None:
         """Draw the per-band histograms of the overview."""
         self.hist = hist
-        for item in list(self.plot.listDataItems()):
-            self.plot.removeItem(item)
         entries = _hist_bands(hist)
-        pens = _RGB_PENS if len(entries) == 3 else ("#e0e0e0",)
-        units = set()
-        for i, h in enumerate(entries):
-            edges = np.asarray(h.edges, dtype=float)
-            counts = np.asarray(h.counts, dtype=float)
-            units.add(getattr(h, "unit", "") or "")
-            color = pens[i % len(pens)]
-            self.plot.plot(
-                edges,
-                counts,
-                stepMode="center",
-                pen=pg.mkPen(color, width=1.5),
-                fillLevel=0,
-                brush=pg.mkBrush(QColor(color).red(), QColor(color).green(), QColor(color).blue(), 40),
-            )
-        unit = ", ".join(u for u in units if u)
-        self.plot.setLabel("bottom", unit or "value")
+        plot_histograms(self.plot, entries)
         self._frame_histogram(entries)
         self._update_hist_band_combo()
         self._place_region()
@@ -497,18 +439,7 @@ class BandsPanel(QWidget):
         pyqtgraph's auto-range runs lazily at paint time and changes the range, which repaints the
         plot again (and its axis) before the first picture settles: one range, one paint.
         """
-        vb = self.plot.getViewBox()
-        xs = [float(v) for h in entries for v in (np.nanmin(h.edges), np.nanmax(h.edges)) if len(h.edges)]
-        ys = [float(np.nanmax(h.counts)) for h in entries if len(h.counts)]
-        xs, ys = [v for v in xs if np.isfinite(v)], [v for v in ys if np.isfinite(v)]
-        if not xs or not ys:
-            vb.enableAutoRange()
-            return
-        vb.disableAutoRange()
-        vb.setRange(xRange=(min(xs), max(xs)), yRange=(min(0.0, *ys), max(ys)))
-        # apply the new transform now rather than in the paint: items that depend on it (the limits
-        # region) would otherwise change geometry while painting and ask for another paint
-        vb.prepareForPaint()
+        frame_plot(self.plot, entries)
         self._settle_region()
 
     def _settle_region(self) -> None:
@@ -566,17 +497,3 @@ class BandsPanel(QWidget):
                 lo[i], hi[i] = float(lo_p), float(hi_p)
         new = Levels(tuple(lo), tuple(hi), phys.gamma, "manual")
         self.session.set_levels(new)
-
-    # ------------------------------------------------------------------ sea ice
-    def _task_finished(self, kind: str, result: Any) -> None:
-        if kind != "extent":
-            return
-        get = result.get if isinstance(result, dict) else (lambda k, d=None: getattr(result, k, d))
-        extent, area = get("extent_km2"), get("area_km2")
-        if extent is None:
-            self.extent_label.setText(str(result))
-            return
-        self.extent_label.setText(
-            f"Extent {extent / 1e6:.3f} million km²\nArea {area / 1e6:.3f} million km²"
-            f" (cells ≥ {get('threshold', 15):g} %)"
-        )

@@ -38,12 +38,30 @@ CRS_PRESETS: list[tuple[str, str]] = [
     ("EPSG:4326 WGS 84 (lon/lat)", "EPSG:4326"),
 ]
 _SEARCH_LIMIT = 300
+#: Widest footprint (degrees of longitude) for which the scene's UTM zone is offered: a UTM zone
+#: is 6 degrees wide and distorts quickly beyond its neighbours, so pan-Arctic grids get none.
+UTM_MAX_SPAN_DEG = 18.0
 
 
 def utm_epsg(lon: float, lat: float) -> int:
     """EPSG code of the WGS 84 UTM zone holding (lon, lat)."""
     zone = min(60, max(1, int(math.floor((lon + 180.0) / 6.0)) + 1))
     return (32600 if lat >= 0 else 32700) + zone
+
+
+def describe_crs(crs: Any) -> str:
+    """``crs_name``, with the projection method instead of "unknown" for PROJ strings without a name
+    ("Albers Equal Area (EPSG:3338)")."""
+    name = crs_name(crs)
+    if not name.startswith("unknown"):
+        return name
+    from pyproj import CRS as ProjCRS
+
+    try:
+        method = ProjCRS.from_wkt(crs.to_wkt()).coordinate_operation.method_name
+    except Exception:
+        return name
+    return name.replace("unknown", method, 1) if method else name
 
 
 def _crs_catalogue() -> list[tuple[str, str]]:
@@ -74,6 +92,11 @@ class CrsChooser(QWidget):
     ) -> None:
         super().__init__(parent)
         self.combo = QComboBox()
+        # long CRS names are elided in the closed box and shown whole in the list and the tooltip
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(16)
+        self.combo.view().setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.combo.currentTextChanged.connect(self.combo.setToolTip)
         self.combo.addItem(none_label, None)
         for label, text in CRS_PRESETS:
             self.combo.addItem(label, text)
@@ -102,14 +125,19 @@ class CrsChooser(QWidget):
         self.results.itemActivated.connect(self._result_chosen)
         self.results.itemClicked.connect(self._result_chosen)
         self._show_custom(False)
+        self._fit_popup()
 
     def set_scene(self, info: Any) -> None:
-        """Offer the scene's UTM zone (from its centre) among the presets."""
+        """Offer the scene's UTM zone (from its centre) among the presets, when the scene is narrow
+        enough for one (not for pan-Arctic or global grids)."""
         if self._utm_index >= 0:
             self.combo.removeItem(self._utm_index)
             self._utm_index = -1
         fp = getattr(info, "footprint", None)
         if fp is None:
+            return
+        west, south, east, north = fp.bounds
+        if east - west > UTM_MAX_SPAN_DEG or north > 84.0 or south < -80.0:
             return
         c = fp.centroid
         code = utm_epsg(c.x, c.y)
@@ -118,6 +146,12 @@ class CrsChooser(QWidget):
         self.combo.insertItem(
             self._utm_index, f"EPSG:{code} the scene's UTM zone {code % 100}{hemi}", f"EPSG:{code}"
         )
+        self._fit_popup()
+
+    def _fit_popup(self) -> None:
+        """Let the drop-down list be as wide as its longest name."""
+        view = self.combo.view()
+        view.setMinimumWidth(view.sizeHintForColumn(0) + 24)
 
     def _show_custom(self, on: bool) -> None:
         for w in (self.custom, self.filter, self.results):
@@ -141,7 +175,7 @@ class CrsChooser(QWidget):
             self.status.setText(f"<span style='color:#d33'>{exc}</span>")
             return
         if crs is not None:
-            self.status.setText(crs_name(crs))
+            self.status.setText(describe_crs(crs))
             self.sig_crs_changed.emit(crs)
 
     def _search(self) -> None:
@@ -210,6 +244,27 @@ class WktDialog(QDialog):
             return crs.to_wkt()
 
 
+def unit_name(crs: Any) -> str:
+    """Short name of a grid's unit: "m", "ft", "°" ("" without a CRS)."""
+    if crs is None:
+        return ""
+    try:
+        unit = crs.linear_units if crs.is_projected else "degree"
+    except Exception:
+        return ""
+    return {"metre": "m", "meter": "m", "degree": "°", "foot": "ft", "US survey foot": "ftUS"}.get(unit, unit)
+
+
+def fmt_length(v: float, unit: str) -> str:
+    """A coordinate or length for people: "3,963,280 m", "25,000 m", "30 m", "0.0025°", "-45.5°"."""
+    if not math.isfinite(v):
+        return "—"
+    if unit == "°":
+        return f"{v:.6f}".rstrip("0").rstrip(".") + "°"
+    text = f"{v:,.0f}" if abs(v) >= 1000 or float(v).is_integer() else f"{v:,.3f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}".rstrip()
+
+
 def _fmt(v: Any, digits: int = 6) -> str:
     if v is None:
         return "—"
@@ -236,6 +291,7 @@ class ProjectionPanel(QWidget):
         f = QFormLayout(facts)
         self.crs_label = QLabel("—")
         self.crs_label.setWordWrap(True)
+        self.crs_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.epsg_label = QLabel("—")
         self.res_label = QLabel("—")
         self.size_label = QLabel("—")
@@ -243,11 +299,11 @@ class ProjectionPanel(QWidget):
         self.extent_label.setWordWrap(True)
         wkt = QPushButton("WKT...")
         wkt.clicked.connect(self.show_wkt)
-        crs_row = QHBoxLayout()
-        crs_row.addWidget(self.crs_label, 1)
-        crs_row.addWidget(wkt)
-        f.addRow("CRS", crs_row)
-        f.addRow("EPSG", self.epsg_label)
+        f.addRow("CRS", self.crs_label)  # a row of its own: long names wrap instead of being cut
+        epsg_row = QHBoxLayout()
+        epsg_row.addWidget(self.epsg_label, 1)
+        epsg_row.addWidget(wkt)
+        f.addRow("EPSG", epsg_row)
         f.addRow("Pixel size", self.res_label)
         f.addRow("Size", self.size_label)
         f.addRow("Extent", self.extent_label)
@@ -263,14 +319,21 @@ class ProjectionPanel(QWidget):
         for i, name in enumerate(("Map x, y", "Lon, lat", "Row, col")):
             self.where.setItem(i, 0, QTableWidgetItem(name))
             self.where.setItem(i, 1, QTableWidgetItem("—"))
-        self.where.setFixedHeight(3 * 24 + 4)
         self.where.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.where.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.where.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.where.resizeRowsToContents()
+        # all three rows, whatever the style's row height
+        self.where.setFixedHeight(self.where.verticalHeader().length() + 2 * self.where.frameWidth())
         cv.addWidget(self.where)
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Band", "DN", "Value", "Unit", "Flags / QA"])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(True)  # long QA flag lists wrap in their cell instead of being cut
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumHeight(150)
         cv.addWidget(self.table, 1)
         goto = QHBoxLayout()
@@ -309,18 +372,18 @@ class ProjectionPanel(QWidget):
         self.crs_label.setText(crs_name(g.crs))
         code = epsg_of(g.crs)
         self.epsg_label.setText(str(code) if code else "—")
-        try:
-            unit = g.crs.linear_units if g.crs is not None and g.crs.is_projected else "°"
-        except Exception:
-            unit = ""
-        unit = {"metre": "m", "meter": "m", "degree": "°"}.get(unit, unit)
-        self.res_label.setText(f"{g.res[0]:.6g} x {g.res[1]:.6g} {unit}")
-        self.size_label.setText(f"{g.width} x {g.height} pixels, {len(info.bands)} bands")
+        unit = unit_name(g.crs)
+        rx, ry = fmt_length(g.res[0], unit), fmt_length(g.res[1], unit)
+        self.res_label.setText(rx if rx == ry else f"{rx} x {ry}")
+        n = len(info.bands)
+        self.size_label.setText(f"{g.width:,} x {g.height:,} pixels, {n} band{'' if n == 1 else 's'}")
         w, s, e, n = g.bounds
-        self.extent_label.setText(f"W {w:.6g}  E {e:.6g}\nS {s:.6g}  N {n:.6g}")
+        self.extent_label.setText(f"W {fmt_length(w, unit)}   E {fmt_length(e, unit)}\n"
+                                  f"S {fmt_length(s, unit)}   N {fmt_length(n, unit)}")
         self.chooser.set_scene(info)
+        # the session keeps reprojecting a newly opened scene: the box says so
         with_block = self.reproject.blockSignals(True)
-        self.reproject.setChecked(False)
+        self.reproject.setChecked(getattr(self.session, "reprojection", None) is not None)
         self.reproject.blockSignals(with_block)
         self.last_report = None  # the previous file's readout does not apply to this one
         for i in range(self.where.rowCount()):
@@ -353,7 +416,8 @@ class ProjectionPanel(QWidget):
             if b.qa:
                 on = [k for k, v in b.qa.items() if v is True]
                 levels = [f"{k}={v}" for k, v in b.qa.items() if isinstance(v, str) and v not in ("none",)]
-                flags = ", ".join([*on, *levels]) or "clear of flags"
+                # spaces for underscores, as in the QA overlay list: the cell wraps between words
+                flags = ", ".join([*on, *levels]).replace("_", " ") or "clear of flags"
             cells = [b.name, _fmt(b.dn), _fmt(b.value), b.unit or "", flags]
             for j, text in enumerate(cells):
                 item = self.table.item(i, j)
@@ -363,7 +427,8 @@ class ProjectionPanel(QWidget):
                 item.setText(text)
                 if j == 4:
                     item.setToolTip(flags)
-        self.table.resizeColumnsToContents()
+        for j in range(4):  # the flags column takes the rest of the width and wraps
+            self.table.resizeColumnToContents(j)
 
     def _goto(self) -> None:
         parts = self.goto.text().replace(";", ",").replace(",", " ").split()
