@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from satview.cli.progress import ProgressLine
+from satview.core.aoi import load_aoi
+from satview.core.stack.animate import FrameSpec, write_animation
+from satview.core.stack.discover import single_stack
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -28,14 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from satview.cli.progress import ProgressLine
-    from satview.core.stack.animate import FrameSpec, write_animation
-    from satview.core.stack.discover import single_stack
-
     aoi = None
     if args.aoi:
-        from satview.core.aoi import load_aoi
-
         aoi = load_aoi(args.aoi)
     bands = tuple(b.strip() for b in args.bands.split(",")) if args.bands else None
     what = FrameSpec(preset=args.preset, bands=bands, band=args.band, index=args.index)

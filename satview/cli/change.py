@@ -6,7 +6,12 @@ import argparse
 import json
 import os
 
-from satview.core.stack.classes import DNBR_CONVENTION
+from satview.core.aoi import load_aoi
+from satview.core.stack.change import write_change
+from satview.core.stack.classes import DNBR_CONVENTION, parse_classes
+from satview.core.stack.headers import is_seaice_file
+from satview.core.stack.quantity import parse_quantity
+from satview.errors import SatviewError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,11 +44,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from satview.core.stack.change import write_change
-    from satview.core.stack.classes import parse_classes
-    from satview.core.stack.quantity import parse_quantity
-    from satview.errors import SatviewError
-
     quantity = parse_quantity(args.index, args.band) if (args.index or args.band) else None
     for path in (args.before, args.after):
         if not os.path.exists(path):
@@ -53,8 +53,6 @@ def run(args: argparse.Namespace) -> int:
     scheme = parse_classes(args.classes, quantity.label if quantity else "sea ice")
     aoi = None
     if args.aoi:
-        from satview.core.aoi import load_aoi
-
         aoi = load_aoi(args.aoi)
     result = write_change(args.before, args.after, quantity, args.output, aoi=aoi, grid=args.grid,
                           dst_crs=args.dst_crs, scheme=scheme)
@@ -72,6 +70,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _both_seaice(*paths: str) -> bool:
-    from satview.core.stack.headers import is_seaice_file
-
     return all(is_seaice_file(p) for p in paths)

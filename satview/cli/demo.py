@@ -7,8 +7,12 @@ of daily sea-ice files (see :mod:`satview.core.demo.stack` and :mod:`satview.cor
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 
 from satview.cli.progress import ProgressLine
+from satview.core.cache import user_cache_dir
+from satview.core.demo import make_demo_scene
+from satview.errors import SatviewError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +42,6 @@ def run(args: argparse.Namespace) -> int:
     if args.stack is not None or args.seaice_season is not None:
         print(_time_demo(args))
         return 0
-    from satview.core.demo import make_demo_scene
 
     progress = ProgressLine("demo")
     try:
@@ -52,19 +55,14 @@ def run(args: argparse.Namespace) -> int:
 
 def _time_demo(args: argparse.Namespace) -> str:
     """Write the demo stack or sea-ice season; returns its folder."""
-    import datetime as dt
-
-    from satview.core.cache import user_cache_dir
-    from satview.errors import SatviewError
-
     dest = args.output_dir or user_cache_dir("demo")
     if args.stack is not None and args.seaice_season is not None:
         raise SatviewError("give --stack or --seaice-season, not both")
     if args.stack is not None:
-        from satview.core.demo.stack import make_demo_stack
+        from satview.core.demo.stack import make_demo_stack  # lazy: only --stack (+~100 ms)
 
         return str(make_demo_stack(dest, args.stack, size=args.size))
-    from satview.core.demo.season import make_seaice_season
+    from satview.core.demo.season import make_seaice_season  # lazy: only --seaice-season: h5py (+~150 ms)
 
     try:
         start = dt.date.fromisoformat(args.start)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from satview import api
 from satview.cli.info import add_dataset_option, open_for_cli
 from satview.cli.progress import ProgressLine
 
@@ -31,8 +32,6 @@ def add_quicklook_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_quicklook(args: argparse.Namespace) -> int:
     """``satview quicklook``: :func:`satview.api.quicklook` on the opened scene (options checked there)."""
-    from satview import api
-
     with open_for_cli(args.path, args.dataset) as scene:
         result = api.quicklook(scene, args.output, preset=args.preset, bands=args.bands, band=args.band,
                                index=args.index, cmap=args.cmap, size=args.size, stretch=args.stretch,
@@ -63,8 +62,7 @@ def add_clip_parser(sub: argparse._SubParsersAction) -> None:
 def run_clip(args: argparse.Namespace) -> int:
     """``satview clip``: :func:`satview.api.clip`; the AOI is read first, so a bad one fails before the
     scene is opened (or unpacked)."""
-    from satview import api
-    from satview.core.aoi import load_aoi
+    from satview.core.aoi import load_aoi  # lazy: only clip: pyogrio/shapely +~70 ms on quicklook
 
     aoi = load_aoi(args.aoi)
     progress = ProgressLine("clip")
@@ -96,8 +94,6 @@ def add_reproject_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_reproject(args: argparse.Namespace) -> int:
     """``satview reproject``: :func:`satview.api.reproject` on the opened scene."""
-    from satview import api
-
     progress = ProgressLine("reproject")
     with open_for_cli(args.path, args.dataset) as scene:
         try:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from satview.cli.isolate import notify_opened
 from satview.cli.progress import ProgressLine
+from satview.core import describe, open_scene
 
 
 def add_dataset_option(p: argparse.ArgumentParser) -> None:
@@ -24,8 +26,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def open_for_cli(path: str, dataset: str | None = None):
     """Open a scene with a progress line for slow first opens (unpacking a .tar.gz)."""
-    from satview.core import open_scene
-
     progress = ProgressLine("unpacking")
     options = {"progress": progress}
     if dataset:
@@ -34,18 +34,15 @@ def open_for_cli(path: str, dataset: str | None = None):
         scene = open_scene(path, **options)
     finally:
         progress.done()
-    from satview.cli.isolate import notify_opened
 
     notify_opened()
     return scene
 
 
 def run(args: argparse.Namespace) -> int:
-    from satview.core.describe import scene_dict, summary
-
     with open_for_cli(args.path, args.dataset) as scene:
         if args.json:
-            print(json.dumps(scene_dict(scene.info), indent=2, default=str))
+            print(json.dumps(describe.scene_dict(scene.info), indent=2, default=str))
         else:
-            print(summary(scene.info))
+            print(describe.summary(scene.info))
     return 0

@@ -7,6 +7,7 @@ import dataclasses
 import json
 
 from satview.cli.info import add_dataset_option, open_for_cli
+from satview.core import pixel
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,11 +24,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from satview.core.pixel import VALUE_DIGITS, locate, query_pixel
-
     with open_for_cli(args.path, args.dataset) as scene:
-        row, col = locate(scene, rowcol=args.rowcol, xy=args.xy, lonlat=args.lonlat)
-        report = query_pixel(scene, row, col)
+        row, col = pixel.locate(scene, rowcol=args.rowcol, xy=args.xy, lonlat=args.lonlat)
+        report = pixel.query_pixel(scene, row, col)
     if args.json:
         print(json.dumps(dataclasses.asdict(report), indent=2, default=str))
         return 0
@@ -36,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"row {report.row}  col {report.col}  x {report.x:.3f}  y {report.y:.3f}  lon {lon}  lat {lat}")
     width = max((len(b.name) for b in report.bands), default=4)
     for b in report.bands:
-        value = "-" if b.value is None else f"{b.value:.{VALUE_DIGITS}g}"  # 264.26, 136, 0.0342
+        value = "-" if b.value is None else f"{b.value:.{pixel.VALUE_DIGITS}g}"  # 264.26, 136, 0.0342
         extra = f"  [{b.flag}]" if b.flag else ""
         if b.qa:
             on = [k for k, v in b.qa.items() if v is True]

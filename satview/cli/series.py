@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from typing import Any
+
+from satview.cli.progress import ProgressLine
+from satview.core.aoi import load_aoi
+from satview.core.atomic import atomic_path
+from satview.core.stack import series as core
+from satview.core.stack.discover import single_stack
+from satview.core.stack.quantity import parse_quantity
+from satview.errors import SatviewError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -32,23 +41,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from satview.cli.progress import ProgressLine
-    from satview.core.stack import series as core
-    from satview.core.stack.discover import single_stack
-
     aoi = _aoi(args.aoi)
     progress = ProgressLine("series")
     try:
         if args.seaice:
             if args.lonlat:
-                from satview.errors import SatviewError
-
                 raise SatviewError("--seaice sums areas: give an --aoi, not a --lonlat point")
             rows = core.seaice_stack_series(args.paths, aoi=aoi, progress=progress)[1]
             columns = core.SEAICE_COLUMNS
         else:
             stack = single_stack(args.paths)
-            from satview.core.stack.quantity import parse_quantity
 
             q = parse_quantity(args.index, args.band)
             lonlat = tuple(args.lonlat) if args.lonlat else None
@@ -68,7 +70,6 @@ def run(args: argparse.Namespace) -> int:
 def _aoi(text: str | None) -> Any:
     if not text:
         return None
-    from satview.core.aoi import load_aoi
 
     return load_aoi(text)
 
@@ -83,10 +84,6 @@ def _cell(v: Any) -> str:
 
 def write_csv(path: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
     """Write ``rows`` as CSV with ``columns`` atomically (empty cells for missing values)."""
-    import csv
-
-    from satview.core.atomic import atomic_path
-
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(columns)

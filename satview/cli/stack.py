@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from satview.core.stack.discover import find_stacks
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("stack", help="group scenes of the same place by date",
@@ -21,8 +23,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from satview.core.stack.discover import find_stacks
-
     found = find_stacks(args.paths)
     if args.json:
         print(json.dumps(found.to_dict(), indent=1))

@@ -103,7 +103,7 @@ def scene_dict(info: SceneInfo) -> dict[str, Any]:
 def _footprint(info: SceneInfo) -> dict[str, Any] | None:
     if info.footprint is None:
         return None
-    from shapely.geometry import mapping
+    from shapely.geometry import mapping  # lazy: shapely (+~11 ms) only for scenes with a footprint
 
     return dict(mapping(info.footprint))
 

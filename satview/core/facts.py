@@ -13,7 +13,10 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from satview.core.archive import list_tar, read_member
 from satview.core.landsat import parse_product_id
+from satview.core.landsat.metadata import landsat_info
+from satview.core.mtl import find_mtl_name, parse_mtl
 from satview.errors import SatviewError
 
 
@@ -68,12 +71,7 @@ def has_cheap_metadata(path: str | os.PathLike[str]) -> bool:
 
 
 def _cloud_cover(path: str) -> float | None:
-    from satview.core.landsat.metadata import landsat_info
-    from satview.core.mtl import find_mtl_name, parse_mtl
-
     if path.lower().endswith(".tar"):
-        from satview.core.archive import list_tar, read_member
-
         members = list_tar(path)
         name = find_mtl_name([m.name for m in members])
         if name is None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
 from satview.core.colormap import colormap
 from satview.errors import ExportError
@@ -34,8 +35,6 @@ _OUTLINE = (90, 90, 90, 255)
 @functools.lru_cache(maxsize=4)
 def _font(size: int = FONT_SIZE) -> Any:
     """Pillow's default font at ``size`` px (the fixed bitmap font on Pillow < 10.1)."""
-    from PIL import ImageFont
-
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow < 10.1: no size argument
@@ -44,8 +43,6 @@ def _font(size: int = FONT_SIZE) -> Any:
 
 def _text_size(text: str) -> tuple[int, int]:
     """(width, height) of ``text`` in the legend font."""
-    from PIL import Image, ImageDraw
-
     if not text:
         return (0, 0)
     draw = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
@@ -70,8 +67,6 @@ def colorbar_legend(cmap: str, lo: float, hi: float, *, unit: str = "", title: s
     The title line is ``title`` with ``unit`` in brackets; the labels are the two end values.
     Returns (rows, cols, 4) uint8. Raises ``SatviewError`` for an unknown colour map.
     """
-    from PIL import Image, ImageDraw
-
     lut = colormap(cmap)
     heading = f"{title} ({unit})" if title and unit else (title or unit)
     lo_text, hi_text = format_value(lo), format_value(hi)
@@ -102,8 +97,6 @@ def swatch_legend(entries: Sequence[tuple[str, tuple[int, int, int]]], *, title:
 
     Returns (rows, cols, 4) uint8. ``entries`` may be empty (then only the title is drawn).
     """
-    from PIL import Image, ImageDraw
-
     sizes = [_text_size(label) for label, _ in entries]
     tw, th = _text_size(title)
     row_h = max([SWATCH, *[h for _, h in sizes]]) + 4
@@ -125,8 +118,6 @@ def swatch_legend(entries: Sequence[tuple[str, tuple[int, int, int]]], *, title:
 
 def write_legend_png(image: np.ndarray, path: str | os.PathLike[str]) -> None:
     """Write a (rows, cols, 4) uint8 legend image as a PNG at ``path`` (no atomic rename here)."""
-    from PIL import Image
-
     arr = np.asarray(image)
     if arr.ndim != 3 or arr.shape[2] != 4 or arr.dtype != np.uint8:
         raise ValueError(f"a legend image is (rows, cols, 4) uint8, got {arr.shape} {arr.dtype}")

@@ -35,7 +35,9 @@ import numpy as np
 import pyproj
 from affine import Affine
 from rasterio.crs import CRS
+from shapely.geometry import box
 
+from satview.core.types import GeoGrid
 from satview.errors import SatviewError
 
 #: Outer edges (left, top, right, bottom) in metres of the NSIDC grids, per hemisphere.
@@ -93,10 +95,8 @@ class NsidcGrid:
         left, top, right, bottom = _EDGES[self.hemisphere]
         return (left, bottom, right, top)
 
-    def geogrid(self) -> Any:
+    def geogrid(self) -> GeoGrid:
         """This grid as a :class:`satview.core.types.GeoGrid`."""
-        from satview.core.types import GeoGrid
-
         return GeoGrid(crs=self.crs, transform=self.transform, width=self.width, height=self.height)
 
 
@@ -356,8 +356,6 @@ def footprint_lonlat(grid: NsidcGrid, densify: int = 64) -> Any:
     The grid contains its pole, so its outline in lon/lat is not a simple ring; the footprint is
     the box from 180 W to 180 E and from the grid's lowest edge latitude to the pole.
     """
-    from shapely.geometry import box
-
     t = np.linspace(0.0, 1.0, densify + 1)
     w, h = grid.width, grid.height
     cols = np.concatenate([t * w, np.full_like(t, w), t * w, np.zeros_like(t)])

@@ -302,7 +302,7 @@ def save_quicklook(
             if crs is not None:
                 tmps[2].write_text(pam_xml(crs, transform), encoding="utf-8")
             if legend is not None:
-                from satview.core.legend import write_legend_png
+                from satview.core.legend import write_legend_png  # lazy: PIL only with a legend (+~15 ms)
 
                 write_legend_png(legend, tmps[-1])
         except SatviewError:

@@ -50,7 +50,7 @@ from rasterio.warp import calculate_default_transform, reproject
 
 import satview.core.env  # noqa: F401  (GDAL options first)
 from satview.core.composite import dataset_bands
-from satview.core.geo import parse_crs
+from satview.core.geo import parse_crs, transformer
 from satview.core.geotiff_tags import atomic_geotiff, write_scene_metadata
 from satview.core.readers.base import ProgressFn, Scene
 from satview.core.types import BandInfo, GeoGrid, SceneInfo
@@ -179,8 +179,6 @@ def swath_target_grid(
 
 def _project_swath(lon: np.ndarray, lat: np.ndarray, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
     """Cell centres of a swath in ``crs`` (NaN where not geolocated or not transformable)."""
-    from satview.core.geo import transformer
-
     ok = np.isfinite(lon) & np.isfinite(lat)
     if not ok.any():
         raise SatviewError("the swath has no valid latitude/longitude")

@@ -15,6 +15,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Literal
 
+import rasterio
+import rasterio.shutil
+from rasterio.windows import Window
+
 import satview.core.env  # noqa: F401  (GDAL options before rasterio)
 from satview.core.atomic import atomic_path, temp_prefix
 from satview.core.cache import user_cache_dir
@@ -166,10 +170,6 @@ def make_demo_scene(
 
 def _write_scene(folder: Path, rows: int, cols: int, seed: int, report: ProgressFn) -> list[str]:
     """Render every layer into ``folder`` as COGs plus the three MTLs; return the file names."""
-    import rasterio
-    import rasterio.shutil
-    from rasterio.windows import Window
-
     grid = g.demo_grid(rows, cols)
     az, el = g.sun_position(g.ACQUIRED, g.CENTER_LAT, g.CENTER_LON)
     report(0.0, "shaping the landscape")

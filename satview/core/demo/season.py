@@ -18,9 +18,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
 
 from satview.core.demo.folder import building, write_truth
+from satview.core.polar_grids import cell_areas_km2, cell_centers_lonlat, nsidc_grid
 from satview.core.seaice import extent_and_area
 from satview.errors import SatviewError
 
@@ -78,8 +80,6 @@ def binary_bytes(raw: np.ndarray, day: dt.date, name: str) -> bytes:
 
 
 def _write_netcdf(path: Path, pct: np.ndarray, flags: np.ndarray, day: dt.date, grid: Any) -> None:
-    import h5py
-
     raw = np.where(flags > 0, flags, pct).astype(np.uint8)
     t = grid.transform
     with h5py.File(path, "w") as f:
@@ -131,8 +131,6 @@ def make_seaice_season(dest_dir: str | os.PathLike[str], days: int, *, start: dt
     ``fmt`` is "bin" (NSIDC-0051 flat binary), "nc" (G02202-style netCDF-4) or "mixed" (alternating).
     The folder appears complete or not at all; an existing one is replaced. Returns the folder.
     """
-    from satview.core.polar_grids import cell_areas_km2, cell_centers_lonlat, nsidc_grid
-
     if fmt not in FORMATS:
         raise SatviewError(f"unknown sea-ice season format {fmt!r}; use {', '.join(FORMATS)}")
     if not 1 <= days <= 3660:

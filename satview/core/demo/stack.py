@@ -24,10 +24,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
 from affine import Affine
+from pyproj import Transformer
+from rasterio.crs import CRS
+from rasterio.warp import reproject
 
 from satview.core.demo.folder import building, write_truth
 from satview.core.demo.mtl_writer import Group, Q, to_odl
+from satview.core.reproject import target_grid
+from satview.core.types import GeoGrid
 from satview.errors import SatviewError
 
 PIXEL = 30.0
@@ -141,8 +147,6 @@ def _reflectance(cover: np.ndarray, qa: np.ndarray, rng: np.random.Generator) ->
 
 
 def _grid_transform(size: int) -> Affine:
-    from pyproj import Transformer
-
     x, y = Transformer.from_crs(4326, EPSG, always_xy=True).transform(CENTER_LON, CENTER_LAT)
     left = round((x - size / 2 * PIXEL) / PIXEL) * PIXEL
     top = round((y + size / 2 * PIXEL) / PIXEL) * PIXEL
@@ -182,8 +186,6 @@ def _mtl(pid: str, when: dt.date, path: int, zone: int, rows: int, cols: int, cl
 
 def _write_scene(folder: Path, pid: str, when: dt.date, path: int, crs: int, transform: Affine,
                  sr: np.ndarray, qa: np.ndarray) -> None:
-    import rasterio
-
     folder.mkdir(parents=True)
     rows, cols = qa.shape
     profile = {"driver": "GTiff", "width": cols, "height": rows, "count": 1, "dtype": "uint16",
@@ -200,11 +202,6 @@ def _write_scene(folder: Path, pid: str, when: dt.date, path: int, crs: int, tra
 
 def _neighbour(cover: np.ndarray, qa: np.ndarray, transform: Affine) -> tuple[np.ndarray, np.ndarray, Affine]:
     """The cover classes and QA of one date warped (nearest) onto a 30 m grid of UTM zone 12."""
-    from rasterio.warp import reproject
-
-    from satview.core.reproject import target_grid
-    from satview.core.types import GeoGrid
-
     names = list(SPECTRA)
     codes = np.vectorize(names.index, otypes=[np.uint8])(cover)
     src = GeoGrid(_crs(EPSG), transform, cover.shape[1], cover.shape[0])
@@ -219,8 +216,6 @@ def _neighbour(cover: np.ndarray, qa: np.ndarray, transform: Affine) -> tuple[np
 
 
 def _crs(epsg: int) -> Any:
-    from rasterio.crs import CRS
-
     return CRS.from_epsg(epsg)
 
 

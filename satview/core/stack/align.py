@@ -16,10 +16,13 @@ import math
 import numpy as np
 from affine import Affine
 from rasterio.enums import Resampling
+from rasterio.warp import reproject, transform_bounds
 from rasterio.windows import Window
 
 from satview.core.aoi import AOI
+from satview.core.geo import parse_crs
 from satview.core.readers.base import Scene
+from satview.core.reproject import target_grid
 from satview.core.types import GeoGrid
 from satview.errors import AOIError, SatviewError
 
@@ -27,8 +30,6 @@ _SNAP = 1e-6  # pixel fractions below this count as whole pixels when snapping w
 
 
 def _bounds_in(grid: GeoGrid, crs: object) -> tuple[float, float, float, float]:
-    from rasterio.warp import transform_bounds
-
     if grid.crs is None:
         raise SatviewError("a scene without a CRS cannot be aligned with another date")
     return tuple(transform_bounds(grid.crs, crs, *grid.bounds, densify_pts=21))  # type: ignore[return-value]
@@ -41,9 +42,6 @@ def common_grid(base: GeoGrid, other: GeoGrid, *, aoi: AOI | None = None, dst_cr
     ``AOIError`` / ``SatviewError`` when nothing is left.
     """
     if dst_crs is not None:
-        from satview.core.geo import parse_crs
-        from satview.core.reproject import target_grid
-
         crs = parse_crs(dst_crs)  # type: ignore[arg-type]
         keep_res = base.crs is not None and not base.crs.is_geographic and not crs.is_geographic
         base = target_grid(base, crs, resolution=base.res[0] if keep_res else None)
@@ -102,7 +100,6 @@ def read_on_grid(scene: Scene, bands: list[str], grid: GeoGrid, *, dn: bool = Fa
     direct = same_pixels(scene.info.grid, grid)
     if direct is not None:
         return scene.read(bands, window=direct, dn=dn)
-    from rasterio.warp import reproject
 
     info = scene.info
     src_grid = info.grid

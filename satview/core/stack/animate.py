@@ -16,13 +16,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 from rasterio.windows import Window
 
 from satview.core.aoi import AOI
+from satview.core.atomic import atomic_path
+from satview.core.indices import get_index
+from satview.core.quicklook import _seaice_band, _what
+from satview.core.readers import open_scene
 from satview.core.readers.base import Scene
-from satview.core.render import DisplaySpec
+from satview.core.render import DisplaySpec, compute_display_levels, render_view
+from satview.core.seaice import seaice_rgba
+from satview.core.stack.area import aoi_window
 from satview.core.stack.headers import SceneHeader
-from satview.core.stretch import Levels
+from satview.core.stack.seaice_files import read_field, read_header
+from satview.core.stretch import Levels, Stretch
 from satview.core.viewport import ReadPlan
 from satview.errors import ExportError, SatviewError
 
@@ -42,10 +50,6 @@ class FrameSpec:
 
 def _display(scene: Scene, what: FrameSpec) -> DisplaySpec:
     """The DisplaySpec of ``what`` on ``scene``, in physical values so levels compare across sensors."""
-    from satview.core.indices import get_index
-    from satview.core.quicklook import _seaice_band, _what
-    from satview.core.stretch import Stretch
-
     kind, names, _ = _what(scene, what.preset, what.bands, what.band, what.index)
     if kind == "index":
         assert what.index is not None
@@ -58,8 +62,6 @@ def _display(scene: Scene, what: FrameSpec) -> DisplaySpec:
 
 def _plan(scene: Scene, aoi: AOI | None, size: int) -> ReadPlan:
     """Read the AOI's window (or the whole grid) at ``size`` pixels on its longest side, at most full size."""
-    from satview.core.stack.area import aoi_window
-
     grid = scene.info.grid
     win = aoi_window(aoi, grid, scene.path)[0] if aoi is not None else Window(0, 0, grid.width, grid.height)
     w, h = int(win.width), int(win.height)
@@ -70,9 +72,6 @@ def _plan(scene: Scene, aoi: AOI | None, size: int) -> ReadPlan:
 
 def _levels(scenes: Sequence[SceneHeader], what: FrameSpec, mode: str) -> Levels:
     """Render-space levels shared by all frames: the first date's, or the median over all dates."""
-    from satview.core.readers import open_scene
-    from satview.core.render import compute_display_levels
-
     chosen = scenes[:1] if mode == "first" else scenes
     found = []
     for h in chosen:
@@ -89,10 +88,6 @@ def _levels(scenes: Sequence[SceneHeader], what: FrameSpec, mode: str) -> Levels
 def _seaice_rgba(h: SceneHeader, aoi: AOI | None, size: int) -> np.ndarray:
     """A NSIDC file in sea-ice colours, (rows, cols, 4), read straight from the file (no georeferencing
     work per date: the grid is the NSIDC preset), cut to the AOI and thinned to ``size``."""
-    from satview.core.seaice import seaice_rgba
-    from satview.core.stack.area import aoi_window
-    from satview.core.stack.seaice_files import read_field, read_header
-
     header = read_header(h.path)
     field = read_field(header)
     rgba = seaice_rgba(field.percent, field.flags, {i + 1: n for i, n in enumerate(field.flag_names)})
@@ -104,7 +99,6 @@ def _seaice_rgba(h: SceneHeader, aoi: AOI | None, size: int) -> np.ndarray:
     rows, cols = out.shape[:2]
     if max(rows, cols) <= size:
         return out
-    from PIL import Image
 
     scale = size / max(rows, cols)
     shape = (max(1, round(cols * scale)), max(1, round(rows * scale)))
@@ -113,8 +107,6 @@ def _seaice_rgba(h: SceneHeader, aoi: AOI | None, size: int) -> np.ndarray:
 
 def _label(rgb: np.ndarray, text: str) -> np.ndarray:
     """``rgb`` (rows, cols, 3) with ``text`` in white on a dark box at the top left."""
-    from PIL import Image, ImageDraw, ImageFont
-
     img = Image.fromarray(rgb)
     draw = ImageDraw.Draw(img)
     font = ImageFont.load_default(size=max(12, min(img.size) // 18))
@@ -127,11 +119,6 @@ def _label(rgb: np.ndarray, text: str) -> np.ndarray:
 def frames(scenes: Sequence[SceneHeader], what: FrameSpec, *, aoi: AOI | None = None, size: int = 1024,
            levels: str = "first", progress: ProgressFn | None = None) -> Iterator[np.ndarray]:
     """The frames, one per scene in order: (rows, cols, 3) uint8 with the date written on each."""
-    from PIL import Image
-
-    from satview.core.readers import open_scene
-    from satview.core.render import render_view
-
     if levels not in ("first", "all"):
         raise SatviewError(f"levels must be 'first' or 'all', not {levels!r}")
     if not 16 <= size <= 8192:
@@ -161,8 +148,6 @@ def write_animation(scenes: Sequence[SceneHeader], out: str | os.PathLike[str], 
                     aoi: AOI | None = None, fps: float = 2.0, size: int = 1024, levels: str = "first",
                     progress: ProgressFn | None = None) -> Path:
     """Write the frames of ``scenes`` to ``out`` (.gif or .mp4) atomically; returns ``out``."""
-    from satview.core.atomic import atomic_path
-
     dest = Path(out)
     suffix = dest.suffix.lower()
     if suffix not in FORMATS:
@@ -184,8 +169,6 @@ def write_animation(scenes: Sequence[SceneHeader], out: str | os.PathLike[str], 
 
 
 def _gif(path: Path, stream: Iterator[np.ndarray], fps: float) -> None:
-    from PIL import Image
-
     images = [Image.fromarray(f).quantize(colors=255, method=Image.Quantize.MEDIANCUT) for f in stream]
     images[0].save(path, format="GIF", save_all=True, append_images=images[1:],
                    duration=round(1000 / fps), loop=0)
@@ -193,7 +176,7 @@ def _gif(path: Path, stream: Iterator[np.ndarray], fps: float) -> None:
 
 def _mp4(path: Path, stream: Iterator[np.ndarray], fps: float) -> None:
     try:
-        import imageio_ffmpeg
+        import imageio_ffmpeg  # lazy: optional extra (satview[video])
     except ImportError:
         raise SatviewError("MP4 needs the imageio-ffmpeg package (pip install 'satview[video]'); "
                            "GIF works without it") from None

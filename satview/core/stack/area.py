@@ -6,9 +6,12 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
-from rasterio.windows import Window
+from rasterio.features import geometry_mask
+from rasterio.windows import Window, from_bounds
+from rasterio.windows import transform as window_transform
 
 from satview.core.aoi import AOI
+from satview.core.geo import cell_of, from_lonlat
 from satview.core.types import GeoGrid
 from satview.errors import AOIError, SatviewError
 
@@ -19,10 +22,6 @@ BLOCK_ROWS = 1024
 def aoi_window(aoi: AOI, grid: GeoGrid, path: str | None = None) -> tuple[Window, np.ndarray]:
     """The smallest window of ``grid`` holding ``aoi`` and the (rows, cols) mask of cells whose centre
     lies inside it. ``AOIError`` when the AOI and the grid do not overlap."""
-    from rasterio.features import geometry_mask
-    from rasterio.windows import from_bounds
-    from rasterio.windows import transform as window_transform
-
     if grid.crs is None:
         raise AOIError("the scene has no CRS, so the AOI cannot be placed on it", path)
     local = aoi.to_crs(grid.crs)
@@ -44,8 +43,6 @@ def aoi_window(aoi: AOI, grid: GeoGrid, path: str | None = None) -> tuple[Window
 
 def point_window(grid: GeoGrid, lon: float, lat: float, path: str | None = None) -> Window:
     """The one-cell window under (lon, lat); ``AOIError`` when the point is off the grid."""
-    from satview.core.geo import cell_of, from_lonlat
-
     if grid.crs is None:
         raise SatviewError("the scene has no CRS, so a lon/lat point cannot be placed", path)
     row, col = cell_of(grid, *from_lonlat(grid.crs, lon, lat))

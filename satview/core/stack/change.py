@@ -17,11 +17,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import rasterio
+from rasterio.features import geometry_mask
+from rasterio.windows import Window
 
 from satview.core.aoi import AOI
+from satview.core.atomic import atomic_path
 from satview.core.env import gdal_env
+from satview.core.polar_grids import cell_areas_km2
+from satview.core.readers import identify, open_scene
+from satview.core.stack.align import common_grid, grid_blocks, read_on_grid
 from satview.core.stack.classes import ClassScheme, cell_area_km2
+from satview.core.stack.headers import crs_label, read_header
 from satview.core.stack.quantity import Quantity, qa_band, unusable
+from satview.core.stack.seaice_files import read_field
+from satview.core.stack.seaice_files import read_header as read_seaice_header
 from satview.core.types import GeoGrid
 from satview.errors import ExportError, SatviewError
 
@@ -49,8 +59,6 @@ class ChangeResult:
     convention: str = "AFTER - BEFORE"
 
     def to_dict(self) -> dict[str, Any]:
-        from satview.core.stack.headers import crs_label
-
         return {
             "output": self.path,
             "quantity": self.quantity,
@@ -66,9 +74,6 @@ class ChangeResult:
 
 
 def _date(path: str) -> str | None:
-    from satview.core.readers import identify
-    from satview.core.stack.headers import read_header
-
     try:
         return read_header(path, identify(path) or "").date.isoformat()
     except SatviewError:
@@ -101,10 +106,6 @@ def write_change(before: str, after: str, quantity: Quantity | None, out: str | 
                  aoi: AOI | None = None, grid: str = "before", dst_crs: Any = None,
                  scheme: ClassScheme | None = None) -> ChangeResult:
     """Write AFTER minus BEFORE of ``quantity`` (None: sea-ice concentration) to ``out`` (module doc)."""
-    import rasterio
-
-    from satview.core.atomic import atomic_path
-
     if grid not in ("before", "after"):
         raise SatviewError(f"--grid must be 'before' or 'after', not {grid!r}")
     label = quantity.label if quantity else "sea-ice concentration (%)"
@@ -135,7 +136,6 @@ def write_change(before: str, after: str, quantity: Quantity | None, out: str | 
 def _inside(aoi: AOI | None, g: GeoGrid) -> np.ndarray:
     if aoi is None:
         return np.ones(g.shape, dtype=bool)
-    from rasterio.features import geometry_mask
 
     local = aoi.to_crs(g.crs)  # type: ignore[arg-type]
     return geometry_mask([local.geometry], out_shape=g.shape, transform=g.transform, invert=True)
@@ -143,12 +143,6 @@ def _inside(aoi: AOI | None, g: GeoGrid) -> np.ndarray:
 
 def _land(before: str, after: str, q: Quantity, tmp: Any, aoi: AOI | None, which: str, dst_crs: Any,
           tally: _Tally, result: ChangeResult) -> None:
-    import rasterio
-    from rasterio.windows import Window
-
-    from satview.core.readers import open_scene
-    from satview.core.stack.align import common_grid, grid_blocks, read_on_grid
-
     with open_scene(before) as b, open_scene(after) as a:
         scenes = (b, a)
         base, other = (b, a) if which == "before" else (a, b)
@@ -180,12 +174,7 @@ def _land(before: str, after: str, q: Quantity, tmp: Any, aoi: AOI | None, which
 
 
 def _seaice(before: str, after: str, tmp: Any, aoi: AOI | None, tally: _Tally, result: ChangeResult) -> None:
-    import rasterio
-
-    from satview.core.polar_grids import cell_areas_km2
-    from satview.core.stack.seaice_files import read_field, read_header
-
-    hb, ha = read_header(before), read_header(after)
+    hb, ha = read_seaice_header(before), read_seaice_header(after)
     if hb.grid.name != ha.grid.name:
         raise SatviewError(f"the two sea-ice files lie on different grids ({hb.grid.name}, {ha.grid.name})",
                            after)

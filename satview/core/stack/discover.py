@@ -9,13 +9,15 @@ duplicates: the newer collection / higher level / later processing is kept, the 
 
 from __future__ import annotations
 
+import glob
 import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from satview.core.readers import identify
+from satview.core.batch.discover import WALK_READERS
+from satview.core.readers import identify, open_scene
 from satview.core.stack.headers import HeaderFn, SceneHeader, read_header
 from satview.errors import SatviewError
 
@@ -89,10 +91,6 @@ def _scenes(inputs: list[str | os.PathLike[str]], ignored: list[tuple[str, str]]
     named inside such a folder stands for the folder. Each folder is listed once, so a folder of a
     year of daily files is walked in linear time.
     """
-    import glob
-
-    from satview.core.batch.discover import WALK_READERS
-
     found: dict[str, str] = {}
 
     def take(p: Path, walked: bool) -> None:
@@ -138,7 +136,6 @@ def _scenes(inputs: list[str | os.PathLike[str]], ignored: list[tuple[str, str]]
 def _why_not(p: Path, reader: str | None) -> str:
     if reader is not None:
         return f"a plain {reader} image, taken only when named"
-    from satview.core.readers import open_scene
 
     try:
         with open_scene(p):

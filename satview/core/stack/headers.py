@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from satview.core.batch.discover import scene_stem
+from satview.core.readers import open_scene
 from satview.core.stack.seaice_files import SeaIceHeader
+from satview.core.stack.seaice_files import read_header as seaice
 from satview.core.types import SceneInfo
 from satview.errors import SatviewError
 
@@ -73,7 +76,6 @@ def read_header(path: str, reader: str) -> SceneHeader:
         except SatviewError:
             if reader == "nsidc-binary":
                 raise
-    from satview.core.readers import open_scene
 
     with open_scene(path) as scene:
         info = scene.info
@@ -86,8 +88,6 @@ def read_header(path: str, reader: str) -> SceneHeader:
 
 def is_seaice_file(path: str) -> bool:
     """True when ``path`` is a NSIDC sea-ice file (flat binary, or netCDF with a concentration variable)."""
-    from satview.core.stack.seaice_files import read_header as seaice
-
     try:
         seaice(path)
     except (SatviewError, OSError):
@@ -96,15 +96,11 @@ def is_seaice_file(path: str) -> bool:
 
 
 def _seaice_header(path: str) -> SceneHeader:
-    from satview.core.stack.seaice_files import read_header as seaice
-
     return seaice_scene_header(seaice(path))
 
 
 def seaice_scene_header(h: SeaIceHeader) -> SceneHeader:
     """The :class:`SceneHeader` of a NSIDC file's header: placed by hemisphere, cadence and cell size."""
-    from satview.core.batch.discover import scene_stem
-
     hemi = h.grid.hemisphere
     return SceneHeader(h.path, "nsidc-seaice", (hemi, h.cadence, h.grid.cell_size),
                        f"NSIDC sea ice, {hemi}ern hemisphere, {h.cadence}", crs_label(h.grid.crs), h.date,

@@ -16,6 +16,7 @@ import numpy as np
 from satview.core import qa as qa_decoder
 from satview.core.composite import band_for
 from satview.core.indices import compute_index, get_index, index_bands
+from satview.core.render import default_qa_band
 from satview.core.types import BandInfo, SceneInfo
 from satview.errors import SatviewError
 
@@ -72,8 +73,6 @@ def parse_quantity(index: str | None, band: str | None) -> Quantity:
 
 def qa_band(info: SceneInfo) -> BandInfo | None:
     """The scene's pixel-QA band (QA_PIXEL, BQA, pixel_qa), or None."""
-    from satview.core.render import default_qa_band
-
     name = default_qa_band(info)
     if name is None:
         return None

@@ -18,9 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
+from h5py import h5a
 
 from satview.core.polar_grids import NsidcGrid, grid_for_cell_count, match_nsidc_grid
+from satview.core.readers.nsidc_binary import (
+    CONCENTRATION_SCALE,
+    HEADER_BYTES,
+    NSIDC_BINARY_FLAGS,
+    describe_header,
+    parse_header,
+)
 from satview.errors import SatviewError, SceneReadError, UnsupportedFormatError
 
 _DAY_RE = re.compile(r"(?<!\d)(19\d{2}|20\d{2})(\d{2})(\d{2})(?!\d)")
@@ -80,8 +89,6 @@ def _hemisphere_of_name(name: str) -> str | None:
 
 def read_binary_header(path: Path, size: int) -> SeaIceHeader:
     """The header of a NSIDC-0051/-0081 flat binary file (date from the header, else the name)."""
-    from satview.core.readers.nsidc_binary import HEADER_BYTES, describe_header, parse_header
-
     grid = grid_for_cell_count(size - HEADER_BYTES)
     if grid is None:
         raise UnsupportedFormatError("not a NSIDC flat binary sea-ice grid (unexpected file size)", path)
@@ -107,8 +114,6 @@ def read_binary_header(path: Path, size: int) -> SeaIceHeader:
 def _attr(obj: Any, name: str) -> Any:
     """Attribute ``name`` of an h5py object (an array), or None; through the low-level API, which is
     several times faster than ``obj.attrs[name]`` (a year of daily files reads thousands)."""
-    from h5py import h5a
-
     key = name.encode()
     try:
         if not h5a.exists(obj.id, key):  # cheap; a failed open would build an HDF5 error stack
@@ -153,8 +158,6 @@ def read_netcdf_header(path: Path) -> SeaIceHeader:
 
 def _read_netcdf(path: Path, data: bool) -> tuple[SeaIceHeader, tuple[np.ndarray, Packing] | None]:
     """The header and, with ``data``, the stored grid and its packing, from one opening of the file."""
-    import h5py
-
     stored = None
     try:
         with h5py.File(path, "r") as f:
@@ -267,19 +270,12 @@ def read_raw(header: SeaIceHeader) -> tuple[np.ndarray, Packing]:
     """The stored concentration grid of the file ``header`` describes (2-D) and its :class:`Packing`."""
     p = Path(header.path)
     if header.variable is None:
-        from satview.core.readers.nsidc_binary import (
-            CONCENTRATION_SCALE,
-            HEADER_BYTES,
-            NSIDC_BINARY_FLAGS,
-        )
-
         try:
             raw = np.fromfile(p, dtype=np.uint8, offset=HEADER_BYTES).reshape(header.grid.shape)
         except (OSError, ValueError) as exc:
             raise SceneReadError(f"cannot read the sea-ice grid ({exc})", p) from exc
         scale = 100.0 / CONCENTRATION_SCALE
         return raw, Packing(scale, 0.0, (0, CONCENTRATION_SCALE), None, NSIDC_BINARY_FLAGS)
-    import h5py
 
     try:
         with h5py.File(p, "r") as f:

@@ -14,13 +14,18 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from rasterio.windows import Window
 
 from satview.core.aoi import AOI
+from satview.core.polar_grids import cell_areas_km2, nsidc_grid
+from satview.core.readers import open_scene
 from satview.core.seaice import EXTENT_THRESHOLD, extent_and_area
 from satview.core.stack.area import aoi_window, point_window, row_blocks
-from satview.core.stack.discover import Stack
-from satview.core.stack.headers import SceneHeader
+from satview.core.stack.discover import Stack, single_stack
+from satview.core.stack.headers import SceneHeader, read_header, seaice_scene_header
 from satview.core.stack.quantity import Quantity, qa_band, unusable
+from satview.core.stack.seaice_files import percent_table, read_file, read_raw
+from satview.core.stack.seaice_files import read_header as read_seaice_header
 from satview.errors import AOIError, SatviewError
 
 ProgressFn = Callable[[float, str], None]
@@ -52,10 +57,6 @@ def value_series(scenes: Sequence[SceneHeader], quantity: Quantity, *, aoi: AOI 
 def scene_statistics(path: str, quantity: Quantity, *, aoi: AOI | None = None,
                      lonlat: tuple[float, float] | None = None) -> dict[str, Any]:
     """``{"mean", "median", "clear_fraction", "pixels"}`` of ``quantity`` over one scene's area."""
-    from rasterio.windows import Window
-
-    from satview.core.readers import open_scene
-
     with open_scene(path) as scene:
         info = scene.info
         inputs = quantity.inputs(info)
@@ -98,8 +99,6 @@ def scene_statistics(path: str, quantity: Quantity, *, aoi: AOI | None = None,
 
 def _aoi_cells(grid_name: str, aoi: AOI) -> np.ndarray:
     """Mask of the cells of NSIDC grid ``grid_name`` whose centre is inside ``aoi``."""
-    from satview.core.polar_grids import nsidc_grid
-
     grid = nsidc_grid(grid_name).geogrid()
     win, inside = aoi_window(aoi, grid)
     full = np.zeros(grid.shape, dtype=bool)
@@ -110,8 +109,6 @@ def _aoi_cells(grid_name: str, aoi: AOI) -> np.ndarray:
 
 def _seaice_totals(raw: np.ndarray, packing: Any, weights: np.ndarray, threshold: float) -> dict[str, float]:
     """Extent and area (km²) of one stored grid, ``weights`` being the true cell areas (0 off the AOI)."""
-    from satview.core.stack.seaice_files import percent_table
-
     if raw.dtype != np.uint8:
         extent, area = extent_and_area(packing.decode(raw), weights.reshape(raw.shape), threshold)
         return {"extent_km2": extent, "area_km2": area}
@@ -132,10 +129,6 @@ def seaice_stack_series(inputs: Sequence[Any], *, aoi: AOI | None = None, thresh
                         progress: ProgressFn | None = None) -> tuple[Stack, list[dict[str, Any]]]:
     """The sea-ice stack among ``inputs`` and its series, each file opened once (header and grid
     together), so a year of daily files costs about what reading their grids does."""
-    from satview.core.stack.discover import single_stack
-    from satview.core.stack.headers import read_header, seaice_scene_header
-    from satview.core.stack.seaice_files import read_file
-
     weights: dict[str, np.ndarray] = {}
     totals: dict[str, dict[str, float]] = {}
 
@@ -159,8 +152,6 @@ def seaice_stack_series(inputs: Sequence[Any], *, aoi: AOI | None = None, thresh
 
 def _weights(grid: Any, aoi: AOI | None, cache: dict[str, np.ndarray]) -> np.ndarray:
     """True cell areas (km², flat) of a NSIDC grid, 0 outside ``aoi``; made once per grid."""
-    from satview.core.polar_grids import cell_areas_km2
-
     if grid.name not in cache:
         w = np.nan_to_num(cell_areas_km2(grid))
         cache[grid.name] = (w * _aoi_cells(grid.name, aoi) if aoi is not None else w).ravel()
@@ -171,14 +162,12 @@ def seaice_series(scenes: Sequence[SceneHeader], *, aoi: AOI | None = None,
                   threshold: float = EXTENT_THRESHOLD,
                   progress: ProgressFn | None = None) -> list[dict[str, Any]]:
     """Per date: sea-ice extent and area (km²) of NSIDC files, hemisphere-wide or inside ``aoi``."""
-    from satview.core.stack.seaice_files import read_header, read_raw
-
     out = []
     weights: dict[str, np.ndarray] = {}
     for i, h in enumerate(scenes):
         if progress:
             progress(i / max(1, len(scenes)), h.date.isoformat())
-        header = read_header(h.path)
+        header = read_seaice_header(h.path)
         raw, packing = read_raw(header)
         totals = _seaice_totals(raw, packing, _weights(header.grid, aoi, weights), threshold)
         out.append({"date": h.date.isoformat(), **totals})
