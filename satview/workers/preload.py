@@ -1,0 +1,90 @@
+"""The one list of modules worker processes import before their first request, so it is fast.
+
+Every worker (the app's lanes, the CLI's isolated reader, batch workers, Dask ``LocalCluster``
+workers) starts from :func:`mp_context`: on Linux a fork server that imported :data:`PRELOAD` once
+(and registered GDAL's drivers), so each worker forks with numpy, rasterio, the readers and the
+render/export code loaded (a spawned worker spends about a second importing them); elsewhere
+workers are spawned and :func:`warm` runs in their initializer.
+
+A module missing from here only makes a first request slower; a module here that no longer exists
+is an error: :func:`warm` raises (the tests call it), although the fork server itself skips it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import sys
+from collections.abc import Sequence
+from multiprocessing.context import BaseContext
+
+#: What workers import at start: the scientific stack, the readers, and what requests and tasks use.
+PRELOAD: tuple[str, ...] = (
+    "numpy",
+    "rasterio",
+    "pyproj",
+    "shapely.geometry",
+    "PIL.PngImagePlugin",
+    "tarfile",
+    "h5py",
+    "pyhdf.SD",
+    "satview.core.readers.builtin",
+    "satview.core.readers.landsat",
+    "satview.core.readers.gdal_handles",
+    "satview.core.readers.read_aligned",
+    "satview.core.readers.hdf4",
+    "satview.core.readers.hdf5",
+    "satview.core.readers.netcdf3",
+    "satview.core.archive",
+    "satview.core.mtl",
+    "satview.core.landsat",
+    "satview.core.describe",
+    "satview.core.pixel",
+    "satview.core.render",
+    "satview.core.quicklook",
+    "satview.core.clip",
+    "satview.core.reproject",
+    "satview.core.batch.tasks",
+    "satview.core.batch.stats",
+    "satview.workers.requests",
+    "satview.cli",
+    "satview.cli.info",
+    "satview.cli.pixel",
+    "satview.cli.export",
+)
+#: The module the fork server imports: it runs :func:`warm` (``satview/workers/warm.py``).
+SERVER_MODULE = "satview.workers.warm"
+
+
+def warm() -> None:
+    """Import :data:`PRELOAD` and register GDAL's drivers (about 0.2 s otherwise paid per worker).
+
+    Raises ``ImportError`` when a listed module is missing (a renamed module must be renamed here).
+    """
+    for name in PRELOAD:
+        importlib.import_module(name)
+    import rasterio
+
+    import satview.core.env  # noqa: F401  (satview's GDAL options)
+
+    with rasterio.Env():
+        pass  # entering an environment registers every GDAL driver, inherited by each forked worker
+
+
+def mp_context(extra: Sequence[str] = ()) -> BaseContext:
+    """The multiprocessing context of satview's workers: on Linux the fork server, started now if it
+    does not run yet (it imports :data:`PRELOAD` on another core meanwhile; ``extra`` modules too,
+    e.g. Dask's ``distributed`` for a ``LocalCluster``; the first caller's wins); elsewhere "spawn"."""
+    if not sys.platform.startswith("linux"):
+        return multiprocessing.get_context("spawn")
+    from multiprocessing import forkserver
+
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([SERVER_MODULE, *extra])  # ignored once the server runs
+    forkserver.ensure_running()
+    return ctx
+
+
+def forks() -> bool:
+    """True where workers fork from the preloaded fork server (Linux)."""
+    return sys.platform.startswith("linux")
