@@ -10,6 +10,7 @@ import os
 import time
 
 from satview.errors import CancelledError
+from satview.workers.declare import request
 from satview.workers.task import report_progress, should_cancel
 
 
@@ -69,3 +70,21 @@ class Unpicklable(Exception):
 def unpicklable_error(path: str) -> None:
     """A bug whose exception does not survive pickling."""
     raise Unpicklable("broken", "thing")
+
+
+@request(3600, doing="reprojecting the view", lane="background", latest_only=True)
+def hung_view(path: str) -> None:
+    """A view reprojection that never finishes (and never checks for cancel)."""
+    time.sleep(3600)
+
+
+@request(3600, doing="clipping it", lane="export")
+def hung_export(path: str) -> None:
+    """An export that never finishes."""
+    time.sleep(3600)
+
+
+@request(3600, doing="opening it", latest_only=True)
+def stale_open(path: str) -> None:
+    """An interactive request stuck in a C call (no cancel checks): a newer one must replace it."""
+    time.sleep(3600)
