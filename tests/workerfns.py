@@ -88,3 +88,23 @@ def hung_export(path: str) -> None:
 def stale_open(path: str) -> None:
     """An interactive request stuck in a C call (no cancel checks): a newer one must replace it."""
     time.sleep(3600)
+
+
+@request(3600, doing="exporting it", lane="export")
+def wait_export(seconds: float) -> int:
+    """``wait`` as an export (on the export lane)."""
+    return wait(seconds)
+
+
+def gone(pid: int, wait_s: float = 30.0) -> bool:
+    """True once process ``pid`` no longer exists (or is a zombie nobody waits for), within ``wait_s``."""
+    end = time.monotonic() + wait_s
+    while time.monotonic() < end:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                if fh.read().split(")")[-1].split()[0] == "Z":
+                    return True
+        except OSError:
+            return True
+        time.sleep(0.05)
+    return False

@@ -12,6 +12,7 @@ stack while the window is built); the others at their first request.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any
@@ -20,6 +21,8 @@ from satview.workers.declare import Lane, declared
 from satview.workers.pool import WorkerPool
 
 LANES: tuple[Lane, ...] = ("interactive", "background", "export")
+#: Modules the requests' results are made of: the shapely footprint, the MTL, render types.
+RESULT_MODULES = ("shapely.geometry", "satview.core.landsat", "satview.core.render")
 
 
 class Workers:
@@ -27,6 +30,8 @@ class Workers:
 
     def __init__(self, *, inline: bool = False) -> None:
         self._pools = {lane: WorkerPool(lane, inline=inline, start=lane == "interactive") for lane in LANES}
+        if not inline:
+            import_result_types()
 
     def pool(self, lane: Lane) -> WorkerPool:
         """The pool of ``lane``."""
@@ -48,6 +53,20 @@ class Workers:
         self._pools[lane].cancel_all()
 
     def shutdown(self, timeout: float = 3.0) -> None:
-        """Stop every lane's workers (see ``WorkerPool.shutdown``)."""
-        for pool in self._pools.values():
-            pool.shutdown(timeout)
+        """Stop every lane's workers: the interactive and background ones at once (they only read and
+        draw, nothing needs flushing), cancelled exports after up to ``timeout`` s (so they may remove
+        their temporary files)."""
+        for lane, pool in self._pools.items():
+            pool.shutdown(timeout if lane == "export" else 0.0)
+
+
+def import_result_types() -> None:
+    """Import what results are made of in the calling thread, before any result arrives.
+
+    Results are unpickled in the pool's own thread as soon as they arrive. Were that thread importing
+    shapely while another one imports it (the app's panels), the two imports could meet halfway
+    (shapely's modules import each other) and fail with "partially initialized module"; and an
+    import there holds the GIL while the app waits to paint the first picture.
+    """
+    for name in RESULT_MODULES:
+        importlib.import_module(name)

@@ -97,6 +97,7 @@ class WorkerPool:
         self._pool: pebble.ProcessPool | None = None
         self._listener: Listener | None = None
         self._conns: list[Connection] = []
+        self._pids: dict[Connection, int] = {}
         self._cancelled: Any = None
         self._slot = 0
         self.timeouts = 0
@@ -145,6 +146,12 @@ class WorkerPool:
         for conn in list(self._conns):
             with contextlib.suppress(OSError):
                 conn.close()
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (as they reported themselves; empty when inline or shut down)."""
+        self._drain()
+        with self._lock:
+            return [] if self._closed else sorted(self._pids.values())
 
     # -- requests ------------------------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any, path: str | None = None,
@@ -287,6 +294,8 @@ class WorkerPool:
                 continue
             with self._lock:
                 self._conns.append(conn)
+            with contextlib.suppress(OSError):
+                conn.send(True)  # the worker waits for this before its first task (see task.init_worker)
 
     def _event_loop(self) -> None:
         while not self._closed:
@@ -306,10 +315,13 @@ class WorkerPool:
                     while conn.poll(0):
                         task_id, event = conn.recv()
                         job = self._jobs.get(task_id)
-                        if job is not None:
+                        if task_id == 0:
+                            self._pids[conn] = event
+                        elif job is not None:
                             _deliver(job, event)
                 except (OSError, EOFError):  # the worker is gone
                     self._conns.remove(conn)
+                    self._pids.pop(conn, None)
                     with contextlib.suppress(OSError):
                         conn.close()
 

@@ -132,6 +132,9 @@ def init_worker(address: Any, authkey: bytes, cancelled: Any, cap: int | None, e
     if address is not None:
         with contextlib.suppress(OSError):  # no events then; the tasks still run
             _CONN = Client(address, authkey=authkey)
+            _CONN.send((0, os.getpid()))  # "task 0": this worker's pid, for the client's list of workers
+            if _CONN.poll(30):  # the client listens to this connection now: no event of a task is missed
+                _CONN.recv()
     warm()
 
 

@@ -33,20 +33,6 @@ def pool():
     p.shutdown()
 
 
-def _gone(pid: int, wait: float = 30.0) -> bool:
-    """True once process ``pid`` no longer exists (or is a zombie nobody waits for)."""
-    end = time.monotonic() + wait
-    while time.monotonic() < end:
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                if fh.read().split(")")[-1].split()[0] == "Z":
-                    return True
-        except OSError:
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_crash_is_categorised_and_the_worker_replaced(pool: WorkerPool, real_data: Path) -> None:
     """A dying worker gives ReaderCrashedError naming the file and the signal; a new worker serves on."""
     path = str(real_data / H5)
@@ -140,7 +126,7 @@ def test_cancel_kills_a_task_that_does_not_stop(pool: WorkerPool) -> None:
     time.sleep(0.3)  # let it start (a waiting one would simply be dropped)
     fut.cancel()
     assert pool.submit(workerfns.pid).result(60) != pid
-    assert _gone(pid)
+    assert workerfns.gone(pid)
 
 
 def test_latest_only_request_supersedes_the_stale_one(pool: WorkerPool) -> None:
@@ -193,7 +179,7 @@ def test_shutdown_leaves_no_process() -> None:
     pool.shutdown(timeout=0.5)
     pool.shutdown()
     assert running.cancelled()
-    assert _gone(pid)
+    assert workerfns.gone(pid)
     with pytest.raises(RuntimeError):
         pool.submit(workerfns.pid)
 
