@@ -252,14 +252,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = os.path.abspath(os.path.expanduser(args.path)) if args.path else None
 
     with _no_collections():
-        from satview.core import service
+        from satview.workers import requests
+        from satview.workers.lanes import Workers
 
-        # The reader process starts now and imports its stack while Qt loads here; the scene's
+        # The interactive worker starts now and imports its stack while Qt loads here; the scene's
         # first picture is asked for at once, so it is mostly drawn by the time the window exists.
-        display = service.ReaderService("display")
+        workers = Workers()
         opening = None
         if path:
-            opening = display.submit(service.svc_open_view, path, args.dataset)
+            opening = workers.submit(requests.open_view, path, args.dataset)
         cleanup_stale_exports()
 
         from PySide6.QtCore import QSettings, QThreadPool
@@ -291,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ini = os.environ["SATVIEW_SETTINGS"]
             settings = QSettings(ini, QSettings.Format.IniFormat)
 
-        window = MainWindow(Session(display_service=display), settings=settings)
+        window = MainWindow(Session(workers=workers), settings=settings)
         window.reporter.install_hooks()
         shot = None
         if args.screenshot:

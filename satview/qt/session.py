@@ -2,8 +2,9 @@
 
 Panels and the canvas talk only to ``Session``; they never touch readers or file formats. Every
 long call returns at once and reports through a signal. Decoding runs in worker processes
-(``satview.core.service``): one for the display (open, render, pixel), one for exports (clip,
-quick-look, reprojection, sea-ice extent), so a long export never delays the picture. Requests
+(``satview.workers.lanes``): an interactive lane (open, render, pixel), a background lane (view
+reprojection) and an export lane (clip, quick-look, reprojection, sea-ice extent), so long work
+never delays the picture. Requests
 carry generation numbers; results of stale requests are dropped before they are emitted.
 
 Units: ``Session.levels``, the ``Levels`` of ``sig_display_changed`` and the argument of
@@ -25,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
-from satview.core import service as svc
 from satview.core.render import DisplaySpec, levels_from_physical
 from satview.core.stretch import Levels
 from satview.core.types import SceneInfo
@@ -33,13 +33,16 @@ from satview.core.viewport import ReadPlan, overview_plan, plan_read
 from satview.errors import AOIError, ExportError, SatviewError
 from satview.qt.errors import ErrorReport
 from satview.qt.workers import Task, TaskRunner
+from satview.workers import requests
+from satview.workers.lanes import Workers
+from satview.workers.pool import ProgressFn
 
 if TYPE_CHECKING:  # satview.core.aoi loads shapely and pyproj: imported when AOIs are first used
     from satview.core.aoi import AOI
 
 log = logging.getLogger(__name__)
 
-#: Long side of the coarse whole-scene image (and of the statistics read); ``svc_open_view``'s default.
+#: Long side of the coarse whole-scene image (and of the statistics read); ``requests.open_view``'s default.
 COARSE_SIZE = 1024
 #: Fraction of the view read beyond each side when zoomed in (smooth panning).
 VIEW_MARGIN = 0.1
@@ -111,9 +114,9 @@ class Session(QObject):
     sig_failed = Signal(object)
 
     def __init__(self, parent: QObject | None = None, *, sync: bool = False,
-                 display_service: svc.ReaderService | None = None) -> None:
-        """``display_service``: a reader service started earlier (the app starts it before Qt loads);
-        the session takes it over and shuts it down. By default the session starts its own."""
+                 workers: Workers | None = None) -> None:
+        """``workers``: worker lanes started earlier (the app starts them before Qt loads); the
+        session takes them over and shuts them down. By default the session starts its own."""
         super().__init__(parent)
         self.sync = sync
         self.info: SceneInfo | None = None
@@ -142,8 +145,7 @@ class Session(QObject):
         self._busy_seq = 0
         self._closed = False
         self._runner = TaskRunner(self, sync=sync)
-        self._display_svc = display_service or svc.ReaderService("display", inline=sync)
-        self._export_svc = svc.ReaderService("export", inline=sync, warm=False)
+        self._workers = workers or Workers(inline=sync)
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.shutdown)
@@ -170,9 +172,9 @@ class Session(QObject):
         return self._reproject
 
     @property
-    def services(self) -> tuple[svc.ReaderService, svc.ReaderService]:
-        """(display, export) reader services (tests check their processes)."""
-        return self._display_svc, self._export_svc
+    def workers(self) -> Workers:
+        """The worker lanes (tests check their processes)."""
+        return self._workers
 
     @property
     def runner(self) -> TaskRunner:
@@ -213,7 +215,7 @@ class Session(QObject):
 
     def _run(
         self,
-        service: svc.ReaderService,
+        service: Workers,
         fn: Callable[..., Any],
         *args: Any,
         done: Callable[[Any], None],
@@ -233,7 +235,7 @@ class Session(QObject):
         path = self._path if not (args and isinstance(args[0], str)) else args[0]
         token = self._busy_on(busy) if busy else None
 
-        def work(progress: svc.ProgressFn | None = None) -> Any:
+        def work(progress: ProgressFn | None = None) -> Any:
             if pending is not None:
                 return pending.result()
             return service.submit(fn, *args, path=path, progress=progress).result()
@@ -287,7 +289,7 @@ class Session(QObject):
              pending: Future | None = None) -> None:
         """Open a scene (async): ``sig_scene_opened``, ``sig_display_changed``, ``sig_histogram``,
         then the coarse ``sig_rendered``. Everything still pending for earlier scenes is dropped.
-        ``pending``: ``svc_open_view(path, dataset)`` already submitted to the display service (the
+        ``pending``: ``requests.open_view(path, dataset)`` already submitted to the workers (the
         app asks for it while the window is being built); its result is used instead."""
         spath = os.fspath(path)
         self._scene_gen += 1
@@ -316,7 +318,7 @@ class Session(QObject):
             if self._aoi_store:
                 self._emit_aois()
 
-        self._run(self._display_svc, svc.svc_open_view, spath, dataset, COARSE_SIZE, seq, done=done,
+        self._run(self._workers, requests.open_view, spath, dataset, COARSE_SIZE, seq, done=done,
                   title="Cannot open the scene", stale=lambda: g != self._scene_gen,
                   busy=f"Opening {os.path.basename(spath)}…", pending=pending)
 
@@ -348,7 +350,7 @@ class Session(QObject):
                 self.sig_rendered.emit(coarse)
                 self._request_fine()
 
-        self._run(self._display_svc, svc.svc_display, path, self._dataset, spec, COARSE_SIZE, seq,
+        self._run(self._workers, requests.display, path, self._dataset, spec, COARSE_SIZE, seq,
                   done=done, title="Cannot change the display",
                   stale=lambda: (g, dg) != (self._scene_gen, self._display_gen))
 
@@ -378,7 +380,7 @@ class Session(QObject):
         if self._coarse_plan is None:
             return
         g, dg = self._scene_gen, self._display_gen
-        self._run(self._display_svc, svc.svc_render, path, self._dataset, self.display, self._render_levels,
+        self._run(self._workers, requests.render, path, self._dataset, self.display, self._render_levels,
                   self._coarse_plan, True, self._next_seq(), done=self.sig_rendered.emit,
                   title="Cannot draw the scene",
                   stale=lambda: (g, dg) != (self._scene_gen, self._display_gen))
@@ -419,7 +421,7 @@ class Session(QObject):
                 self._view_pending = False
                 self._request_fine()
 
-        self._run(self._display_svc, svc.svc_render, self._path, self._dataset, self.display,
+        self._run(self._workers, requests.render, self._path, self._dataset, self.display,
                   self._render_levels, plan, False, self._next_seq(), done=self.sig_rendered.emit,
                   title="Cannot draw the view", finished=finished,
                   stale=lambda: (g, dg, vg) != (self._scene_gen, self._display_gen, self._view_gen))
@@ -436,7 +438,7 @@ class Session(QObject):
     def _render_reprojected(self) -> None:
         path, _ = self._require_scene()
         g, dg = self._scene_gen, self._display_gen
-        self._run(self._display_svc, svc.svc_reproject_view, path, self._dataset, self.display,
+        self._run(self._workers, requests.reproject_view, path, self._dataset, self.display,
                   self._render_levels, self._reproject, self._screen, self._next_seq(),
                   done=self.sig_rendered.emit, title="Cannot reproject the view",
                   stale=lambda: (g, dg) != (self._scene_gen, self._display_gen),
@@ -464,7 +466,7 @@ class Session(QObject):
                 nxt, self._pixel_pending = self._pixel_pending, None
                 self.request_pixel(*nxt)
 
-        self._run(self._display_svc, svc.svc_pixel, self._path, self._dataset, row, col,
+        self._run(self._workers, requests.pixel, self._path, self._dataset, row, col,
                   done=self.sig_pixel.emit, title="Cannot read the pixel", finished=finished,
                   stale=lambda: g != self._scene_gen)
 
@@ -473,7 +475,7 @@ class Session(QObject):
         """Readout of the cell holding (lon, lat) -> ``sig_pixel`` (an error when it is outside)."""
         path, _ = self._require_scene()
         g = self._scene_gen
-        self._run(self._display_svc, svc.svc_pixel_at, path, self._dataset, (float(lon), float(lat)),
+        self._run(self._workers, requests.pixel_at, path, self._dataset, (float(lon), float(lat)),
                   done=self.sig_pixel.emit, title="Cannot locate the point",
                   stale=lambda: g != self._scene_gen)
 
@@ -616,7 +618,7 @@ class Session(QObject):
 
     # ---------------------------------------------------------------------------- exports
     def _export(self, kind: str, fn: Callable[..., Any], *args: Any, busy: str, title: str) -> None:
-        self._run(self._export_svc, fn, *args, done=lambda r: self.sig_task_finished.emit(kind, r),
+        self._run(self._workers, fn, *args, done=lambda r: self.sig_task_finished.emit(kind, r),
                   title=title, pool="export", busy=busy, progress=True)
 
     @_guard("Export failed")
@@ -631,7 +633,7 @@ class Session(QObject):
                 raise AOIError("draw or import an AOI first")
             aoi_id = list(self._aoi_store)[-1]
         aoi = self._aoi(aoi_id)
-        self._export("clip", svc.svc_clip, path, self._dataset, aoi, os.fspath(out_path), bands, all_touched,
+        self._export("clip", requests.clip, path, self._dataset, aoi, os.fspath(out_path), bands, all_touched,
                      dst_crs, cog, busy=f"Clipping to {Path(out_path).name}…", title="Clip export failed")
 
     @_guard("Export failed")
@@ -639,7 +641,7 @@ class Session(QObject):
         """Write the current composite, stretch and overlays as a georeferenced PNG (long side
         ``size``) -> ``sig_task_finished("quicklook")``."""
         path, _ = self._require_scene()
-        self._export("quicklook", svc.svc_quicklook, path, self._dataset, self.display, self._render_levels,
+        self._export("quicklook", requests.quicklook, path, self._dataset, self.display, self._render_levels,
                      os.fspath(out_path), int(size), busy=f"Writing {Path(out_path).name}…",
                      title="Quick-look export failed")
 
@@ -648,20 +650,20 @@ class Session(QObject):
                            resampling: str = "nearest", resolution: float | None = None) -> None:
         """Warp the scene to ``dst_crs`` into a GeoTIFF -> ``sig_task_finished("reproject")``."""
         path, _ = self._require_scene()
-        self._export("reproject", svc.svc_reproject, path, self._dataset, os.fspath(out_path), dst_crs, bands,
-                     resampling, resolution, busy=f"Reprojecting to {Path(out_path).name}…",
+        self._export("reproject", requests.reproject, path, self._dataset, os.fspath(out_path), dst_crs,
+                     bands, resampling, resolution, busy=f"Reprojecting to {Path(out_path).name}…",
                      title="Reprojection failed")
 
     @_guard("Cannot measure the sea ice")
     def compute_extent_area(self) -> None:
         """Sea-ice extent and area -> ``sig_task_finished("extent", dict)``."""
         path, _ = self._require_scene()
-        self._export("extent", svc.svc_extent_area, path, self._dataset, busy="Measuring sea-ice extent…",
+        self._export("extent", requests.extent_area, path, self._dataset, busy="Measuring sea-ice extent…",
                      title="Cannot measure the sea ice")
 
     def cancel(self) -> None:
         """Cancel the running (and queued) exports; they end with a cancelled ``ErrorReport``."""
-        self._export_svc.cancel()
+        self._workers.cancel("export")
 
     def shutdown(self) -> None:
         """Stop the worker processes and drain the thread pools. Idempotent."""
@@ -671,7 +673,5 @@ class Session(QObject):
         # The display process only reads and draws (nothing of it needs flushing), so it is stopped
         # at once instead of being given time to exit by itself; a cancelled export may finish
         # removing its temporary file first.
-        self._display_svc.shutdown(timeout=0.0)
-        self._export_svc.cancel()
-        self._export_svc.shutdown()
+        self._workers.shutdown()
         self._runner.shutdown()

@@ -5,21 +5,22 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 from pathlib import Path
 
 import numpy as np
 import pytest
 import rasterio
+import workerfns
 
 from satview.core import open_scene
-from satview.core import service as svc
 from satview.core.clip import clip_scene
 from satview.core.pixel import query_pixel
 from satview.core.render import DisplaySpec, RenderResult
 from satview.core.stretch import Levels, Stretch
 from satview.qt.errors import ErrorReport
 from satview.qt.session import AOISummary, Session
+from satview.workers import requests
+from satview.workers.lanes import Workers
 
 T = 60_000
 TARBALL = "landsat-tarballs/LC09_L1TP_112081_20220209_20220209_02_T1.tar"
@@ -200,7 +201,7 @@ def test_reader_crash_is_reported_and_recovered(qtbot, session: Session, demo_ta
     """A worker that dies under a request: "the reader crashed on FILE", then the session works again."""
     _open(qtbot, session, demo_tar)
     with qtbot.waitSignal(session.sig_failed, timeout=T) as blk:
-        session._run(session.services[0], svc.svc_crash_for_tests, str(demo_tar), done=lambda r: None,
+        session._run(session.workers, workerfns.crash, str(demo_tar), done=lambda r: None,
                      title="Crash test")
     report = blk.args[0]
     assert "crashed" in report.message and demo_tar.name in report.message
@@ -212,7 +213,7 @@ def test_reader_crash_is_reported_and_recovered(qtbot, session: Session, demo_ta
 def test_cancel_an_export(qtbot, session: Session) -> None:
     """cancel() ends the running export with a cancelled ErrorReport."""
     with qtbot.waitSignal(session.sig_progress, timeout=T):
-        session._run(session.services[1], svc.svc_wait_for_tests, 30.0, done=lambda r: None,
+        session._run(session.workers, workerfns.wait_export, 30.0, done=lambda r: None,
                      title="Export", pool="export", progress=True)
     with qtbot.waitSignal(session.sig_failed, timeout=T) as blk:
         session.cancel()
@@ -225,23 +226,22 @@ def test_shutdown_leaves_no_worker_process(qtbot, demo_tar: Path) -> None:
     _open(qtbot, s, demo_tar)
     with qtbot.waitSignal(s.sig_task_finished, timeout=T):
         s.export_quicklook(str(demo_tar.parent / "x.png"), size=64)
-    procs = s.services[0].processes() + s.services[1].processes()
-    assert len(procs) == 2 and all(p.is_alive() for p in procs)
+    pids = s.workers.pool("interactive").pids() + s.workers.pool("export").pids()
+    assert len(pids) == 2
     s.shutdown()
     s.shutdown()
-    assert not any(p.is_alive() for p in procs)
-    assert not any(p in multiprocessing.active_children() for p in procs)
+    assert all(workerfns.gone(pid) for pid in pids)
     assert s.runner.active == 0
 
 
 def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar: Path) -> None:
-    """The app starts the display service and asks for the first picture before the window exists:
-    the session takes both over, shows that very result with the status idle again, and stops the
-    service's process at shutdown."""
-    display = svc.ReaderService("display")
-    pending = display.submit(svc.svc_open_view, str(demo_tar), None, 1024, 4242)
-    s = Session(display_service=display)
-    assert s.services[0] is display
+    """The app starts the workers and asks for the first picture before the window exists: the
+    session takes both over, shows that very result with the status idle again, and stops the
+    workers' processes at shutdown."""
+    workers = Workers()
+    pending = workers.submit(requests.open_view, str(demo_tar), None, 1024, 4242)
+    s = Session(workers=workers)
+    assert s.workers is workers
     busy: list[bool] = []
     busy_when_shown: list[bool] = []
     s.sig_busy.connect(lambda on, _msg: busy.append(on))
@@ -251,10 +251,10 @@ def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar:
     assert blk.args[0].generation == 4242 and blk.args[0].coarse  # the pending result, not a new one
     assert s.info is not None and s.info.path == str(demo_tar)
     assert busy_when_shown == [False]
-    procs = display.processes()
-    assert procs and all(p.is_alive() for p in procs)
+    pids = workers.pool("interactive").pids()
+    assert pids
     s.shutdown()
-    assert not any(p.is_alive() for p in procs)
+    assert all(workerfns.gone(pid) for pid in pids)
 
 
 def test_main_window_loads_neither_pyproj_nor_the_aoi_module() -> None:
@@ -289,7 +289,7 @@ def test_sync_session_runs_inline(qtbot, sync_session: Session, demo_tar: Path) 
     sync_session.open(str(demo_tar))
     sync_session.request_pixel(5, 5)
     assert got == ["sig_scene_opened", "sig_rendered", "sig_pixel"]
-    assert sync_session.services[0].pids() == []
+    assert sync_session.workers.pool("interactive").pids() == []
 
 
 def test_aoi_geojson_round_trip(qtbot, sync_session: Session, demo_tar: Path, tmp_path: Path) -> None:
