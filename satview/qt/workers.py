@@ -27,7 +27,7 @@ class Task(QRunnable):
 
     If ``fn`` accepts a ``progress`` keyword (``with_progress=True``) it gets a callable
     ``progress(fraction, message)`` that emits ``sig_progress`` from any thread. In satview ``fn``
-    only waits on a ``ReaderService`` future: decoding happens in the worker process.
+    only waits on a ``satview.workers`` future: decoding happens in a worker process.
     """
 
     def __init__(self, fn: Callable[..., Any], *args: Any, with_progress: bool = False,
