@@ -98,6 +98,7 @@ class WorkerPool:
         self._listener: Listener | None = None
         self._conns: list[Connection] = []
         self._pids: dict[Connection, int] = {}
+        self._started = threading.Event()
         self._cancelled: Any = None
         self._slot = 0
         self.timeouts = 0
@@ -121,7 +122,17 @@ class WorkerPool:
                       list(sys.path)))
         for target in (self._accept_loop, self._event_loop):
             threading.Thread(target=target, name=f"satview-{self.name}-events", daemon=True).start()
-        self._pool.schedule(os.getpid)  # starts the workers now
+        threading.Thread(target=self._start_workers, name=f"satview-{self.name}-start", daemon=True).start()
+
+    def _start_workers(self) -> None:
+        """Start the worker processes (in a helper thread: starting the first one waits until the fork
+        server has imported the preload, about a second the caller spends on its own start-up), then
+        hand them the requests that arrived meanwhile."""
+        pool = self._pool
+        if pool is not None:
+            pool.schedule(os.getpid)
+        self._started.set()
+        self._dispatch()
 
     def shutdown(self, timeout: float = 3.0) -> None:
         """Cancel every request, stop the workers (killed after ``timeout`` s). Idempotent."""
@@ -218,7 +229,8 @@ class WorkerPool:
     def _dispatch(self) -> None:
         """Hand waiting requests to pebble while a worker is free (low ones only to an idle pool)."""
         with self._lock:
-            while self._waiting and len(self._running) < self.processes and self._pool is not None:
+            while (self._waiting and len(self._running) < self.processes and self._started.is_set()
+                   and self._pool is not None):
                 job = self._waiting[0]
                 if job.low and self._running:
                     return

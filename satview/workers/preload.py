@@ -8,6 +8,8 @@ workers are spawned and :func:`warm` runs in their initializer.
 
 A module missing from here only makes a first request slower; a module here that no longer exists
 is an error: :func:`warm` raises (the tests call it), although the fork server itself skips it.
+h5py and pyhdf (50 ms of CPU together) are left to the HDF requests that use them: every worker
+waits for the preload, and the app's first picture would wait for them too.
 """
 
 from __future__ import annotations
@@ -26,8 +28,6 @@ PRELOAD: tuple[str, ...] = (
     "shapely.geometry",
     "PIL.PngImagePlugin",
     "tarfile",
-    "h5py",
-    "pyhdf.SD",
     "satview.core.readers.builtin",
     "satview.core.readers.landsat",
     "satview.core.readers.gdal_handles",
