@@ -8,8 +8,10 @@ workers are spawned and :func:`warm` runs in their initializer.
 
 A module missing from here only makes a first request slower; a module here that no longer exists
 is an error: :func:`warm` raises (the tests call it), although the fork server itself skips it.
-h5py and pyhdf (50 ms of CPU together) are left to the HDF requests that use them: every worker
-waits for the preload, and the app's first picture would wait for them too.
+What the list leaves out is imported by the request that needs it: pyproj (0.15-0.2 s; footprints,
+clips, reprojection), h5py and pyhdf (50 ms), the export and CLI modules. Every worker waits for
+the whole preload, batch quick-looks never use those, and a single worker (the app's first one, the
+CLI's isolated one) imports them at its first use no later than the fork server would have.
 """
 
 from __future__ import annotations
@@ -20,11 +22,10 @@ import sys
 from collections.abc import Sequence
 from multiprocessing.context import BaseContext
 
-#: What workers import at start: the scientific stack, the readers, and what requests and tasks use.
+#: What workers import at start: numpy, rasterio, the readers, drawing, quick-looks and batch tasks.
 PRELOAD: tuple[str, ...] = (
     "numpy",
     "rasterio",
-    "pyproj",
     "shapely.geometry",
     "PIL.PngImagePlugin",
     "tarfile",
@@ -38,19 +39,11 @@ PRELOAD: tuple[str, ...] = (
     "satview.core.archive",
     "satview.core.mtl",
     "satview.core.landsat",
-    "satview.core.describe",
-    "satview.core.pixel",
     "satview.core.render",
     "satview.core.quicklook",
-    "satview.core.clip",
-    "satview.core.reproject",
     "satview.core.batch.tasks",
     "satview.core.batch.stats",
     "satview.workers.requests",
-    "satview.cli",
-    "satview.cli.info",
-    "satview.cli.pixel",
-    "satview.cli.export",
 )
 #: The module the fork server imports: it runs :func:`warm` (``satview/workers/warm.py``).
 SERVER_MODULE = "satview.workers.warm"
