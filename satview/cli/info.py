@@ -34,9 +34,6 @@ def open_for_cli(path: str, dataset: str | None = None):
         scene = open_scene(path, **options)
     finally:
         progress.done()
-    from satview.cli.isolate import notify_opened
-
-    notify_opened()
     return scene
 
 
