@@ -55,6 +55,18 @@ def wait(seconds: float, step: float = 0.02) -> int:
     return n
 
 
+def count_until_stopped(seconds: float, step: float = 0.02) -> int:
+    """Count steps (reporting progress) until asked to stop or ``seconds`` pass; returns the count,
+    like a batch that returns what it finished."""
+    start = time.monotonic()
+    n = 0
+    while time.monotonic() - start < seconds and not should_cancel():
+        report_progress((time.monotonic() - start) / seconds, f"step {n}")
+        n += 1
+        time.sleep(step)
+    return n
+
+
 def type_error(path: str) -> None:
     """A bug: a plain TypeError."""
     raise TypeError('can only concatenate str (not "bytes") to str')

@@ -233,6 +233,22 @@ def test_reader_crash_is_reported_and_recovered(qtbot, models: Models, demo_tar:
         session.request_pixel(10, 10)
 
 
+def test_open_frees_the_view_lane_from_the_old_scenes_reprojection(qtbot, models: Models,
+                                                                    demo_tar: Path) -> None:
+    """Opening a scene cancels a view reprojection still running for the old one: a reprojection of
+    the new scene is drawn, not left waiting behind the old one (which never finishes here)."""
+    session, bg = models.session, models.background
+    _open(qtbot, session, demo_tar)
+    bg.run("view", workerfns.hung_view, str(demo_tar), done=lambda r: None, title="Old view")
+    _open(qtbot, session, demo_tar)
+    try:
+        with qtbot.waitSignal(session.sig_rendered, timeout=T) as blk:
+            session.set_reprojection("EPSG:4326")
+        assert blk.args[0].crs_wkt
+    finally:
+        session.set_reprojection(None)
+
+
 def test_cancel_an_export(qtbot, models: Models) -> None:
     """Exports.cancel() ends the running export with a cancelled ErrorReport."""
     bg = models.background

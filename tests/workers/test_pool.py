@@ -119,6 +119,18 @@ def test_progress_and_cooperative_cancel(pool: WorkerPool) -> None:
     assert all(0 <= f <= 1 for f in seen)
 
 
+def test_stop_keeps_the_result_of_what_was_done(pool: WorkerPool) -> None:
+    """stop(future) makes should_cancel() true in the worker and the future still gets the task's
+    (partial) result; the worker is not replaced."""
+    started = threading.Event()
+    pid = pool.submit(workerfns.pid).result(60)
+    fut = pool.submit(workerfns.count_until_stopped, 60.0, progress=lambda _f, _m: started.set())
+    assert started.wait(60), "the task did not start"
+    pool.stop(fut)
+    assert fut.result(60) >= 1 and not fut.cancelled()
+    assert pool.submit(workerfns.pid).result(60) == pid
+
+
 def test_cancel_kills_a_task_that_does_not_stop(pool: WorkerPool) -> None:
     """A cancelled task that never checks should_cancel() has its worker replaced, and the pool serves on."""
     pid = pool.submit(workerfns.pid).result(60)
