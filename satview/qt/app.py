@@ -235,15 +235,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with _no_collections():
         from satview.core import requests
-        from satview.qt import COARSE_SIZE
         from satview.workers.lanes import Workers
 
         # The interactive worker starts now and imports its stack while Qt loads here; the scene's
         # first picture is asked for at once, so it is mostly drawn by the time the window exists.
         workers = Workers()
+        first = (path, args.dataset, requests.COARSE_SIZE)  # Session.open asks for the same picture
         opening = None
         if path:
-            opening = workers.pool("interactive").submit(requests.open_view, path, args.dataset, COARSE_SIZE)
+            opening = workers.pool("interactive").submit(requests.open_view, *first)
         cleanup_stale_exports()
 
         from PySide6.QtCore import QSettings, QThreadPool
@@ -277,7 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         background = Background(workers=workers)
         if opening is not None:
-            background.adopt("display", opening, requests.open_view, path, args.dataset, COARSE_SIZE)
+            background.adopt("display", opening, requests.open_view, *first)
         window = MainWindow(background, settings=settings)
         window.reporter.install_hooks()
         shot = None

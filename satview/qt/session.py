@@ -23,11 +23,11 @@ from PySide6.QtCore import QObject, Signal
 from satview.core import requests
 from satview.core.pixel import PixelReport
 from satview.core.render import DisplaySpec, HistogramData, RenderResult, levels_from_physical
+from satview.core.requests import COARSE_SIZE
 from satview.core.stretch import Levels
 from satview.core.types import SceneInfo
 from satview.core.viewport import ReadPlan, overview_plan, plan_read
 from satview.errors import SatviewError
-from satview.qt import COARSE_SIZE
 from satview.qt.workers import Background, Latest
 
 #: Fraction of the view read beyond each side when zoomed in (smooth panning).

@@ -17,8 +17,8 @@ from satview.core import open_scene, requests
 from satview.core.clip import clip_scene
 from satview.core.pixel import query_pixel
 from satview.core.render import DisplaySpec, RenderResult
+from satview.core.requests import COARSE_SIZE
 from satview.core.stretch import Levels, Stretch
-from satview.qt import COARSE_SIZE
 from satview.qt.aoi_store import AoiStore, AOISummary
 from satview.qt.errors import ErrorReport
 from satview.qt.exports import Exports
