@@ -1,6 +1,6 @@
-"""Isolation: risky readers run in a child process (CLI) or a worker with a deadline and a memory cap (GUI).
+"""CLI isolation: commands on risky readers run in a worker process of the one worker layer.
 
-A crash (stand-in: ``os.abort()`` in the HDF5 reader of the child) gives exit 1 and "the reader crashed";
+A crash (stand-in: ``os.abort()`` in the HDF5 reader of the worker) gives exit 1 and "the reader crashed";
 a hang gives "timed out"; a FIFO named ``.tif`` never blocks; Landsat and GeoTIFF stay in-process.
 """
 
@@ -17,22 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from satview.cli import isolate, main
-from satview.core import service as svc
-from satview.errors import (
-    CORRUPT,
-    CRASHED,
-    TIMED_OUT,
-    TOO_LARGE,
-    ReaderCrashedError,
-    ReaderTimeoutError,
-    TooLargeError,
-)
+from satview.cli import build_parser, isolate, main, run_command
+from satview.errors import CORRUPT, CRASHED, TIMED_OUT
 
 H5 = "hdf5-netcdf/testpyM15.h5"
 
 
-# -- child functions (run in the isolated child: they must live in an importable module) ----------
+# -- command runners (run in the worker: they must live in an importable module) -----------------
 
 
 def _abort(*_a: object, **_k: object) -> None:
@@ -52,21 +43,28 @@ def _unicode_error(*_a: object, **_k: object) -> None:
     raise UnicodeDecodeError("utf-8", b"\x80", 0, 1, "invalid start byte")
 
 
-def patched_child(target: str, replacement: Callable[..., None], *args: object) -> None:
-    """The normal child, with ``target`` ("module.attribute") replaced by ``replacement`` first."""
+def patched_runner(target: str, replacement: Callable[..., None], args: object) -> int:
+    """The normal command runner, with ``target`` ("module.attribute") replaced by ``replacement`` first."""
     module, attr = target.rsplit(".", 1)
     setattr(importlib.import_module(module), attr, replacement)
-    isolate.child_main(*args)  # type: ignore[arg-type]
+    return run_command(args)  # type: ignore[arg-type]
 
 
 #: The HDF5 reader aborts / loops forever / trips over the file with a plain TypeError.
-crashing_child = functools.partial(patched_child, "satview.core.readers.hdf5.open_hdf5", _abort)
-hanging_child = functools.partial(patched_child, "satview.core.readers.hdf5.open_hdf5", _hang)
-raising_child = functools.partial(patched_child, "satview.core.readers.hdf5._open", _type_error)
+crashing_child = functools.partial(patched_runner, "satview.core.readers.hdf5.open_hdf5", _abort)
+hanging_child = functools.partial(patched_runner, "satview.core.readers.hdf5.open_hdf5", _hang)
+raising_child = functools.partial(patched_runner, "satview.core.readers.hdf5._open", _type_error)
 #: Describing the (open) scene fails with a UnicodeDecodeError; reading a pixel never returns.
-raising_after_open_child = functools.partial(patched_child, "satview.core.describe.scene_dict",
+raising_after_open_child = functools.partial(patched_runner, "satview.core.describe.scene_dict",
                                              _unicode_error)
-hanging_after_open_child = functools.partial(patched_child, "satview.core.pixel.query_pixel", _hang)
+hanging_after_open_child = functools.partial(patched_runner, "satview.core.pixel.query_pixel", _hang)
+
+
+def isolated(argv: list[str], runner: Callable[..., int]) -> int:
+    """``satview ARGV`` as ``main`` runs it on a risky file, with ``runner`` in the worker."""
+    args = build_parser(argv[0]).parse_args(argv)
+    assert isolate.needs_isolation(args)
+    return run_command(args, functools.partial(isolate.run_isolated, runner=runner))
 
 
 def _sv(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -99,55 +97,50 @@ def test_isolated_command_output_is_forwarded(real_data: Path, capsys: pytest.Ca
     assert json.loads(capsys.readouterr().out)["format"] == "hdf5"
 
 
-def test_crash_in_the_reader_gives_exit_1(real_data: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_crash_in_the_reader_gives_exit_1(real_data: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """os.abort() in the child's reader: satview survives, exit 1, "the reader crashed" naming the file."""
-    monkeypatch.setattr(isolate, "CHILD_MAIN", crashing_child)
     path = real_data / H5
-    assert main(["info", str(path), "--json"]) == 1
+    assert isolated(["info", str(path), "--json"], crashing_child) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"satview: error: {path}: the reader crashed on {path.name}")
     assert "SIGABRT" in err and f'"category": "{CRASHED}"' in err
 
 
-@pytest.mark.parametrize(("child", "doing"), [(hanging_child, "opening it"),
-                                               (hanging_after_open_child, "reading a pixel")])
+@pytest.mark.parametrize("child", [hanging_child, hanging_after_open_child])
 def test_hang_in_the_reader_times_out(real_data: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str], child, doing: str) -> None:
+                                      capsys: pytest.CaptureFixture[str], child) -> None:
     """A reader that never returns is killed after its deadline: exit 1, "timed out". The whole
     command has one, not only the open: a hang in reading the open scene times out too."""
-    monkeypatch.setattr(isolate, "CHILD_MAIN", child)
-    monkeypatch.setenv("SATVIEW_DEADLINE_SCALE", "0.03")  # 30 s -> ~1 s
+    monkeypatch.setenv("SATVIEW_DEADLINE_SCALE", "0.02")  # 60 s -> ~1 s
     path = real_data / H5
-    t0 = time.monotonic()
-    assert main(["pixel", str(path), "--rowcol", "1", "1", "--json"]) == 1
-    assert time.monotonic() - t0 < 30
+    assert isolated(["pixel", str(path), "--rowcol", "1", "1", "--json"], child) == 1
     err = capsys.readouterr().err
-    assert err.startswith(f"satview: error: {path}: the reader timed out on {path.name} while {doing}")
+    expected = f"satview: error: {path}: the reader timed out on {path.name} while reading a pixel"
+    assert err.startswith(expected)
     assert f'"category": "{TIMED_OUT}"' in err
 
 
 @pytest.mark.parametrize(("child", "exc_type"), [(raising_child, "TypeError"),
                                                   (raising_after_open_child, "UnicodeDecodeError")])
-def test_python_exception_in_the_child_is_an_internal_error_not_a_crash(
+def test_python_exception_in_the_worker_is_an_internal_error_as_in_process(
         real_data: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], child,
         exc_type: str) -> None:
-    """A plain exception in the child (a bug, not a crash and not a damaged file) gives exit 3 and
-    "internal error ... (please report; details in LOG)", like an in-process run; the traceback goes to
-    the log, not to stderr."""
-    import json
-
-    monkeypatch.setattr(isolate, "CHILD_MAIN", child)
+    """A plain exception in the worker (a bug, not a crash and not a damaged file) is reported exactly
+    as an in-process run reports it: exit 3, "internal error ... (please report; details in LOG)"."""
     path = real_data / H5
-    assert main(["info", str(path), "--json"]) == 3
-    err = capsys.readouterr().err
-    lines = err.splitlines()
-    assert len(lines) == 2 and lines[0].startswith(f"satview: internal error: {exc_type}: "), err
-    assert "(please report; details in " in lines[0]
-    assert "Traceback" not in err and "crashed" not in err and "damaged" not in err
-    doc = json.loads(lines[1])["error"]
-    assert doc["internal"] is True and doc["category"] is None and doc["path"] == str(path)
-    assert "Traceback (most recent call last)" in Path(doc["log"]).read_text()
+    argv = ["info", str(path), "--json"]
+    assert isolated(argv, child) == 3
+    isolated_err = capsys.readouterr().err
+    first = isolated_err.splitlines()[0]
+    assert first.startswith(f"satview: internal error: {exc_type}: ")
+    assert "(please report; details in " in first
+    assert "Traceback" not in isolated_err and "crashed" not in isolated_err and "damaged" not in isolated_err
+    monkeypatch.setenv("SATVIEW_CLI_INPROCESS", "1")
+    target, replacement = child.args
+    module, attr = target.rsplit(".", 1)
+    monkeypatch.setattr(importlib.import_module(module), attr, replacement)
+    assert main(argv) == 3
+    assert capsys.readouterr().err == isolated_err
 
 
 def test_fifo_named_tif_does_not_hang_the_cli(tmp_path: Path) -> None:
@@ -188,65 +181,3 @@ def test_subprocess_cli_on_hdf(real_data: Path) -> None:
     path = real_data / "hdf4" / "MOD09A1.A2017193.h18v04.006.2017202035302.hdf"
     r = _sv("info", str(path))
     assert r.returncode == 0 and "hdf4" in r.stdout, r.stderr
-
-
-# -- GUI reader service: deadlines, memory cap, crashes -----------------------------------------
-
-
-@pytest.fixture(scope="module")
-def service():
-    s = svc.ReaderService("isolation-test")
-    yield s
-    s.shutdown()
-
-
-def test_service_deadline_kills_and_replaces_the_worker(service: svc.ReaderService, real_data: Path) -> None:
-    """A request past its deadline fails with "timed out" naming the file; a new worker serves the next."""
-    path = str(real_data / H5)
-    before = service.submit(svc.svc_pid).result(60)
-    t0 = time.monotonic()
-    with pytest.raises(ReaderTimeoutError) as err:
-        service.submit(svc.svc_hang_for_tests, path, deadline=0.5).result(60)
-    assert time.monotonic() - t0 < 20
-    assert err.value.category == TIMED_OUT and err.value.path == path
-    assert "timed out on testpyM15.h5" in str(err.value)
-    after = service.submit(svc.svc_pid).result(60)
-    assert after != before and service.timeouts >= 1
-    info = service.submit(svc.svc_open, path).result(60)[0]
-    assert info.format == "hdf5"
-
-
-def test_deadline_scales_with_file_size(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Opens get 30 s + 10 s per GB; SATVIEW_DEADLINE_SCALE scales them and 0 turns them off."""
-    big = tmp_path / "big.bin"
-    with open(big, "wb") as fh:
-        fh.truncate(2_000_000_000)  # sparse
-    assert svc.deadline_for(svc.svc_open, str(big)) == pytest.approx(50.0)
-    assert svc.deadline_for(svc.svc_pid, None) is None
-    monkeypatch.setenv("SATVIEW_DEADLINE_SCALE", "2")
-    assert svc.deadline_for(svc.svc_open, str(big)) == pytest.approx(100.0)
-    monkeypatch.setenv("SATVIEW_DEADLINE_SCALE", "0")
-    assert svc.deadline_for(svc.svc_open, str(big)) is None
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is Linux-only here")
-def test_worker_memory_cap_gives_too_large(service: svc.ReaderService, real_data: Path) -> None:
-    """An allocation beyond the worker's cap fails inside the worker as "too large"; the worker lives on."""
-    cap = service.memory
-    assert cap is not None and cap <= 8 << 30
-    pid = service.submit(svc.svc_pid).result(60)
-    with pytest.raises(TooLargeError) as err:
-        service.submit(svc.svc_allocate_for_tests, str(real_data / H5), cap + (1 << 30)).result(60)
-    assert err.value.category == TOO_LARGE
-    assert service.submit(svc.svc_allocate_for_tests, "x", 64 << 20).result(60) == pid  # numpy still works
-    info, *_ = service.submit(svc.svc_open, str(real_data / "geotiff" / "RGB.byte.tif")).result(60)
-    assert info.format == "geotiff"  # and GDAL too
-
-
-def test_service_crash_is_categorised(service: svc.ReaderService, real_data: Path) -> None:
-    """A dying worker gives ReaderCrashedError ("reader crashed") naming the file."""
-    path = str(real_data / H5)
-    with pytest.raises(ReaderCrashedError) as err:
-        service.submit(svc.svc_crash_for_tests, path).result(60)
-    assert err.value.category == CRASHED and "the reader crashed on testpyM15.h5" in str(err.value)
-    assert service.submit(svc.svc_open, path).result(60)[0].format == "hdf5"

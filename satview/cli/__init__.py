@@ -13,6 +13,7 @@ crash in those C libraries gives exit 1 and "the reader crashed" instead of kill
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -81,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from satview.cli import isolate
 
     if isolate.needs_isolation(args):  # HDF / netCDF: a crash in a C library must not kill us
-        return run_command(args, isolate.run_isolated)
+        return run_command(args, functools.partial(isolate.run_isolated, runner=run_command))
     return run_command(args)
 
 

@@ -93,11 +93,11 @@ def _check_common(args: argparse.Namespace) -> None:
 
 def _start_workers_early(args: argparse.Namespace) -> None:
     """Start the fork server of local workers now, before this process loads satview's core (~0.2 s):
-    it imports the task modules on another core meanwhile (see :mod:`satview.forkserver`)."""
-    from satview import forkserver
+    it imports the task modules on another core meanwhile (see :mod:`satview.workers.preload`)."""
+    from satview.workers.preload import forks, mp_context
 
-    if args.scheduler in (None, "local") and forkserver.available():
-        forkserver.start(forkserver.batch_preload(args.batch_command, dask=args.scheduler == "local"))
+    if args.scheduler in (None, "local") and forks():
+        mp_context(("distributed",) if args.scheduler == "local" else ())
 
 
 def run_quicklook(args: argparse.Namespace) -> int:

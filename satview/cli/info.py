@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-from satview.cli.isolate import notify_opened
 from satview.cli.progress import ProgressLine
 from satview.core import describe, open_scene
 
@@ -34,8 +33,6 @@ def open_for_cli(path: str, dataset: str | None = None):
         scene = open_scene(path, **options)
     finally:
         progress.done()
-
-    notify_opened()
     return scene
 
 

@@ -2,7 +2,7 @@
 
 Discovery sniffs every file under the input folders, so it must not run in the GUI process; the
 batch's own task processes start from here. Progress and cancel come from the worker layer
-(``satview.core.service.report_progress`` / ``should_cancel``).
+(``satview.workers.task.report_progress`` / ``should_cancel``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from satview.core.batch import BatchJob, BatchReport, TaskResult, run_batch
-from satview.core.service import report_progress, should_cancel
+from satview.workers.task import report_progress, should_cancel
 
 
 def _step(done: int, total: int, record: TaskResult | None) -> None:

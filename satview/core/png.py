@@ -4,8 +4,8 @@ Pillow (and GDAL's PNG driver) deflate the whole image on one thread at zlib lev
 are written where speed matters more than the last bytes, so here every row uses the "Up" filter
 (difference to the row above: one numpy subtraction; ~7 % smaller than no filter on a Landsat
 quick-look), zlib level 1 (3x faster than level 6, files ~15 % bigger), and the deflate stream is
-cut into ~1 MB pieces compressed on the stretch thread pool (zlib releases the GIL) and joined
-into one zlib stream. Any PNG reader decodes the result.
+cut into ~1 MB pieces compressed on satview's thread pool (:mod:`satview.core.threads`; zlib
+releases the GIL) and joined into one zlib stream. Any PNG reader decodes the result.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import zlib
 
 import numpy as np
 
-from satview.core.stretch import run_parallel
+from satview.core.threads import run_parallel
 
 #: zlib level: level 1 deflates 3x faster than the default 6, files ~15 % bigger.
 _PNG_ZLEVEL = 1

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import numpy as np
 
-from satview.core.env import threads
+from satview.core.threads import run_parallel
 from satview.errors import SatviewError
 
 StretchMode = Literal["percentile", "minmax", "stddev", "none"]
@@ -25,7 +23,6 @@ _REFINE_MAX = 1 << 22  # largest bin we sort exactly; bigger ones are interpolat
 _SAMPLE_MIN_PIXELS = 1 << 19  # per band: from here on percentiles come from a sample + bracket pass
 _SAMPLE_PIXELS = 1 << 18  # per band: grid sample that brackets the wanted ranks
 _SAMPLE_SIGMAS = 6.0  # bracket half-width in standard errors of the sample quantile
-_T = TypeVar("_T")
 
 
 class StretchParseError(SatviewError, ValueError):
@@ -116,29 +113,6 @@ def _valid_3d(valid: np.ndarray | None, shape: tuple[int, int, int]) -> np.ndarr
     if v.ndim != 3 or v.shape[1:] != shape[1:] or v.shape[0] not in (1, shape[0]):
         raise ValueError(f"valid mask shape {v.shape} does not match data shape {shape}")
     return v
-
-
-_POOL: ThreadPoolExecutor | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def run_parallel(fn: Callable[..., _T], jobs: list[tuple[Any, ...]]) -> list[_T]:
-    """Run ``fn(*job)`` for every job, on a small shared thread pool when there is enough work.
-
-    For work that releases the GIL (numpy ufuncs and gathers, zlib): the stretch's chunks and the
-    quick-look's PNG deflate pieces share this pool, so no command starts threads twice. With
-    ``SATVIEW_THREADS=1`` (a batch worker on a full machine) the jobs run in the calling thread; the
-    pool's size (at most 4) follows ``SATVIEW_THREADS`` when it first starts.
-    """
-    global _POOL
-    n_threads = threads()
-    if len(jobs) < 2 or n_threads < 2:
-        return [fn(*j) for j in jobs]
-    with _POOL_LOCK:
-        if _POOL is None:
-            workers = min(4, n_threads)
-            _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="satview-stretch")
-    return list(_POOL.map(lambda j: fn(*j), jobs))
 
 
 def _row_steps(rows: int, cols: int, pixels: int = _CHUNK_PIXELS) -> Iterator[slice]:

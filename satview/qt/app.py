@@ -212,7 +212,11 @@ def cleanup_stale_exports() -> threading.Thread:
 def _no_collections() -> Iterator[None]:
     """No cyclic garbage collection inside the block. Start-up only makes objects that live as long
     as the app (modules, classes, widgets), so the collections that would run while it imports and
-    builds everything find nothing, and cost about a tenth of the start-up."""
+    builds everything find nothing, and cost about a tenth of the start-up.
+
+    Kept (with the ``gc.freeze()`` calls below) because measured worth it: ``satview DEMO.tar
+    --screenshot`` took 1.37 s of CPU without them against 1.16-1.24 s with them (median of 7 runs
+    each, 2-core VM), 10-18 %, above the 5 % of the screenshot figure of docs/PERFORMANCE.md."""
     gc.disable()
     try:
         yield
@@ -230,16 +234,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     path = os.path.abspath(os.path.expanduser(args.path)) if args.path else None
 
     with _no_collections():
-        from satview.core import service
+        from satview.core import requests
+        from satview.workers.lanes import Workers
 
-        # The reader process starts now and imports its stack while Qt loads here; the scene's
+        # The interactive worker starts now and imports its stack while Qt loads here; the scene's
         # first picture is asked for at once, so it is mostly drawn by the time the window exists.
-        display = service.ReaderService("display")
-        from satview.qt import COARSE_SIZE
-
+        workers = Workers()
+        first = (path, args.dataset, requests.COARSE_SIZE)  # Session.open asks for the same picture
         opening = None
         if path:
-            opening = display.submit(service.svc_open_view, path, args.dataset, COARSE_SIZE)
+            opening = workers.pool("interactive").submit(requests.open_view, *first)
         cleanup_stale_exports()
 
         from PySide6.QtCore import QSettings, QThreadPool
@@ -271,9 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ini = os.environ["SATVIEW_SETTINGS"]
             settings = QSettings(ini, QSettings.Format.IniFormat)
 
-        background = Background(display_service=display)
+        background = Background(workers=workers)
         if opening is not None:
-            background.adopt("display", opening, service.svc_open_view, path, args.dataset, COARSE_SIZE)
+            background.adopt("display", opening, requests.open_view, *first)
         window = MainWindow(background, settings=settings)
         window.reporter.install_hooks()
         shot = None

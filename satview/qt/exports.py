@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from satview.core import service as svc
+from satview.core import requests
 from satview.qt.aoi_store import AoiStore
 from satview.qt.session import Session, guard
 from satview.qt.workers import Background
@@ -50,7 +50,7 @@ class Exports(QObject):
         ``bands`` default all; ``dst_crs`` reprojects the clip; ``cog`` writes a Cloud-Optimized GeoTIFF."""
         path, _ = self.session.require_scene()
         aoi = self.aois.aoi(self.aois.last_id() if aoi_id is None else aoi_id)
-        self._export("clip", svc.svc_clip, path, self.session.dataset, aoi, os.fspath(out_path), bands,
+        self._export("clip", requests.clip, path, self.session.dataset, aoi, os.fspath(out_path), bands,
                      all_touched, dst_crs, cog, busy=f"Clipping to {Path(out_path).name}…",
                      title="Clip export failed")
 
@@ -59,7 +59,7 @@ class Exports(QObject):
         """Write the current composite, stretch and overlays as a georeferenced PNG (long side
         ``size``) -> ``sig_task_finished("quicklook")``."""
         path, _ = self.session.require_scene()
-        self._export("quicklook", svc.svc_quicklook, path, self.session.dataset, self.session.display,
+        self._export("quicklook", requests.quicklook, path, self.session.dataset, self.session.display,
                      self.session.render_levels, os.fspath(out_path), int(size),
                      busy=f"Writing {Path(out_path).name}…", title="Quick-look export failed")
 
@@ -67,7 +67,7 @@ class Exports(QObject):
     def compute_extent_area(self) -> None:
         """Sea-ice extent and area -> ``sig_task_finished("extent", dict)``."""
         path, _ = self.session.require_scene()
-        self._export("extent", svc.svc_extent_area, path, self.session.dataset,
+        self._export("extent", requests.extent_area, path, self.session.dataset,
                      busy="Measuring sea-ice extent…", title="Cannot measure the sea ice")
 
     def cancel(self) -> None:

@@ -20,14 +20,14 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from satview.core import service as svc
+from satview.core import requests
 from satview.core.pixel import PixelReport
 from satview.core.render import DisplaySpec, HistogramData, RenderResult, levels_from_physical
+from satview.core.requests import COARSE_SIZE
 from satview.core.stretch import Levels
 from satview.core.types import GeoGrid, SceneInfo
 from satview.core.viewport import ReadPlan, overview_plan, plan_read
 from satview.errors import SatviewError
-from satview.qt import COARSE_SIZE
 from satview.qt.workers import Background, Latest
 
 #: Fraction of the view read beyond each side when zoomed in (smooth panning).
@@ -127,19 +127,21 @@ class Session(QObject):
         return self._path, self.info
 
     def _display_request(self, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None], title: str,
-                         stale: Callable[[], bool], **kw: Any) -> None:
+                         stale: Callable[[], bool], channel: str = "display", **kw: Any) -> None:
         path = args[0] if args and isinstance(args[0], str) else self._path
-        self.background.run("display", fn, *args, done=done, title=title, path=path, stale=stale, **kw)
+        self.background.run(channel, fn, *args, done=done, title=title, path=path, stale=stale, **kw)
 
     # ------------------------------------------------------------------------------ open
     @guard("Cannot open the scene")
     def open(self, path: str | os.PathLike[str], dataset: str | None = None) -> None:
         """Open a scene (async): ``sig_scene_opened``, ``sig_display_changed``, ``sig_histogram``,
         then the coarse ``sig_rendered``. Everything still pending for earlier scenes is dropped.
-        The one way a scene opens: ``svc_open_view(path, dataset, COARSE_SIZE)`` in the display
-        worker (the app's start-up request for it is adopted by the ``Background``)."""
+        The one way a scene opens: ``requests.open_view(path, dataset, COARSE_SIZE)`` in the display
+        worker (the app's start-up request for it is adopted by the ``Background``). A reprojection
+        of the view still running for the old scene is cancelled (its worker is freed for the new one)."""
         spath = os.fspath(path)
         self._latest.renew("scene", "display", "view")
+        self.background.cancel("view")
         self._view_pending = False
         self._pixel_pending = None
         stale = self._latest.token("scene")
@@ -161,7 +163,7 @@ class Session(QObject):
             else:
                 self.sig_rendered.emit(coarse)
 
-        self._display_request(svc.svc_open_view, spath, dataset, COARSE_SIZE, done=done,
+        self._display_request(requests.open_view, spath, dataset, COARSE_SIZE, done=done,
                               title="Cannot open the scene", stale=stale,
                               busy=f"Opening {os.path.basename(spath)}…")
 
@@ -191,7 +193,7 @@ class Session(QObject):
                 self.sig_rendered.emit(coarse)
                 self._request_fine()
 
-        self._display_request(svc.svc_display, path, self._dataset, spec, COARSE_SIZE, done=done,
+        self._display_request(requests.display, path, self._dataset, spec, COARSE_SIZE, done=done,
                               title="Cannot change the display", stale=self._latest.token("scene", "display"))
 
     @guard("Cannot change the levels")
@@ -219,7 +221,7 @@ class Session(QObject):
             self.sig_rendered.emit(result)
             self._request_fine()
 
-        self._display_request(svc.svc_render, path, self._dataset, self.display, self.render_levels,
+        self._display_request(requests.render, path, self._dataset, self.display, self.render_levels,
                               self._coarse_plan, True, done=done, title="Cannot draw the scene",
                               stale=self._latest.token("scene", "display"))
 
@@ -252,12 +254,12 @@ class Session(QObject):
             c0, r0, c1, r1 = view
             if max((c1 - c0) / self._screen[0], (r1 - r0) / self._screen[1]) >= 0.999:
                 return None  # the coarse picture is as sharp as the screen
-            return (svc.svc_reproject_view, self._path, self._dataset, self.display, self.render_levels,
+            return (requests.reproject_view, self._path, self._dataset, self.display, self.render_levels,
                     self._reproject, self._screen, view, grid, VIEW_MARGIN)
         plan = self._fine_plan()
         if plan is None:
             return None
-        return (svc.svc_render, self._path, self._dataset, self.display, self.render_levels, plan, False)
+        return (requests.render, self._path, self._dataset, self.display, self.render_levels, plan, False)
 
     def _request_fine(self) -> None:
         job = self._fine_job()
@@ -275,7 +277,8 @@ class Session(QObject):
                 self._request_fine()
 
         self._display_request(*job, done=self.sig_rendered.emit, title="Cannot draw the view",
-                              finished=finished, stale=self._latest.token("scene", "display", "view"))
+                              finished=finished, stale=self._latest.token("scene", "display", "view"),
+                              channel="view" if self._reproject else "display")
 
     @guard("Cannot reproject the view")
     def set_reprojection(self, dst_crs: str | None) -> None:
@@ -298,10 +301,10 @@ class Session(QObject):
             self.sig_rendered.emit(result)
             self._request_fine()
 
-        self._display_request(svc.svc_reproject_view, path, self._dataset, self.display, self.render_levels,
+        self._display_request(requests.reproject_view, path, self._dataset, self.display, self.render_levels,
                               self._reproject, self._screen, done=done,
                               title="Cannot reproject the view", stale=self._latest.token("scene", "display"),
-                              busy="Reprojecting the view…")
+                              busy="Reprojecting the view…", channel="view")
 
     # ------------------------------------------------------------------------------ pixel
     @guard("Cannot read the pixel")
@@ -324,7 +327,7 @@ class Session(QObject):
                 nxt, self._pixel_pending = self._pixel_pending, None
                 self.request_pixel(*nxt)
 
-        self._display_request(svc.svc_pixel, self._path, self._dataset, row, col, done=self.sig_pixel.emit,
+        self._display_request(requests.pixel, self._path, self._dataset, row, col, done=self.sig_pixel.emit,
                               title="Cannot read the pixel", finished=finished,
                               stale=self._latest.token("scene"))
 
@@ -332,6 +335,6 @@ class Session(QObject):
     def locate_lonlat(self, lon: float, lat: float) -> None:
         """Readout of the cell holding (lon, lat) -> ``sig_pixel`` (an error when it is outside)."""
         path, _ = self.require_scene()
-        self._display_request(svc.svc_pixel_at, path, self._dataset, (float(lon), float(lat)),
+        self._display_request(requests.pixel_at, path, self._dataset, (float(lon), float(lat)),
                               done=self.sig_pixel.emit, title="Cannot locate the point",
                               stale=self._latest.token("scene"))

@@ -1,18 +1,21 @@
 """The Qt layer's one door to the worker processes, and the one place that decides what is stale.
 
-``Background`` owns the reader services (worker processes, ``satview.core.service``) by channel and
-runs requests on them: ``run(channel, fn, *args, done=...)`` submits ``fn(*args)`` to the channel's
-worker, waits for it on a thread pool behind a ``Task`` (the one runnable type of the app) and calls
-``done(result)`` in the GUI thread. Failures go to ``sig_failed`` as ``ErrorReport``s (MainWindow
-connects it to the ``ErrorReporter``, the one route of errors to the user); ``sig_busy`` and
-``sig_progress`` feed the status bar.
+``Background`` owns the worker layer (:mod:`satview.workers`) of one main window and runs requests
+on it by channel: ``run(channel, fn, *args, done=...)`` submits ``fn(*args)`` to the channel's
+workers, waits for the future on a thread pool behind a ``Task`` (the one runnable type of the app)
+and calls ``done(result)`` in the GUI thread. Failures go to ``sig_failed`` as ``ErrorReport``s
+(MainWindow connects it to the ``ErrorReporter``, the one route of errors to the user); ``sig_busy``
+and ``sig_progress`` feed the status bar.
 
 Channels, so that an interactive request never waits behind a long one:
-  - "display": open, render, pixel readouts, the Files panel's scene facts (short reads; two
-    waiting threads; the worker starts with the app);
-  - "export": clips, quick-looks, sea-ice extent;
-  - "files": AOI files (started on first use);
-  - "batch": whole batches of the Batch dialog (started on first use).
+  - "display": open, render, pixel readouts, the Files panel's scene facts (the interactive lane of
+    :class:`satview.workers.lanes.Workers`: short reads, the worker starts with the app);
+  - "view": the reprojected view (the background lane: long, still for the screen);
+  - "export": clips, quick-looks, sea-ice extent (the export lane);
+  - "files": AOI files, and "batch": whole batches of the Batch dialog (a worker pool each, started
+    on first use).
+``cancel(channel)`` cancels the channel's futures (the pool stops or replaces the worker); a batch
+is asked to stop instead, so it returns what it finished.
 
 ``Latest`` hands out request tokens: a result whose token is no longer the newest of its channels
 is dropped before anything sees it.
@@ -21,20 +24,27 @@ is dropped before anything sees it.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+import threading
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from satview.core import service as svc
 from satview.qt.errors import ErrorReport
+from satview.workers.declare import Lane
+from satview.workers.lanes import Workers
+from satview.workers.pool import ProgressFn, WorkerPool
 
 log = logging.getLogger(__name__)
 
 #: Waiting threads per channel (each only waits on a worker future).
-POOL_THREADS = {"display": 2, "export": 1, "files": 1, "batch": 1}
+POOL_THREADS = {"display": 2, "view": 1, "export": 1, "files": 1, "batch": 1}
+#: The lane of :class:`Workers` each channel runs on; the other channels have a pool of their own.
+LANE_OF: dict[str, Lane] = {"display": "interactive", "view": "background", "export": "export"}
+#: Channels whose cancel asks the work to stop and keeps its (partial) result.
+STOPS_WITH_RESULT = frozenset({"batch"})
 
 
 class TaskSignals(QObject):
@@ -179,35 +189,35 @@ class Background(QObject):
     sig_progress = Signal(float, str)
 
     def __init__(self, parent: QObject | None = None, *, sync: bool = False,
-                 display_service: svc.ReaderService | None = None) -> None:
-        """``display_service``: a display worker started earlier (the app starts it before Qt loads);
-        it is taken over and shut down with the others. ``sync``: everything runs inline (tests)."""
+                 workers: Workers | None = None) -> None:
+        """``workers``: worker lanes started earlier (the app starts them before Qt loads); they are
+        taken over and shut down with the others. ``sync``: everything runs inline (tests)."""
         super().__init__(parent)
         self.sync = sync
         self.runner = TaskRunner(self, sync=sync)
-        self._services: dict[str, svc.ReaderService] = {
-            "display": display_service or svc.ReaderService("display", inline=sync)}
+        self.workers = workers or Workers(inline=sync)
+        self._own: dict[str, WorkerPool] = {}  # "files", "batch"
+        self._futures: defaultdict[str, set[Future]] = defaultdict(set)  # unfinished, by channel
+        self._lock = threading.Lock()
         self._busy: dict[int, str] = {}
         self._busy_seq = 0
-        self._cancels: Counter[str] = Counter()  # per channel: how many times it was cancelled
         self._adopted: list[tuple[str, Callable[..., Any], tuple[Any, ...], Future]] = []
         self.closed = False
 
-    def service(self, channel: str) -> svc.ReaderService:
-        """The worker of ``channel`` (started on first use; display starts at once)."""
-        if channel not in self._services:
-            self._services[channel] = svc.ReaderService(channel, inline=self.sync, warm=False)
-        return self._services[channel]
-
-    def services(self) -> dict[str, svc.ReaderService]:
-        """The workers started so far by channel (tests check their processes)."""
-        return dict(self._services)
+    def pool(self, channel: str) -> WorkerPool:
+        """The workers of ``channel`` (a lane of ``workers``, or its own pool started on first use)."""
+        if channel in LANE_OF:
+            return self.workers.pool(LANE_OF[channel])
+        if channel not in self._own:
+            self._own[channel] = WorkerPool(channel, inline=self.sync)
+        return self._own[channel]
 
     def adopt(self, channel: str, future: Future, fn: Callable[..., Any], *args: Any) -> None:
-        """Take over ``fn(*args)``, submitted to ``channel``'s worker before the window existed (the
+        """Take over ``fn(*args)``, submitted to ``channel``'s workers before the window existed (the
         app asks for the first picture while Qt loads): the next ``run`` of the same request waits
         for ``future`` instead of submitting it again."""
         self._adopted.append((channel, fn, args, future))
+        self._track(channel, future)
 
     def _take_adopted(self, channel: str, fn: Callable[..., Any], args: tuple[Any, ...]) -> Future | None:
         for i, (c, f, a, future) in enumerate(self._adopted):
@@ -215,6 +225,24 @@ class Background(QObject):
                 del self._adopted[i]
                 return future
         return None
+
+    def _track(self, channel: str, future: Future) -> None:
+        with self._lock:
+            self._futures[channel].add(future)
+
+        def forget(f: Future) -> None:
+            with self._lock:
+                self._futures[channel].discard(f)
+
+        future.add_done_callback(forget)
+
+    def _submit(self, channel: str, fn: Callable[..., Any], args: tuple[Any, ...], path: str | None,
+                progress: ProgressFn | None) -> Future:
+        future = self._take_adopted(channel, fn, args)
+        if future is None:
+            future = self.pool(channel).submit(fn, *args, path=path, progress=progress)
+            self._track(channel, future)
+        return future
 
     def fail(self, exc: BaseException, title: str, path: str | None = None) -> None:
         """Send ``exc`` to the user as an ``ErrorReport`` (``sig_failed``)."""
@@ -262,20 +290,8 @@ class Background(QObject):
         submitted again: its future is used."""
         if self.closed:
             return
-        service = self.service(channel)
-        pending = self._take_adopted(channel, fn, args)
         token = self._busy_on(busy) if busy else None
-        cancels = self._cancels[channel]
-
-        def work(progress: svc.ProgressFn | None = None) -> Any:
-            if pending is not None:
-                return pending.result()
-            future = service.submit(fn, *args, path=path, progress=progress)
-            if self._cancels[channel] != cancels:  # cancelled before it reached the worker
-                service.cancel()
-            return future.result()
-
-        task = Task(work, with_progress=progress or on_progress is not None, name=fn.__name__)
+        task = Task(lambda: future.result(), name=fn.__name__)
 
         def not_busy() -> None:  # with the result, so the status bar is idle once it is shown
             nonlocal token
@@ -315,6 +331,8 @@ class Background(QObject):
             task.signals.sig_progress.connect(on_progress)
         elif progress:
             task.signals.sig_progress.connect(self._on_progress)
+        wants_progress = progress or on_progress is not None
+        future = self._submit(channel, fn, args, path, task.progress if wants_progress else None)
         self.runner.start(task, channel)
 
     @Slot(float, str)
@@ -323,22 +341,24 @@ class Background(QObject):
             self.sig_progress.emit(fraction, message)
 
     def cancel(self, channel: str) -> None:
-        """Cancel the running and queued requests of ``channel`` (they fail as cancelled, or stop
-        early with a partial result where the function supports it)."""
-        self._cancels[channel] += 1
-        if channel in self._services:
-            self._services[channel].cancel()
+        """Cancel the running and queued requests of ``channel`` (they fail as cancelled; a batch
+        stops early and returns what it finished)."""
+        with self._lock:
+            futures = list(self._futures[channel])
+        for future in futures:
+            if channel in STOPS_WITH_RESULT:
+                self.pool(channel).stop(future)
+            else:
+                future.cancel()
 
     def shutdown(self) -> None:
         """Stop the worker processes and drain the thread pools. Idempotent."""
         if self.closed:
             return
         self.closed = True
-        # The display process only reads and draws (nothing of it needs flushing), so it is stopped
-        # at once; a cancelled export or batch may finish removing its temporary files first.
-        for name, service in self._services.items():
-            if name != "display":
-                service.cancel()
-        for name, service in self._services.items():
-            service.shutdown(timeout=0.0 if name == "display" else 3.0)
+        for channel in STOPS_WITH_RESULT:  # a batch may finish removing its temporary files first
+            self.cancel(channel)
+        self.workers.shutdown()
+        for pool in self._own.values():
+            pool.shutdown(timeout=3.0)
         self.runner.shutdown()

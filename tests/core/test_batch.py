@@ -288,7 +288,7 @@ def test_satview_threads_caps_gdal_and_satview_threads(monkeypatch: pytest.Monke
     from rasterio._env import get_gdal_config
 
     from satview.core.env import THREADS_ENV, ensure_thread_env
-    from satview.core.stretch import run_parallel
+    from satview.core.threads import run_parallel
 
     def in_fresh_thread() -> tuple[str, set[str]]:
         ensure_thread_env()  # the thread's GDAL environment is made on its first use

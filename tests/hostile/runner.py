@@ -383,12 +383,12 @@ class GuiDriver:
 
 def gui_wait(path: Path | str, scale: float) -> float:
     """Seconds the GUI may take to answer: the app's own open deadline plus time to restart a worker."""
-    from satview.core import service as svc
+    from satview.core import requests
+    from satview.workers.declare import declared
 
-    try:
-        deadline = svc.deadline_for(svc.svc_open_view, os.fspath(path), scale) or 30.0
-    except Exception:
-        deadline = 30.0
+    spec = declared(requests.open_view)
+    assert spec is not None
+    deadline = spec.deadline(os.fspath(path), scale) or 30.0
     return deadline + 20.0
 
 

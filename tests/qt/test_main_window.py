@@ -50,9 +50,9 @@ def test_reader_crash_leaves_the_window_alive(qtbot, win, real_data, monkeypatch
     """A reader that kills its worker process: a message names the file, the next file opens fine."""
     import qthelpers
 
-    from satview.core import service
+    from satview.core import requests
 
-    monkeypatch.setattr(service, "svc_open_view", qthelpers.crash_reader)
+    monkeypatch.setattr(requests, "open_view", qthelpers.crash_reader)
     victim = real_data / NSIDC_BIN
     with qtbot.waitSignal(win.reporter.sig_reported, timeout=60_000) as blk:
         win.open_path(str(victim))

@@ -6,25 +6,25 @@ from __future__ import annotations
 
 import contextlib
 import json
-import multiprocessing
 from pathlib import Path
 
 import numpy as np
 import pytest
 import rasterio
+import workerfns
 
-from satview.core import open_scene
-from satview.core import service as svc
+from satview.core import open_scene, requests
 from satview.core.clip import clip_scene
 from satview.core.pixel import query_pixel
 from satview.core.render import DisplaySpec, RenderResult
+from satview.core.requests import COARSE_SIZE
 from satview.core.stretch import Levels, Stretch
-from satview.qt import COARSE_SIZE
 from satview.qt.aoi_store import AoiStore, AOISummary
 from satview.qt.errors import ErrorReport
 from satview.qt.exports import Exports
 from satview.qt.session import Session
 from satview.qt.workers import Background
+from satview.workers.lanes import Workers
 
 T = 60_000
 TARBALL = "landsat-tarballs/LC09_L1TP_112081_20220209_20220209_02_T1.tar"
@@ -41,8 +41,8 @@ def demo_tar(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class Models:
     """A window's models without the window: background workers, scene session, AOIs, exports."""
 
-    def __init__(self, sync: bool = False, display_service: svc.ReaderService | None = None) -> None:
-        self.background = Background(sync=sync, display_service=display_service)
+    def __init__(self, sync: bool = False, workers: Workers | None = None) -> None:
+        self.background = Background(sync=sync, workers=workers)
         self.session = Session(self.background)
         self.aois = AoiStore(self.background, self.session)
         self.exports = Exports(self.background, self.session, self.aois)
@@ -224,7 +224,7 @@ def test_reader_crash_is_reported_and_recovered(qtbot, models: Models, demo_tar:
     session = models.session
     _open(qtbot, session, demo_tar)
     with qtbot.waitSignal(models.background.sig_failed, timeout=T) as blk:
-        models.background.run("display", svc.svc_crash_for_tests, str(demo_tar), done=lambda r: None,
+        models.background.run("display", workerfns.crash, str(demo_tar), done=lambda r: None,
                               title="Crash test", path=str(demo_tar))
     report = blk.args[0]
     assert "crashed" in report.message and demo_tar.name in report.message
@@ -233,11 +233,27 @@ def test_reader_crash_is_reported_and_recovered(qtbot, models: Models, demo_tar:
         session.request_pixel(10, 10)
 
 
+def test_open_frees_the_view_lane_from_the_old_scenes_reprojection(qtbot, models: Models,
+                                                                    demo_tar: Path) -> None:
+    """Opening a scene cancels a view reprojection still running for the old one: a reprojection of
+    the new scene is drawn, not left waiting behind the old one (which never finishes here)."""
+    session, bg = models.session, models.background
+    _open(qtbot, session, demo_tar)
+    bg.run("view", workerfns.hung_view, str(demo_tar), done=lambda r: None, title="Old view")
+    _open(qtbot, session, demo_tar)
+    try:
+        with qtbot.waitSignal(session.sig_rendered, timeout=T) as blk:
+            session.set_reprojection("EPSG:4326")
+        assert blk.args[0].crs_wkt
+    finally:
+        session.set_reprojection(None)
+
+
 def test_cancel_an_export(qtbot, models: Models) -> None:
     """Exports.cancel() ends the running export with a cancelled ErrorReport."""
     bg = models.background
     with qtbot.waitSignal(bg.sig_progress, timeout=T):
-        bg.run("export", svc.svc_wait_for_tests, 30.0, done=lambda r: None, title="Export", progress=True)
+        bg.run("export", workerfns.wait, 30.0, done=lambda r: None, title="Export", progress=True)
     with qtbot.waitSignal(bg.sig_failed, timeout=T) as blk:
         models.exports.cancel()
     assert blk.args[0].cancelled
@@ -249,25 +265,24 @@ def test_shutdown_leaves_no_worker_process(qtbot, demo_tar: Path) -> None:
     _open(qtbot, m.session, demo_tar)
     with qtbot.waitSignal(m.exports.sig_task_finished, timeout=T):
         m.exports.export_quicklook(str(demo_tar.parent / "x.png"), size=64)
-    procs = [p for service in m.background.services().values() for p in service.processes()]
-    assert len(procs) == 2 and all(p.is_alive() for p in procs)
+    pids = m.background.pool("display").pids() + m.background.pool("export").pids()
+    assert len(pids) == 2
     m.background.shutdown()
     m.background.shutdown()
-    assert not any(p.is_alive() for p in procs)
-    assert not any(p in multiprocessing.active_children() for p in procs)
+    assert all(workerfns.gone(pid) for pid in pids)
     assert m.background.runner.active == 0
 
 
 def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar: Path) -> None:
-    """The app starts the display service and asks for the first picture before the window exists:
+    """The app starts the worker lanes and asks for the first picture before the window exists:
     the window's Background adopts both; the one open path shows that very result with the status
-    idle again, and the service's process stops at shutdown."""
-    display = svc.ReaderService("display")
-    pending = display.submit(svc.svc_open_view, str(demo_tar), None, COARSE_SIZE)
-    m = Models(display_service=display)
-    m.background.adopt("display", pending, svc.svc_open_view, str(demo_tar), None, COARSE_SIZE)
+    idle again, and the interactive worker stops at shutdown."""
+    workers = Workers()
+    pending = workers.pool("interactive").submit(requests.open_view, str(demo_tar), None, COARSE_SIZE)
+    m = Models(workers=workers)
+    m.background.adopt("display", pending, requests.open_view, str(demo_tar), None, COARSE_SIZE)
     s = m.session
-    assert m.background.service("display") is display
+    assert m.background.workers is workers
     busy: list[bool] = []
     busy_when_shown: list[bool] = []
     m.background.sig_busy.connect(lambda on, _msg: busy.append(on))
@@ -277,10 +292,10 @@ def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar:
     assert blk.args[0] is pending.result()[-1]  # the adopted result, not a new one
     assert s.info is not None and s.info.path == str(demo_tar)
     assert busy_when_shown == [False]
-    procs = display.processes()
-    assert procs and all(p.is_alive() for p in procs)
+    pids = workers.pool("interactive").pids()
+    assert pids
     m.background.shutdown()
-    assert not any(p.is_alive() for p in procs)
+    assert all(workerfns.gone(pid) for pid in pids)
 
 
 def test_main_window_loads_neither_pyproj_nor_the_aoi_module() -> None:
@@ -316,7 +331,7 @@ def test_sync_session_runs_inline(qtbot, sync_models: Models, demo_tar: Path) ->
     session.open(str(demo_tar))
     session.request_pixel(5, 5)
     assert got == ["sig_scene_opened", "sig_rendered", "sig_pixel"]
-    assert sync_models.background.service("display").pids() == []
+    assert sync_models.background.pool("display").pids() == []
 
 
 def test_aoi_geojson_round_trip(qtbot, sync_models: Models, demo_tar: Path, tmp_path: Path) -> None:

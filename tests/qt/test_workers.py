@@ -61,8 +61,8 @@ def test_fire_and_forget_tasks_all_deliver(qtbot, runner: TaskRunner) -> None:
 
 
 def test_pools_have_the_documented_sizes(runner: TaskRunner) -> None:
-    """One pool per channel: display 2 threads, export, files and batch 1 each."""
-    assert POOL_THREADS == {"display": 2, "export": 1, "files": 1, "batch": 1}
+    """One pool per channel: display 2 threads, view, export, files and batch 1 each."""
+    assert POOL_THREADS == {"display": 2, "view": 1, "export": 1, "files": 1, "batch": 1}
     for name, n in POOL_THREADS.items():
         assert runner.pool(name).maxThreadCount() == n
 

@@ -3,9 +3,10 @@
 All three take the same picklable top-level task functions and give results back the same way:
 ``run(fn, jobs)`` yields ``(job index, result)`` as jobs finish, where ``result`` is what the task
 returned or the exception that kept it from returning (a crashed worker, a lost Dask worker).
-Local workers (the pool's, a ``LocalCluster``'s) fork from a fork server that loaded the task
-modules once, started by :meth:`BatchExecutor.prepare` while the caller still finds the scenes
-(see :mod:`satview.core.batch.worker`). Dask is imported only when a :class:`DaskExecutor` starts.
+Local workers (the pool's, a ``LocalCluster``'s) fork from the worker layer's fork server, which
+loaded the task modules once (:mod:`satview.workers.preload`), started by
+:meth:`BatchExecutor.prepare` while the caller still finds the scenes. Dask is imported only when a
+:class:`DaskExecutor` starts.
 """
 
 from __future__ import annotations
@@ -14,19 +15,16 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent import futures as cf
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.context import BaseContext
 from typing import Any
 
-from satview import forkserver
-from satview.core.batch.worker import init_worker, threads_per_worker, worker_environ
+from satview.core.env import THREADS_ENV, threads
 from satview.errors import SatviewError
+from satview.workers.pool import WorkerPool
+from satview.workers.preload import SERVER_MODULE, forks, mp_context
 
 Job = tuple[Any, ...]
 ShouldCancel = Callable[[], bool]
 _POLL_SECONDS = 0.2
-#: a job whose worker process died this many times is given up (it probably crashes the reader)
-_MAX_CRASHES = 2
 
 
 def _never() -> bool:
@@ -53,9 +51,8 @@ class BatchExecutor:
         if self._depth == 0:
             self.close()
 
-    def prepare(self, command: str = "quicklook") -> None:
-        """Begin the start-up that can run in the background while the caller finds the scenes (if any),
-        for the tasks of the batch ``command`` ("quicklook", "clip")."""
+    def prepare(self) -> None:
+        """Begin the start-up that can run in the background while the caller finds the scenes (if any)."""
 
     def start(self) -> None:
         """Start the workers (nothing for the serial executor)."""
@@ -83,12 +80,10 @@ class SerialExecutor(BatchExecutor):
 
 
 class LocalPoolExecutor(BatchExecutor):
-    """A ``ProcessPoolExecutor`` with ``workers`` processes, forked from the batch fork server on Linux
-    (spawned elsewhere), each with its share of the cores' threads (one when the workers fill them).
-
-    When a worker process dies (e.g. a reader crashing on a damaged file), the pool is restarted
-    and the unfinished jobs are resubmitted; a job that was running in dying pools
-    ``_MAX_CRASHES`` times is given up with an error.
+    """``workers`` processes of satview's worker layer (:class:`~satview.workers.pool.WorkerPool`),
+    forked from the preloaded fork server on Linux, each with its share of the cores' threads
+    (:func:`threads_per_worker`). A worker that dies under a scene (a reader crashing on a damaged
+    file) fails that scene only, with "the reader crashed" naming it, and is replaced.
     """
 
     name = "local"
@@ -96,57 +91,48 @@ class LocalPoolExecutor(BatchExecutor):
     def __init__(self, workers: int | None = None) -> None:
         super().__init__()
         self.workers = max(1, int(workers or os.cpu_count() or 1))
-        self._pool: cf.ProcessPoolExecutor | None = None
-        self._ctx: BaseContext | None = None
+        self._pool: WorkerPool | None = None
 
-    def prepare(self, command: str = "quicklook") -> None:
-        self._ctx = forkserver.start(forkserver.batch_preload(command))
+    def prepare(self) -> None:
+        mp_context()
 
     def start(self) -> None:
-        self.prepare()
-        self._pool = cf.ProcessPoolExecutor(
-            self.workers, mp_context=self._ctx, initializer=init_worker,
-            initargs=(worker_environ(self.workers), os.getcwd()))
+        self._pool = WorkerPool("batch", processes=self.workers,
+                                environ={THREADS_ENV: str(threads_per_worker(self.workers))})
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(timeout=30.0)
             self._pool = None
 
     def run(self, fn: Callable[..., Any], jobs: list[Job],
             should_cancel: ShouldCancel = _never) -> Iterator[tuple[int, Any]]:
         if self._pool is None:
             raise RuntimeError("start the executor first (use it as a context manager)")
-        crashes = [0] * len(jobs)
         pending = {self._pool.submit(fn, *job): i for i, job in enumerate(jobs)}
         while pending:
             if should_cancel():
-                for f in pending:
-                    f.cancel()
+                self._pool.cancel_all()
                 return
             done, _ = cf.wait(pending, timeout=_POLL_SECONDS, return_when=cf.FIRST_COMPLETED)
-            broken: list[int] = []
             for f in done:
                 i = pending.pop(f)
                 try:
                     yield i, f.result()
-                except BrokenProcessPool:
-                    broken.append(i)
-                except Exception as exc:
+                except Exception as exc:  # handed to the caller as this job's result
                     yield i, exc
-            if broken:
-                broken += [pending.pop(f) for f in list(pending)]  # the whole pool is gone
-                self.close()
-                self.start()
-                assert self._pool is not None
-                for i in sorted(broken):
-                    crashes[i] += 1
-                    if crashes[i] >= _MAX_CRASHES:
-                        yield i, SatviewError("the worker process crashed while working on this file")
-                    else:
-                        pending[self._pool.submit(fn, *jobs[i])] = i
 
 
+def threads_per_worker(workers: int) -> int:
+    """Threads each of ``workers`` worker processes may use: its share of satview's threads (every
+    CPU unless ``SATVIEW_THREADS`` says less), at least 1. Once workers fill the cores a task's own
+    threads (GDAL's decoding, the stretch, PNG deflate) would only compete with the other workers,
+    and one thread saves their hand-over costs (a tenth of a quick-look task's CPU)."""
+    return max(1, threads() // workers)
+
+
+#: What the fork server of Dask ``LocalCluster`` workers loads on top of the workers' preload.
+DASK_PRELOAD = ("distributed",)
 #: Dask settings of a ``LocalCluster`` batch. Its workers share the cores with the tasks: no statistical
 #: profiler (it samples every task's stack and nobody sees it), and the event loop's tick and the system
 #: and memory monitors wake every 0.2-1 s instead of every 20-500 ms (each wake-up takes the GIL from the
@@ -177,9 +163,9 @@ class DaskExecutor(BatchExecutor):
         self._client: Any = None
         self._cluster: Any = None
 
-    def prepare(self, command: str = "quicklook") -> None:
-        if self.scheduler == "local" and forkserver.available():
-            forkserver.start(forkserver.batch_preload(command, dask=True))
+    def prepare(self) -> None:
+        if self.scheduler == "local" and forks():
+            mp_context(DASK_PRELOAD)
 
     def start(self) -> None:
         try:
@@ -190,14 +176,12 @@ class DaskExecutor(BatchExecutor):
         try:
             if self.scheduler == "local":
                 self.prepare()
-                from satview.core.env import THREADS_ENV
-
-                method = "forkserver" if forkserver.available() else "spawn"
+                method = "forkserver" if forks() else "spawn"
                 config = {"distributed.worker.multiprocessing-method": method, **_LOCAL_DASK_CONFIG}
                 with dask.config.set(config):
                     self._cluster = LocalCluster(
                         n_workers=self.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                        dashboard_address=None, silence_logs=logging.ERROR, preload=[forkserver.BATCH_WARM],
+                        dashboard_address=None, silence_logs=logging.ERROR, preload=[SERVER_MODULE],
                         env={THREADS_ENV: str(threads_per_worker(self.workers))})
                 self._client = Client(self._cluster)
             else:

@@ -190,7 +190,7 @@ def run_batch(job: BatchJob, executor: BatchExecutor | None = None, progress: Pr
     except OSError as exc:
         raise ExportError(f"cannot create the output folder: {exc.strerror or exc}", out) from exc
     run = _Run(job, out, executor, progress, should_cancel)
-    run.executor.prepare(job.command)  # workers load in the background during discovery
+    run.executor.prepare()  # workers load in the background during discovery
     found = discover(job.inputs, exclude=[out])
     records: dict[str, TaskResult] = {p: TaskResult(p, "", FAILED, error=why) for p, why in found.missing}
     scenes = found.scenes

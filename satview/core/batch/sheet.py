@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from satview.core.atomic import atomic_path
-from satview.core.stretch import run_parallel
+from satview.core.threads import run_parallel
 
 INDEX_HTML, CONTACT_SHEET, FOOTPRINTS = "index.html", "contact_sheet.png", "footprints.geojson"
 _MAX_SHEET_SIDE = 8192
