@@ -40,10 +40,10 @@ def pool():
 def test_inline_open_view_returns_picklable_values(demo_tar: Path) -> None:
     """open_view gives (SceneInfo, DisplaySpec, Levels, HistogramData, RenderResult), all picklable."""
     pool = WorkerPool("inline", inline=True)
-    info, spec, levels, hist, coarse = pool.submit(requests.open_view, str(demo_tar), None, 256, 7).result()
+    info, spec, levels, hist, coarse = pool.submit(requests.open_view, str(demo_tar), None, 256).result()
     pool.shutdown()
     scene_cache.close_all()
-    assert info.path == str(demo_tar) and spec == default_display(info) and coarse.generation == 7
+    assert info.path == str(demo_tar) and spec == default_display(info) and coarse.coarse
     again = pickle.loads(pickle.dumps((info, spec, levels, hist, coarse)))
     assert again[0].grid == info.grid and again[2] == levels
 
@@ -63,8 +63,8 @@ def test_round_trip_in_the_worker_process(pool: WorkerPool, demo_tar: Path) -> N
     """Open, render and pixel requests run in another process and match in-process results."""
     path = str(demo_tar)
     assert pool.submit(workerfns.pid).result(60) != os.getpid()
-    info, spec, levels, _, coarse = pool.submit(requests.open_view, path, None, 256, 7).result(60)
-    assert isinstance(coarse, RenderResult) and coarse.coarse and coarse.generation == 7
+    info, spec, levels, _, coarse = pool.submit(requests.open_view, path, None, 256).result(60)
+    assert isinstance(coarse, RenderResult) and coarse.coarse
     plan = plan_read(info.grid.width, info.grid.height, (0, 0, 100, 80), (100, 80))
     fine = pool.submit(requests.render, path, None, spec, levels, plan).result(60)
     assert fine.rgba.shape == (80, 100, 4)
@@ -101,13 +101,13 @@ def test_clip_in_the_worker_equals_clip_scene(pool: WorkerPool, demo_tar: Path, 
 
 def test_prefetch_keeps_the_first_picture_in_the_worker(pool: WorkerPool, demo_tar: Path) -> None:
     """After a prefetch, open_view of the scene is answered from the worker's cache: the very picture
-    the prefetch drew, with the caller's generation."""
+    the prefetch drew."""
     path = str(demo_tar)
-    pool.submit(requests.prefetch, path, None, 200, priority="low").result(60)
-    first = pool.submit(requests.open_view, path, None, 200, 1).result(60)
-    second = pool.submit(requests.open_view, path, None, 200, 2).result(60)
-    assert (first[4].generation, second[4].generation) == (1, 2)
-    assert np.array_equal(first[4].rgba, second[4].rgba)
+    drawn = pool.submit(requests.prefetch, path, None, 200, priority="low").result(60)
+    assert drawn is None
+    first = pool.submit(requests.open_view, path, None, 200).result(60)
+    second = pool.submit(requests.open_view, path, None, 200).result(60)
+    assert first[4] is not None and np.array_equal(first[4].rgba, second[4].rgba)
 
 
 def test_interactive_open_is_not_held_up_by_a_hung_view_reprojection_or_export(real_data: Path) -> None:
