@@ -9,7 +9,7 @@ from typing import Any
 from affine import Affine
 from rasterio.crs import CRS
 
-from satview.core.mtl import parse_odl_tree
+from satview.core.odl import parse_odl_tree
 from satview.errors import MetadataError
 
 #: The MODIS land grid sphere (sinusoidal tiles, EASE-Grid-like products use 6371228).
@@ -49,7 +49,7 @@ def parse_odl(text: str) -> dict[str, Any]:
 
     ``GROUP``/``OBJECT`` blocks become dicts under their name; ``KEY=VALUE`` lines become Python
     values (str, int, float or tuples of them). Values spanning lines (open parentheses) are joined.
-    The tokenising is the MTL parser's (:func:`satview.core.mtl.parse_odl_tree`); lists become tuples.
+    The tokenising is the shared ODL parser's (:func:`satview.core.odl.parse_odl_tree`); lists become tuples.
     """
     return _tuples(parse_odl_tree(text.replace("\x00", "")).top)
 

@@ -18,7 +18,8 @@ from satview.core.landsat import (
     landsat_info,
     parse_product_id,
 )
-from satview.core.mtl import MTL, find_mtl_name, parse_mtl
+from satview.core.mtl import find_mtl_name, parse_mtl
+from satview.core.mtl_model import MTL
 
 D = dt.date
 

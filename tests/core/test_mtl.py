@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from satview.core.mtl import MTL, find_mtl_name, parse_mtl
+from satview.core.mtl import find_mtl_name, parse_mtl
+from satview.core.mtl_model import MTL
 from satview.errors import MetadataError
 
 L1GT = "landsat-scenes/LC08_L1GT_089074_20220506_20220512_02_T2/LC08_L1GT_089074_20220506_20220512_02_T2_MTL"

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from satview.core.landsat.sensors import band_number, normalize_sensor, spectral_band
-from satview.core.mtl import MTL
+from satview.core.mtl_model import MTL
 
 __all__ = ["band_files", "band_name_from_filename", "band_role", "band_sort_key"]
 

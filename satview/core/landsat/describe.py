@@ -24,7 +24,7 @@ from satview.core.landsat.radiometry import (
     reflectance_from_radiance,
 )
 from satview.core.landsat.sensors import band_number, normalize_sensor, satellite_number, spectral_band
-from satview.core.mtl import MTL
+from satview.core.mtl_model import MTL
 from satview.core.types import Calibration, LandsatInfo
 
 __all__ = ["BandDescription", "describe_band"]

@@ -14,7 +14,7 @@ from typing import Any
 from satview.core.landsat.product_id import ProductId, parse_product_id
 from satview.core.landsat.radiometry import earth_sun_distance
 from satview.core.landsat.sensors import normalize_sensor, normalize_spacecraft
-from satview.core.mtl import MTL
+from satview.core.mtl_model import MTL
 from satview.core.types import LandsatInfo
 
 __all__ = ["as_date", "as_float", "as_int", "landsat_info"]

@@ -21,7 +21,8 @@ from satview.core.archive import gdal_member_path, list_tar, member_error, read_
 from satview.core.geo import footprint_lonlat
 from satview.core.guard import check_path
 from satview.core.landsat import band_files, band_name_from_filename, describe_band, landsat_info
-from satview.core.mtl import MAX_MTL_BYTES, MTL, find_mtl_name, parse_mtl
+from satview.core.mtl import MAX_MTL_BYTES, find_mtl_name, parse_mtl
+from satview.core.mtl_model import MTL
 from satview.core.readers.base import Scene
 from satview.core.readers.gdal_handles import DatasetPool
 from satview.core.readers.read_aligned import read_aligned
