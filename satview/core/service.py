@@ -369,6 +369,18 @@ def svc_open_view(path: str, dataset: str | None = None, max_size: int = 1024,
     return portable_info(scene.info), spec, levels, hist, result
 
 
+def svc_step(path: str, dataset: str | None, spec: Any, levels: Any, max_size: int = 1024,
+             reply: bool = True) -> tuple[Any, ...] | None:
+    """A date of a stack drawn with the previous date's display (and ``levels`` when fixed):
+    (info, spec, levels, hist, RenderResult). ``reply=False`` only prefetches: the scene stays open
+    and its picture cached (:func:`satview.core.stack.step.step_overview`) for the real request."""
+    from satview.core.stack.step import step_overview
+
+    scene = _scene(path, dataset)
+    out = step_overview(scene, spec, levels, max_size)
+    return (portable_info(scene.info), *out) if reply else None
+
+
 def svc_levels(path: str, dataset: str | None, spec: Any) -> tuple[Any, Any]:
     """Render-space levels and histograms of ``spec`` (one overview read)."""
     from satview.core.render import compute_display_levels
