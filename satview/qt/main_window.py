@@ -34,9 +34,11 @@ from satview.qt.panels.aoi import AoiPanel
 from satview.qt.panels.bands import BandsPanel
 from satview.qt.panels.files import FilesPanel
 from satview.qt.panels.projection import ProjectionPanel
+from satview.qt.panels.series import SeriesPanel
 from satview.qt.panels.timeline import NEXT_KEYS, PREVIOUS_KEYS, TimelinePanel
 from satview.qt.session import Session
 from satview.qt.stacks import StackBrowser
+from satview.qt.time_series import TimeSeries
 from satview.qt.workers import Background
 
 MAX_RECENT = 10
@@ -89,12 +91,16 @@ class MainWindow(QMainWindow):
         self.aoi_panel = AoiPanel(self.aois, self.actions_)
         self.timeline = TimelinePanel()
         self.stacks = StackBrowser(self.background, self.session, self.timeline, self)
+        self.series = SeriesPanel()
+        self.time_series = TimeSeries(self.session, self.aois, self.stacks, self.series,
+                                      lambda: self.aoi_panel.selected_id() or self.canvas.selected_aoi, self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("files", "Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("bands", "Bands", self.bands, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
         self._add_dock("projection", "Projection", self.projection, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("series", "Series", self.series, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["bands"], self.docks["projection"])
         self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["files"], self.docks["aoi"]], [560, 260], Qt.Orientation.Vertical)
@@ -147,6 +153,7 @@ class MainWindow(QMainWindow):
         prev_keys, next_keys = [k(x) for x in PREVIOUS_KEYS], [k(x) for x in NEXT_KEYS]
         self._act("prev_date", "&Previous date", lambda: self.stacks.step_by(-1), prev_keys)
         self._act("next_date", "&Next date", lambda: self.stacks.step_by(1), next_keys)
+        self._act("plot_point", "Plot the readout pixel through &time", lambda: self.time_series.plot_point())
         self._act("clip", "Export clipped &GeoTIFF...", self.export_clip, "Ctrl+E")
         self._act("quicklook", "&Quick-look PNG...", self.export_quicklook, "Ctrl+Shift+E")
         self._act("batch", "&Batch...", self.batch, "Ctrl+B", "Quick-looks or clips of whole folders")
@@ -200,7 +207,7 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([a["scale_bar"], a["north"]])
         m.addSeparator()
-        m.addActions([a["prev_date"], a["next_date"]])
+        m.addActions([a["prev_date"], a["next_date"], a["plot_point"]])
         m.addSeparator()
         for dock in self.docks.values():
             m.addAction(dock.toggleViewAction())
