@@ -26,12 +26,14 @@ from satview.core.pixel import PixelReport
 from satview.core.types import SceneInfo
 from satview.qt.aoi_store import AoiStore
 from satview.qt.canvas import RasterCanvas
+from satview.qt.compare import CompareMode
 from satview.qt.exports import Exports
 from satview.qt.icons import app_icon
 from satview.qt.notify import ErrorReporter
 from satview.qt.output_dirs import default_output_dir, remember_output_dir
 from satview.qt.panels.aoi import AoiPanel
 from satview.qt.panels.bands import BandsPanel
+from satview.qt.panels.compare import ComparePanel
 from satview.qt.panels.files import FilesPanel
 from satview.qt.panels.projection import ProjectionPanel
 from satview.qt.panels.series import SeriesPanel
@@ -94,6 +96,8 @@ class MainWindow(QMainWindow):
         self.series = SeriesPanel()
         self.time_series = TimeSeries(self.session, self.aois, self.stacks, self.series,
                                       lambda: self.aoi_panel.selected_id() or self.canvas.selected_aoi, self)
+        self.compare_panel = ComparePanel()
+        self.compare = CompareMode(self.session, self.stacks, self.canvas.vb, self.compare_panel, self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("files", "Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("bands", "Bands", self.bands, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
@@ -101,6 +105,7 @@ class MainWindow(QMainWindow):
         self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("series", "Series", self.series, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("compare", "Compare", self.compare_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["bands"], self.docks["projection"])
         self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["files"], self.docks["aoi"]], [560, 260], Qt.Orientation.Vertical)
@@ -154,6 +159,9 @@ class MainWindow(QMainWindow):
         self._act("prev_date", "&Previous date", lambda: self.stacks.step_by(-1), prev_keys)
         self._act("next_date", "&Next date", lambda: self.stacks.step_by(1), next_keys)
         self._act("plot_point", "Plot the readout pixel through &time", lambda: self.time_series.plot_point())
+        self._act("change", "Export &change GeoTIFF...", lambda: self.compare.export_dialog(
+            self, default_output_dir(self.settings, self._inputs()),
+            lambda r: self.statusBar().showMessage(f"Change GeoTIFF written: {r.path}")))
         self._act("clip", "Export clipped &GeoTIFF...", self.export_clip, "Ctrl+E")
         self._act("quicklook", "&Quick-look PNG...", self.export_quicklook, "Ctrl+Shift+E")
         self._act("batch", "&Batch...", self.batch, "Ctrl+B", "Quick-looks or clips of whole folders")
@@ -199,7 +207,7 @@ class MainWindow(QMainWindow):
         m.addActions([a["open"], a["open_folder"], a["open_files"]])
         self.recent_menu = m.addMenu("Open &recent")
         m.addSeparator()
-        m.addActions([a["clip"], a["quicklook"], a["batch"]])
+        m.addActions([a["clip"], a["quicklook"], a["change"], a["batch"]])
         m.addSeparator()
         m.addAction(a["quit"])
         m = self.menuBar().addMenu("&View")

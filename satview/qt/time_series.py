@@ -13,11 +13,24 @@ from typing import Any
 from PySide6.QtCore import QObject
 
 from satview.core.pixel import PixelReport
+from satview.core.render import DisplaySpec
 from satview.errors import SatviewError
 from satview.qt.aoi_store import AoiStore
 from satview.qt.panels.series import SeriesPanel
 from satview.qt.session import Session, guard
 from satview.qt.stacks import StackBrowser
+
+
+def display_quantity(spec: DisplaySpec | None) -> Any:
+    """The core Quantity of a display: its index, or its (first, for a composite the red) band;
+    None for sea ice (extent and area, or the concentration difference)."""
+    from satview.core.stack.quantity import parse_quantity
+
+    if spec is None or spec.seaice:
+        return None
+    if spec.mode == "index" and spec.index:
+        return parse_quantity(spec.index, None)
+    return parse_quantity(None, spec.bands[0])
 
 
 class TimeSeries(QObject):
@@ -46,18 +59,10 @@ class TimeSeries(QObject):
 
     def _quantity(self) -> tuple[Any, str]:
         """(core Quantity or None for sea ice, its label) of the display on screen."""
-        from satview.core.stack.quantity import parse_quantity
-
-        spec = self.session.display
-        if spec is None:
+        if self.session.display is None:
             raise SatviewError("no scene is open; open a stack first")
-        if spec.seaice:
-            return None, "sea-ice extent and area"
-        if spec.mode == "index" and spec.index:
-            q = parse_quantity(spec.index, None)
-        else:
-            q = parse_quantity(None, spec.bands[0])
-        return q, q.label
+        q = display_quantity(self.session.display)
+        return q, q.label if q is not None else "sea-ice extent and area"
 
     @guard("Cannot plot the series")
     def plot_aoi(self) -> None:
