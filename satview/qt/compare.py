@@ -157,11 +157,12 @@ class CompareMode(QObject):
 
     @guard("Cannot export the change")
     def export(self, out: str, done: Any) -> None:
-        """Write the change of the compared dates to ``out`` (GeoTIFF, core ``write_change``)."""
+        """Write the change of the compared dates to ``out`` (GeoTIFF, core ``write_change``); then
+        ``done("change", result)``."""
         from satview.core.stack.change_view import export_change
 
         before, after, _ = self.pair()
         classes = self.panel.classes.currentText().strip() or None
         self.background.run("export", export_change, before, after, self.quantity(), classes, out,
-                            done=done, title="Cannot export the change", path=after,
+                            done=lambda r: done("change", r), title="Cannot export the change", path=after,
                             busy="Writing the change GeoTIFF…")

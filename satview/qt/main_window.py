@@ -96,8 +96,7 @@ class MainWindow(QMainWindow):
         self.series = SeriesPanel()
         self.time_series = TimeSeries(self.session, self.aois, self.stacks, self.series,
                                       lambda: self.aoi_panel.selected_id() or self.canvas.selected_aoi, self)
-        self.compare_panel = ComparePanel()
-        self.compare = CompareMode(self.session, self.stacks, self.canvas.vb, self.compare_panel, self)
+        self.compare = CompareMode(self.session, self.stacks, self.canvas.vb, ComparePanel(), self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("files", "Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("bands", "Bands", self.bands, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
@@ -105,10 +104,12 @@ class MainWindow(QMainWindow):
         self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("series", "Series", self.series, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock("compare", "Compare", self.compare_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("compare", "Compare", self.compare.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["bands"], self.docks["projection"])
+        self.tabifyDockWidget(self.docks["series"], self.docks["compare"])
         self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["files"], self.docks["aoi"]], [560, 260], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["timeline"], self.docks["series"]], [230, 230], Qt.Orientation.Vertical)
         self.docks["bands"].raise_()
         self._build_menus()
         self._wire()
@@ -160,8 +161,7 @@ class MainWindow(QMainWindow):
         self._act("next_date", "&Next date", lambda: self.stacks.step_by(1), next_keys)
         self._act("plot_point", "Plot the readout pixel through &time", lambda: self.time_series.plot_point())
         self._act("change", "Export &change GeoTIFF...", lambda: self.compare.export_dialog(
-            self, default_output_dir(self.settings, self._inputs()),
-            lambda r: self.statusBar().showMessage(f"Change GeoTIFF written: {r.path}")))
+            self, default_output_dir(self.settings, self._inputs()), self._task_finished))
         self._act("clip", "Export clipped &GeoTIFF...", self.export_clip, "Ctrl+E")
         self._act("quicklook", "&Quick-look PNG...", self.export_quicklook, "Ctrl+Shift+E")
         self._act("batch", "&Batch...", self.batch, "Ctrl+B", "Quick-looks or clips of whole folders")
@@ -372,7 +372,8 @@ class MainWindow(QMainWindow):
         if kind == "extent":
             self.statusBar().showMessage("Sea-ice extent computed")
             return
-        what = {"clip": "Clipped GeoTIFF written", "quicklook": "Quick-look written"}[kind]
+        what = {"clip": "Clipped GeoTIFF written", "quicklook": "Quick-look written",
+                "change": "Change GeoTIFF written"}[kind]
         self.statusBar().showMessage(f"{what}: {result.path}")
 
     def _pixel(self, report: PixelReport) -> None:

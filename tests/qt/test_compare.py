@@ -23,7 +23,7 @@ def demo(tmp_path_factory):
 
 def choose(qtbot, win, mode, other=None, classes=None, timeout=120_000):
     """Set the Compare dock and wait until the layer is drawn."""
-    p = win.compare_panel
+    p = win.compare.panel
     if other is not None:
         p.other.setCurrentIndex(other)
     if classes is not None:
@@ -61,7 +61,7 @@ def test_flicker_toggles_the_other_date(qtbot, win, demo):
     timer.start(50)
     qtbot.waitUntil(lambda: seen == {True, False}, timeout=10_000)
     timer.stop()
-    choose_off = win.compare_panel
+    choose_off = win.compare.panel
     choose_off.set_mode("off")
     assert not win.compare.layer.isVisible() and not win.compare.timer.isActive()
 
@@ -81,7 +81,7 @@ def test_difference_layer_with_dnbr_classes_finds_the_planted_scar(qtbot, win, d
     result = win.compare.change
     assert result.classes["high severity"] == pytest.approx(truth["km2"], rel=0.05)
     assert win.compare.layer.isVisible()
-    assert "high severity" in win.compare_panel.legend.text()
+    assert "high severity" in win.compare.panel.legend.text()
 
 
 def test_export_change_writes_after_minus_before(qtbot, win, demo, tmp_path, monkeypatch):
@@ -89,7 +89,7 @@ def test_export_change_writes_after_minus_before(qtbot, win, demo, tmp_path, mon
     from PySide6.QtWidgets import QFileDialog
 
     open_stack(qtbot, win, demo / "scenes")
-    win.compare_panel.other.setCurrentIndex(2)
+    win.compare.panel.other.setCurrentIndex(2)
     out = tmp_path / "out" / "change.tif"
     out.parent.mkdir()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
@@ -102,7 +102,7 @@ def test_export_change_writes_after_minus_before(qtbot, win, demo, tmp_path, mon
 
 def test_modes_are_all_offered(win):
     """The dock offers off, swipe, flicker and difference."""
-    names = [win.compare_panel.buttons.button(i).text().lower() for i in range(len(MODES))]
+    names = [win.compare.panel.buttons.button(i).text().lower() for i in range(len(MODES))]
     assert names == list(MODES)
 
 

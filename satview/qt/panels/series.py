@@ -45,7 +45,7 @@ class SeriesPanel(QWidget):
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot.setBackground("w")
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.plot.addLegend(offset=(10, 10))
+        self.plot.addLegend(offset=(-10, 5))  # top right: the curves fall over the years
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#d62728", width=2))
         self.marker.setVisible(False)
         self.plot.addItem(self.marker)
