@@ -93,8 +93,7 @@ class MainWindow(QMainWindow):
         self.aoi_panel = AoiPanel(self.aois, self.actions_)
         self.timeline = TimelinePanel()
         self.stacks = StackBrowser(self.background, self.session, self.timeline, self)
-        self.series = SeriesPanel()
-        self.time_series = TimeSeries(self.session, self.aois, self.stacks, self.series,
+        self.time_series = TimeSeries(self.session, self.aois, self.stacks, SeriesPanel(),
                                       lambda: self.aoi_panel.selected_id() or self.canvas.selected_aoi, self)
         self.compare = CompareMode(self.session, self.stacks, self.canvas.vb, ComparePanel(), self)
         self.docks: dict[str, QDockWidget] = {}
@@ -103,14 +102,15 @@ class MainWindow(QMainWindow):
         self._add_dock("projection", "Projection", self.projection, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self._add_dock("series", "Series", self.series, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("series", "Series", self.time_series.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("compare", "Compare", self.compare.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.docks["bands"], self.docks["projection"])
-        self.tabifyDockWidget(self.docks["series"], self.docks["compare"])
+        for first, second in (("bands", "projection"), ("series", "compare")):
+            self.tabifyDockWidget(self.docks[first], self.docks[second])
         self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["files"], self.docks["aoi"]], [560, 260], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["timeline"], self.docks["series"]], [230, 230], Qt.Orientation.Vertical)
-        self.docks["bands"].raise_()
+        for key in ("bands", "series"):  # the first tab of each tabbed pair
+            self.docks[key].raise_()
         self._build_menus()
         self._wire()
         self._centre_next_pixel = False

@@ -20,10 +20,10 @@ def demo(tmp_path_factory):
 
 def wait_rows(qtbot, win, trigger, timeout=120_000):
     """Run ``trigger`` and wait until the Series dock has plotted rows."""
-    win.series.rows = []
+    win.time_series.panel.rows = []
     trigger()
-    qtbot.waitUntil(lambda: bool(win.series.rows), timeout=timeout)
-    return win.series.rows
+    qtbot.waitUntil(lambda: bool(win.time_series.panel.rows), timeout=timeout)
+    return win.time_series.panel.rows
 
 
 def test_point_series_has_one_row_per_date(qtbot, win, demo):
@@ -36,7 +36,7 @@ def test_point_series_has_one_row_per_date(qtbot, win, demo):
     assert [r["date"] for r in rows] == dates
     values = [r["mean"] for r in rows if r["mean"] is not None]
     assert values and all(0 <= v <= 1.2 for v in values)
-    assert win.series.marker.isVisible()
+    assert win.time_series.panel.marker.isVisible()
 
 
 def test_clicking_a_plotted_date_steps_there(qtbot, win, demo):
@@ -46,7 +46,7 @@ def test_clicking_a_plotted_date_steps_there(qtbot, win, demo):
         win.session.request_pixel(40, 40)
     wait_rows(qtbot, win, win.time_series.plot_point)
     with qtbot.waitSignal(win.session.sig_rendered, timeout=60_000):
-        win.series.sig_date_clicked.emit(2)
+        win.time_series.panel.sig_date_clicked.emit(2)
     assert win.timeline.current == 2
     assert win.session.path == win.timeline.stack.scenes[2].path
 
@@ -55,8 +55,8 @@ def test_aoi_needed_for_a_land_series(qtbot, win, demo):
     """Without an AOI, "Selected AOI" on a land stack reports what to do and plots nothing."""
     open_stack(qtbot, win, demo / "scenes")
     with qtbot.waitSignal(win.background.sig_failed, timeout=10_000) as blk:
-        win.series.aoi_button.click()
-    assert "AOI" in blk.args[0].status_text and win.series.rows == []
+        win.time_series.panel.aoi_button.click()
+    assert "AOI" in blk.args[0].status_text and win.time_series.panel.rows == []
 
 
 def test_seaice_season_plots_extent_and_area_against_truth(qtbot, win, tmp_path):
@@ -64,7 +64,7 @@ def test_seaice_season_plots_extent_and_area_against_truth(qtbot, win, tmp_path)
     folder = make_seaice_season(tmp_path, 4)
     truth = json.loads((folder / "truth.json").read_text())
     open_stack(qtbot, win, folder)
-    rows = wait_rows(qtbot, win, win.series.aoi_button.click)
+    rows = wait_rows(qtbot, win, win.time_series.panel.aoi_button.click)
     assert len(rows) == 4 and {"extent_km2", "area_km2"} <= set(rows[0])
     assert [r["date"] for r in rows] == [d["date"] for d in truth["days"]]
     assert np.allclose([r["extent_km2"] for r in rows], [d["extent_km2"] for d in truth["days"]], rtol=1e-3)
@@ -75,7 +75,7 @@ def test_seaice_season_plots_extent_and_area_against_truth(qtbot, win, tmp_path)
 def test_september_extent_declines_over_the_record(qtbot, win):
     """The real September files: the plotted Arctic extent of the 2010s is below that of the 1980s."""
     open_stack(qtbot, win, Path(SEPTEMBER).resolve())
-    rows = wait_rows(qtbot, win, win.series.aoi_button.click)
+    rows = wait_rows(qtbot, win, win.time_series.panel.aoi_button.click)
     early = np.mean([r["extent_km2"] for r in rows if r["date"] < "1990"])
     late = np.mean([r["extent_km2"] for r in rows if "2010" <= r["date"] < "2020"])
     assert 5e6 < early < 9e6 and late < early - 1e6
