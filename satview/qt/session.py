@@ -94,6 +94,7 @@ class Session(QObject):
         self._view_pending = False
         self._pixel_busy = False
         self._pixel_pending: tuple[int, int] | None = None
+        self._last_pixel: tuple[int, int] | None = None  # read again on the next date of a stack
         self._reproject: str | None = None
 
     # ------------------------------------------------------------------------------ state
@@ -195,6 +196,8 @@ class Session(QObject):
             same = (info.grid.width, info.grid.height) == (old_grid.width, old_grid.height)
             self._show(spath, None, info, spec, render_levels, self.levels if kept else hist.levels, hist,
                        coarse, new_grid=not same)
+            if same and self._last_pixel is not None:  # the readout follows the date
+                self.request_pixel(*self._last_pixel)
 
         self._display_request(svc.svc_step, spath, None, self.display, levels, COARSE_SIZE, done=done,
                               title="Cannot step to the date", stale=self._latest.token("scene"))
@@ -325,6 +328,7 @@ class Session(QObject):
         if self.info is None:
             return
         row, col = int(row), int(col)
+        self._last_pixel = (row, col)
         if not (0 <= row < self.info.grid.height and 0 <= col < self.info.grid.width):
             return
         if self._pixel_busy:

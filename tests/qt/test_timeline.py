@@ -85,6 +85,18 @@ def test_bands_histogram_follows_the_date(qtbot, win, demo_stack):
     assert blk.args[0] is not None and win.timeline.current == 3
 
 
+def test_readout_follows_the_date(qtbot, win, demo_stack):
+    """The pixel readout is read again at the same cell from the new date after a step."""
+    open_stack(qtbot, win, demo_stack)
+    with qtbot.waitSignal(win.session.sig_pixel, timeout=60_000) as first:
+        win.session.request_pixel(30, 40)
+    with qtbot.waitSignal(win.session.sig_pixel, timeout=60_000) as again:
+        win.timeline.step_by(3)
+    a, b = first.args[0], again.args[0]
+    assert (b.row, b.col) == (a.row, a.col) == (30, 40)
+    assert win.session.path == win.timeline.stack.scenes[3].path
+
+
 def test_clicking_a_date_in_the_list_steps_there(qtbot, win, demo_stack):
     """Activating the fifth date in the list shows it."""
     open_stack(qtbot, win, demo_stack)
