@@ -44,6 +44,7 @@ def test_folder_of_dates_fills_the_timeline_oldest_first(qtbot, win, demo_stack)
     assert tl.current == 0 and tl.dates.currentRow() == 0
     assert win.session.path == tl.stack.scenes[0].path
     assert "% cloud" in tl.dates.item(0).text()
+    assert f"showing <b>{dates[0].isoformat()}</b> (1 of 6)" in tl.title.text()
 
 
 def test_keys_step_dates_and_keep_display_and_view(qtbot, win, demo_stack):

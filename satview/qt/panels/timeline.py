@@ -48,6 +48,7 @@ class TimelinePanel(QWidget):
         super().__init__(parent)
         self.stack: Stack | None = None
         self.current = -1
+        self._summary = ""
         self.title = QLabel("Open a folder or several files of one place to step through its dates")
         self.title.setWordWrap(True)
         self.slider = QSlider(Qt.Orientation.Horizontal)
@@ -91,7 +92,7 @@ class TimelinePanel(QWidget):
             self.title.setText("Open a folder or several files of one place to step through its dates")
             return
         first, last = stack.scenes[0].date, stack.scenes[-1].date
-        self.title.setText(f"{stack.label}: {n} dates, {first.isoformat()} to {last.isoformat()}")
+        self._summary = f"{stack.label}: {n} dates, {first.isoformat()} to {last.isoformat()}"
         for h in stack.scenes:
             item = QListWidgetItem(date_text(h))
             item.setToolTip(h.path)
@@ -107,6 +108,8 @@ class TimelinePanel(QWidget):
             font.setBold(i == index)
             self.dates.item(i).setFont(font)
         self.current = index
+        shown, n = self.stack.scenes[index].date.isoformat(), len(self.stack.scenes)
+        self.title.setText(f"{self._summary}; showing <b>{shown}</b> ({index + 1} of {n})")
         self.dates.setCurrentRow(index)
         self.dates.scrollToItem(self.dates.item(index))
         self.slider.blockSignals(True)
