@@ -15,6 +15,7 @@ from typing import Any
 from satview.core import scene_cache
 from satview.core.mapview import render_reprojected
 from satview.core.render import default_display, display_overview, render_view
+from satview.core.stack.step import step_overview
 from satview.errors import CancelledError
 from satview.workers.declare import request
 from satview.workers.task import report_progress, should_cancel
@@ -45,6 +46,18 @@ def prefetch(path: str, dataset: str | None = None, max_size: int = COARSE_SIZE)
     of it returns at once (the time stack steps through dates this way). Send it with priority "low"."""
     if scene_cache.cached_view(path, dataset, max_size) is None and not should_cancel():
         open_view(path, dataset, max_size)
+
+
+@request(30, per_gb=10, doing="drawing it")
+def step(path: str, dataset: str | None, spec: Any, levels: Any, max_size: int = COARSE_SIZE,
+         reply: bool = True) -> tuple[Any, ...] | None:
+    """A date of a stack drawn with the previous date's display (and ``levels`` when fixed):
+    (info, spec, levels, hist, RenderResult). ``reply=False`` only prefetches: the scene stays open
+    and its picture cached (:func:`satview.core.stack.step.step_overview`) for the real request;
+    send those with priority "low", so they never hold up what the user asked for."""
+    scene = scene_cache.scene(path, dataset)
+    out = step_overview(scene, spec, levels, max_size)
+    return (scene_cache.portable_info(scene.info), *out) if reply else None
 
 
 @request(30, per_gb=10, doing="drawing it", latest_only=True)

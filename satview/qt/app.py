@@ -221,7 +221,10 @@ def _no_collections() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.enable()
+        from satview.qt import gui_gc  # lazy: loads pyqtgraph, which the block has loaded by now
+
+        if not gui_gc.active():  # once the window exists, the GUI thread collects (satview.qt.gui_gc)
+            gc.enable()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

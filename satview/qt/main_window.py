@@ -25,15 +25,21 @@ from PySide6.QtWidgets import (
 from satview.core.types import SceneInfo
 from satview.qt.aoi_store import AoiStore
 from satview.qt.canvas import RasterCanvas
+from satview.qt.compare import CompareMode
 from satview.qt.exports import Exports
 from satview.qt.icons import app_icon, zoom_icon
 from satview.qt.notify import ErrorReporter
 from satview.qt.output_dirs import default_output_dir, remember_output_dir
 from satview.qt.panels.aoi import AoiPanel
 from satview.qt.panels.bands import BandsPanel
+from satview.qt.panels.compare import ComparePanel
 from satview.qt.panels.files import FilesPanel
 from satview.qt.panels.projection import ProjectionPanel
+from satview.qt.panels.series import SeriesPanel
+from satview.qt.panels.timeline import NEXT_KEYS, PREVIOUS_KEYS, TimelinePanel
 from satview.qt.session import Session
+from satview.qt.stacks import StackBrowser
+from satview.qt.time_series import TimeSeries
 from satview.qt.workers import Background
 
 MAX_RECENT = 10
@@ -84,15 +90,26 @@ class MainWindow(QMainWindow):
         self.bands = BandsPanel(self.session, self.exports)
         self.projection = ProjectionPanel(self.session)
         self.aoi_panel = AoiPanel(self.aois, self.actions_)
+        self.timeline = TimelinePanel()
+        self.stacks = StackBrowser(self.background, self.session, self.timeline, self)
+        self.time_series = TimeSeries(self.session, self.aois, self.stacks, SeriesPanel(),
+                                      lambda: self.aoi_panel.selected_id() or self.canvas.selected_aoi, self)
+        self.compare = CompareMode(self.session, self.stacks, self.canvas.vb, ComparePanel(), self)
         self.docks: dict[str, QDockWidget] = {}
         self._add_dock("files", "Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("bands", "Bands", self.bands, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
         self._add_dock("projection", "Projection", self.projection, Qt.DockWidgetArea.RightDockWidgetArea)
         self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.tabifyDockWidget(self.docks["bands"], self.docks["projection"])
+        self._add_dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("series", "Series", self.time_series.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self._add_dock("compare", "Compare", self.compare.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        for first, second in (("bands", "projection"), ("series", "compare")):
+            self.tabifyDockWidget(self.docks[first], self.docks[second])
         self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["files"], self.docks["aoi"]], [560, 260], Qt.Orientation.Vertical)
-        self.docks["bands"].raise_()
+        self.resizeDocks([self.docks["timeline"], self.docks["series"]], [230, 230], Qt.Orientation.Vertical)
+        for key in ("bands", "series"):  # the first tab of each tabbed pair
+            self.docks[key].raise_()
         self._build_menus()
         self._wire()
         self._busy_message = ""
@@ -137,6 +154,13 @@ class MainWindow(QMainWindow):
         k = QKeySequence
         self._act("open", "&Open...", self.open_dialog, k.StandardKey.Open, "Open a scene")
         self._act("open_folder", "Open &folder...", self.open_folder_dialog)
+        self._act("open_files", "Open &dates...", self.open_files_dialog, tip="Several dates of one place")
+        prev_keys, next_keys = [k(x) for x in PREVIOUS_KEYS], [k(x) for x in NEXT_KEYS]
+        self._act("prev_date", "&Previous date", lambda: self.stacks.step_by(-1), prev_keys)
+        self._act("next_date", "&Next date", lambda: self.stacks.step_by(1), next_keys)
+        self._act("plot_point", "Plot the readout pixel through &time", lambda: self.time_series.plot_point())
+        self._act("change", "Export &change GeoTIFF...", lambda: self.compare.export_dialog(
+            self, default_output_dir(self.settings, self._inputs()), self._task_finished))
         self._act("clip", "Export clipped &GeoTIFF...", self.export_clip, "Ctrl+E")
         self._act("quicklook", "&Quick-look PNG...", self.export_quicklook, "Ctrl+Shift+E")
         self._act("batch", "&Batch...", self.batch, "Ctrl+B", "Quick-looks or clips of whole folders")
@@ -179,16 +203,18 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         a = self.actions_
         m = self.menuBar().addMenu("&File")
-        m.addActions([a["open"], a["open_folder"]])
+        m.addActions([a["open"], a["open_folder"], a["open_files"]])
         self.recent_menu = m.addMenu("Open &recent")
         m.addSeparator()
-        m.addActions([a["clip"], a["quicklook"], a["batch"]])
+        m.addActions([a["clip"], a["quicklook"], a["change"], a["batch"]])
         m.addSeparator()
         m.addAction(a["quit"])
         m = self.menuBar().addMenu("&View")
         m.addActions([a["zoom_scene"], a["zoom_in"], a["zoom_out"]])
         m.addSeparator()
         m.addActions([a["scale_bar"], a["north"]])
+        m.addSeparator()
+        m.addActions([a["prev_date"], a["next_date"], a["plot_point"]])
         m.addSeparator()
         for dock in self.docks.values():
             m.addAction(dock.toggleViewAction())
@@ -252,7 +278,10 @@ class MainWindow(QMainWindow):
         path = os.path.abspath(os.path.expanduser(path))
         self.statusBar().showMessage(f"Opening {os.path.basename(path)}...")
         self.reporter.clear()
-        self.session.open(path, dataset)
+        if dataset is None and os.path.isdir(path):  # a folder may hold the dates of a stack
+            self.stacks.open_paths([path])
+        else:
+            self.session.open(path, dataset)
 
     def open_dialog(self) -> None:
         """Ask for a scene file (QFileDialog through the class, so tests can replace it)."""
@@ -265,6 +294,13 @@ class MainWindow(QMainWindow):
         path = QFileDialog.getExistingDirectory(self, "Open scene folder", self.files.root)
         if path:
             self.open_path(path)
+
+    def open_files_dialog(self) -> None:
+        """Ask for several files (the dates of one place)."""
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open dates", self.files.root, OPEN_FILTER)
+        if paths:
+            self.reporter.clear()
+            self.stacks.open_paths(paths)
 
     def _scene_opened(self, info: SceneInfo) -> None:
         name = scene_name(info)
@@ -306,9 +342,12 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        """Open the first dropped file or folder."""
+        """Open the dropped file or folder; several dropped files or folders may form a stack."""
         paths = [u.toLocalFile() for u in event.mimeData().urls() if isinstance(u, QUrl) and u.isLocalFile()]
-        if paths:
+        if len(paths) > 1:
+            event.acceptProposedAction()
+            self.stacks.open_paths(paths)
+        elif paths:
             event.acceptProposedAction()
             self.open_path(paths[0])
 
@@ -336,7 +375,8 @@ class MainWindow(QMainWindow):
         if kind == "extent":
             self.statusBar().showMessage("Sea-ice extent computed")
             return
-        what = {"clip": "Clipped GeoTIFF written", "quicklook": "Quick-look written"}[kind]
+        what = {"clip": "Clipped GeoTIFF written", "quicklook": "Quick-look written",
+                "change": "Change GeoTIFF written"}[kind]
         self.statusBar().showMessage(f"{what}: {result.path}")
 
     def _locate(self, lon: float, lat: float) -> None:

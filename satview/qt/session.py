@@ -94,6 +94,7 @@ class Session(QObject):
         self._view_pending = False
         self._pixel_busy = False
         self._pixel_pending: tuple[int, int] | None = None
+        self._last_pixel: tuple[int, int] | None = None  # read again on the next date of a stack
         self._reproject: str | None = None
         self._warp_grid: GeoGrid | None = None  # the reprojected view's pixel grid (its coarse picture's)
 
@@ -148,24 +149,73 @@ class Session(QObject):
 
         def done(res: tuple[Any, ...]) -> None:
             info, spec, levels, hist, coarse = res
-            self._path, self._dataset = spath, dataset
-            self.info, self.display = info, spec
-            self.render_levels, self.levels = levels, hist.levels
-            self._coarse_plan = overview_plan(info.grid.width, info.grid.height, COARSE_SIZE)
-            self._view = None
-            self._warp_grid = None
-            self._latest.renew("display")
-            self.sig_scene_opened.emit(info)
-            self.sig_display_changed.emit(spec, self.levels)
-            self.sig_histogram.emit(hist)
-            if self._reproject:
-                self._render_reprojected()
-            else:
-                self.sig_rendered.emit(coarse)
+            self._show(spath, dataset, info, spec, levels, hist.levels, hist, coarse, new_grid=True)
 
         self._display_request(requests.open_view, spath, dataset, COARSE_SIZE, done=done,
                               title="Cannot open the scene", stale=stale,
                               busy=f"Opening {os.path.basename(spath)}…")
+
+    def _show(self, path: str, dataset: str | None, info: SceneInfo, spec: DisplaySpec, render_levels: Levels,
+              levels: Levels, hist: HistogramData, coarse: RenderResult, *, new_grid: bool) -> None:
+        """Make (path, dataset) the scene on screen with its first picture; ``new_grid``: the view
+        starts over (``sig_scene_opened``), else it is kept and drawn again finely."""
+        self._path, self._dataset, self.info, self.display = path, dataset, info, spec
+        self.render_levels, self.levels = render_levels, levels
+        self._coarse_plan = overview_plan(info.grid.width, info.grid.height, COARSE_SIZE)
+        self._latest.renew("display")
+        if new_grid:
+            self._view = None
+            self._warp_grid = None
+            self.sig_scene_opened.emit(info)
+        self._draw_first(spec, hist, coarse)
+
+    def _draw_first(self, spec: DisplaySpec, hist: HistogramData, coarse: RenderResult) -> None:
+        """Announce the display now in force and its histograms, then draw: the coarse picture and
+        the view over it (or the reprojected view)."""
+        self.sig_display_changed.emit(spec, self.levels)
+        self.sig_histogram.emit(hist)
+        if self._reproject:
+            self._render_reprojected()
+        else:
+            self.sig_rendered.emit(coarse)
+            self._request_fine()
+
+    @guard("Cannot step to the date")
+    def step(self, path: str, *, fixed_levels: bool = False) -> None:
+        """Show another date of a stack with the current display (composite, stretch mode, colour
+        map; the levels too when ``fixed_levels``), keeping the view: ``sig_display_changed``,
+        ``sig_histogram`` and the coarse ``sig_rendered`` (``sig_scene_opened`` only when the grid
+        differs). Nothing open yet: an ordinary ``open``."""
+        if self.info is None or self.display is None:
+            self.open(path)
+            return
+        spath, old_grid = os.fspath(path), self.info.grid
+        self._latest.renew("scene", "display", "view")
+        self._pixel_pending = None
+        levels = self.render_levels if fixed_levels else None
+
+        def done(res: tuple[Any, ...]) -> None:
+            info, spec, render_levels, hist, coarse = res
+            kept = levels is not None and spec == self.display  # the fixed levels were used
+            same = (info.grid.width, info.grid.height) == (old_grid.width, old_grid.height)
+            self._show(spath, None, info, spec, render_levels, self.levels if kept else hist.levels, hist,
+                       coarse, new_grid=not same)
+            if same and self._last_pixel is not None:  # the readout follows the date
+                self.request_pixel(*self._last_pixel)
+
+        self._display_request(requests.step, spath, None, self.display, levels, COARSE_SIZE, done=done,
+                              title="Cannot step to the date", stale=self._latest.token("scene"))
+
+    def prefetch(self, paths: list[str], *, fixed_levels: bool = False) -> None:
+        """Open ``paths`` (neighbouring dates) in the display worker and draw their first picture
+        ahead of time with the current display, so stepping there is immediate."""
+        if self.display is None:
+            return
+        levels = self.render_levels if fixed_levels else None
+        for p in paths:
+            self._display_request(requests.step, p, None, self.display, levels, COARSE_SIZE, False,
+                                  done=lambda _r: None, title="Cannot prefetch the date",
+                                  stale=self._latest.token("scene"), priority="low")
 
     # ---------------------------------------------------------------------------- display
     @guard("Cannot change the display")
@@ -185,13 +235,7 @@ class Session(QObject):
             levels, hist, coarse = res
             self.display = spec
             self.render_levels, self.levels = levels, hist.levels
-            self.sig_display_changed.emit(spec, self.levels)
-            self.sig_histogram.emit(hist)
-            if self._reproject:
-                self._render_reprojected()
-            else:
-                self.sig_rendered.emit(coarse)
-                self._request_fine()
+            self._draw_first(spec, hist, coarse)
 
         self._display_request(requests.display, path, self._dataset, spec, COARSE_SIZE, done=done,
                               title="Cannot change the display", stale=self._latest.token("scene", "display"))
@@ -314,6 +358,7 @@ class Session(QObject):
         if self.info is None:
             return
         row, col = int(row), int(col)
+        self._last_pixel = (row, col)
         if not (0 <= row < self.info.grid.height and 0 <= col < self.info.grid.width):
             return
         if self._pixel_busy:

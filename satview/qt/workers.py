@@ -33,6 +33,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from satview.qt.errors import ErrorReport
+from satview.qt.gui_gc import collect_in_gui_thread
 from satview.workers.declare import Lane
 from satview.workers.lanes import Workers
 from satview.workers.pool import ProgressFn, WorkerPool
@@ -193,6 +194,7 @@ class Background(QObject):
         """``workers``: worker lanes started earlier (the app starts them before Qt loads); they are
         taken over and shut down with the others. ``sync``: everything runs inline (tests)."""
         super().__init__(parent)
+        collect_in_gui_thread()  # before any thread of ours runs: see satview.qt.gui_gc
         self.sync = sync
         self.runner = TaskRunner(self, sync=sync)
         self.workers = workers or Workers(inline=sync)
@@ -237,10 +239,10 @@ class Background(QObject):
         future.add_done_callback(forget)
 
     def _submit(self, channel: str, fn: Callable[..., Any], args: tuple[Any, ...], path: str | None,
-                progress: ProgressFn | None) -> Future:
+                progress: ProgressFn | None, priority: str = "normal") -> Future:
         future = self._take_adopted(channel, fn, args)
         if future is None:
-            future = self.pool(channel).submit(fn, *args, path=path, progress=progress)
+            future = self.pool(channel).submit(fn, *args, path=path, progress=progress, priority=priority)
             self._track(channel, future)
         return future
 
@@ -281,13 +283,15 @@ class Background(QObject):
         busy: str | None = None,
         progress: bool = False,
         on_progress: Callable[[float, str], None] | None = None,
+        priority: str = "normal",
     ) -> None:
         """Run ``fn(*args)`` in ``channel``'s worker; ``done(result)`` runs in the GUI thread unless
         ``stale()`` says the request is out of date (errors likewise). ``path`` names the file in
         errors. ``failed(report)`` sees an error too (it is reported anyway). ``finished()`` always
         runs last. ``progress``: the request's progress goes to ``sig_progress`` (the status bar);
-        ``on_progress(fraction, message)`` gets it instead. A request ``adopt``ed earlier is not
-        submitted again: its future is used."""
+        ``on_progress(fraction, message)`` gets it instead. ``priority="low"`` (prefetch) starts only
+        when nothing else waits in the worker. A request ``adopt``ed earlier is not submitted again:
+        its future is used."""
         if self.closed:
             return
         token = self._busy_on(busy) if busy else None
@@ -332,7 +336,7 @@ class Background(QObject):
         elif progress:
             task.signals.sig_progress.connect(self._on_progress)
         wants_progress = progress or on_progress is not None
-        future = self._submit(channel, fn, args, path, task.progress if wants_progress else None)
+        future = self._submit(channel, fn, args, path, task.progress if wants_progress else None, priority)
         self.runner.start(task, channel)
 
     @Slot(float, str)

@@ -1,0 +1,81 @@
+"""The app's difference layer: the two-date change computed by :func:`write_change` into satview's
+cache, then drawn with a diverging colour map for the window on screen.
+
+The change is written on the grid of the date on screen (``grid="before"`` or ``"after"``), so its
+picture lands on that scene's pixels; where the file came from and what it measured travel with it
+(:class:`ChangeLayer`), and the same file is what "Export change GeoTIFF..." writes elsewhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from rasterio import Affine
+
+from satview.core.cache import user_cache_dir
+from satview.core.colormap import colormap
+from satview.core.stack.change import ChangeResult, write_change
+from satview.core.stack.classes import parse_classes
+from satview.core.stack.quantity import Quantity
+
+#: Sea-ice flag cells (251-255) kept in the difference; drawn grey.
+FLAG_MIN = 250.5
+FLAG_RGBA = (160, 160, 160, 255)
+
+
+@dataclass(frozen=True)
+class ChangeLayer:
+    """The change file and its picture: ``rgba`` (rows, cols, 4) covering ``rect`` = (x, y, w, h) in
+    the pixels of the scene on screen; colours run from -``limit`` (red) to +``limit`` (blue)."""
+
+    result: ChangeResult
+    rgba: np.ndarray
+    rect: tuple[float, float, float, float]
+    limit: float
+
+
+def _cache_file(before: str, after: str, quantity: Quantity | None, classes: str | None, grid: str) -> str:
+    key = "|".join([before, after, repr(quantity), classes or "", grid,
+                    *(str(os.stat(p).st_mtime_ns) for p in (before, after) if os.path.exists(p))])
+    return os.fspath(user_cache_dir("change") / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.tif")
+
+
+def change_layer(before: str, after: str, quantity: Quantity | None, classes: str | None, grid: str,
+                 screen: Affine, max_size: int = 1024) -> ChangeLayer:
+    """AFTER minus BEFORE of ``quantity`` (None: sea-ice concentration) with ``classes`` (``dnbr``,
+    ``threshold:LOW,HIGH`` or None) on the ``grid`` of the date on screen (``before`` or ``after``),
+    drawn at most ``max_size`` pixels across; ``screen`` is that scene's grid transform."""
+    import rasterio
+    from rasterio.enums import Resampling
+
+    scheme = parse_classes(classes, quantity.label if quantity else "sea ice")
+    out = _cache_file(before, after, quantity, classes, grid)
+    result = write_change(before, after, quantity, out, grid=grid, scheme=scheme)
+    with rasterio.open(out) as src:
+        scale = max(1.0, max(src.width, src.height) / max_size)
+        shape = (max(1, round(src.height / scale)), max(1, round(src.width / scale)))
+        diff = src.read(1, out_shape=shape, masked=True, resampling=Resampling.nearest)
+        t = src.transform
+        x0, y0 = ~screen * (t.c, t.f)
+        rect = (float(x0), float(y0), float(src.width * t.a / screen.a), float(src.height * t.e / screen.e))
+    values = np.ma.filled(diff.astype(np.float32), np.nan)
+    flags = values > FLAG_MIN if quantity is None else np.zeros(values.shape, bool)
+    finite = np.isfinite(values) & ~flags
+    limit = float(np.percentile(np.abs(values[finite]), 98)) if finite.any() else 1.0
+    limit = limit or 1.0
+    idx = np.clip((values / limit + 1) * 127.5, 0, 255)
+    rgba = np.zeros((*values.shape, 4), np.uint8)
+    rgba[..., :3] = colormap("rdbu")[np.where(finite, idx, 0).astype(np.uint8)]
+    rgba[..., 3] = np.where(finite, 255, 0)
+    rgba[flags] = FLAG_RGBA
+    return ChangeLayer(result, rgba, rect, limit)
+
+
+def export_change(before: str, after: str, quantity: Quantity | None, classes: str | None,
+                  out: str) -> ChangeResult:
+    """"Export change GeoTIFF...": :func:`write_change` of the compared dates on the BEFORE grid."""
+    return write_change(before, after, quantity, out,
+                        scheme=parse_classes(classes, quantity.label if quantity else "sea ice"))
