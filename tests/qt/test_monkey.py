@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
+from bench_runner import run_bench
 
 
 @pytest.fixture(scope="module")
 def monkey_run(tmp_path_factory, real_data):
     """Summary of 300 seeded actions (real samples + 30 hostile cases), the GUI in its own process."""
-    root = tmp_path_factory.mktemp("monkey")
-    out = root / "summary.json"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
-    subprocess.run([sys.executable, str(REPO / "bench" / "monkey.py"), "--actions", "300", "--seed", "3",
-                    "--hostile", "30", "--patience", "0.2", "--root", str(root / "work"), "--json", str(out)],
-                   env=env, check=False, timeout=900, stdout=subprocess.DEVNULL)
-    return json.loads(out.read_text(encoding="utf-8"))
+    return run_bench("monkey.py", ["--actions", "300", "--seed", "3", "--hostile", "30", "--patience", "0.2"],
+                     tmp_path_factory.mktemp("monkey"))
 
 
 def test_every_action_ran_without_a_crash(monkey_run):
