@@ -21,6 +21,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -135,18 +136,23 @@ def run_gui(root: Path, scenes: int, exports: int, hostile: int) -> dict[str, An
          "--out", str(root / "out")], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert proc.stdin is not None and proc.stdout is not None
     rows: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
     for line in proc.stdout:
         msg = json.loads(line)
         rows.append({**msg, **sample(proc.pid, str(tmp))})
         proc.stdin.write("\n")
         proc.stdin.flush()
     proc.wait(timeout=120)
+    seconds = time.perf_counter() - t0
     scene_rows = [r for r in rows if r["kind"] == "scene"]
     ref = scene_rows[min(49, len(scene_rows) // 10)]
     last_scene = scene_rows[-1]
     base, closed = rows[0], rows[-1]
     partial = [p.name for p in (root / "out").iterdir() if ".tmp" in p.name or p.name.startswith(".")]
     return {
+        "seconds": round(seconds, 1),
+        "series": [{k: r[k] for k in ("kind", "i", "rss_mb", "gui_rss_mb", "children", "threads", "fds")}
+                   for r in rows if r.get("i", 0) % 50 == 0 or r["kind"] in ("baseline", "closed")],
         "scenes": len(scene_rows), "scene_errors": sum(r["error"] for r in scene_rows),
         "exports": sum(r["kind"] == "export" for r in rows),
         "export_errors": sum(r["error"] for r in rows if r["kind"] == "export"),
