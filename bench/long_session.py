@@ -143,6 +143,7 @@ def run_gui(root: Path, scenes: int, exports: int, hostile: int) -> dict[str, An
         proc.stdin.write("\n")
         proc.stdin.flush()
     proc.wait(timeout=120)
+    (root / "samples.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     seconds = time.perf_counter() - t0
     scene_rows = [r for r in rows if r["kind"] == "scene"]
     ref = scene_rows[min(49, len(scene_rows) // 10)]
@@ -151,7 +152,7 @@ def run_gui(root: Path, scenes: int, exports: int, hostile: int) -> dict[str, An
     partial = [p.name for p in (root / "out").iterdir() if ".tmp" in p.name or p.name.startswith(".")]
     return {
         "seconds": round(seconds, 1),
-        "series": [{k: r[k] for k in ("kind", "i", "rss_mb", "gui_rss_mb", "children", "threads", "fds")}
+        "series": [{k: r.get(k) for k in ("kind", "i", "rss_mb", "gui_rss_mb", "children", "threads", "fds")}
                    for r in rows if r.get("i", 0) % 50 == 0 or r["kind"] in ("baseline", "closed")],
         "scenes": len(scene_rows), "scene_errors": sum(r["error"] for r in scene_rows),
         "exports": sum(r["kind"] == "export" for r in rows),
