@@ -20,8 +20,33 @@ from satview.errors import AOIError, ExportError
 from satview.qt.session import Session, guard
 from satview.qt.workers import Background
 
+#: Most vertices an AOI outline is drawn with: every vertex becomes a pyqtgraph ROI handle, and building a
+#: PolyLineROI costs O(n²) in its handles (100 handles ~0.2 s, 400 ~4 s of GUI thread). A reprojected AOI
+#: has its edges densified, so even a 5-vertex box arrives with thousands of vertices.
+MAX_DRAWN_VERTICES = 64
+
 if TYPE_CHECKING:  # satview.core.aoi loads shapely and pyproj: imported when AOIs are first used
     from satview.core.aoi import AOI
+
+
+def drawable_ring(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """``ring`` (grid pixels) with at most :data:`MAX_DRAWN_VERTICES` vertices, simplified (Douglas-Peucker,
+    tolerance from a quarter pixel up) so the outline keeps its shape; editing a simplified outline keeps
+    the simplified one."""
+    if len(ring) <= MAX_DRAWN_VERTICES:
+        return ring
+    from shapely.geometry import Polygon
+
+    poly, tol = Polygon(ring), 0.25
+    pts = ring
+    while len(pts) > MAX_DRAWN_VERTICES:
+        simple = poly.simplify(tol)
+        if simple.is_empty or simple.geom_type != "Polygon":
+            step = -(-len(ring) // MAX_DRAWN_VERTICES)
+            return ring[::step]
+        pts = [(float(x), float(y)) for x, y in list(simple.exterior.coords)[:-1]]
+        tol *= 2
+    return pts
 
 
 def _vertex_count(aoi: AOI) -> int:
@@ -205,13 +230,16 @@ class AoiStore(QObject):
             geom = moved.geometry
             if geom.geom_type != "Polygon":
                 geom = max(geom.geoms, key=lambda g: g.area)
-            from shapely.geometry import Polygon
-
             inv = ~grid.transform
-            ring = Polygon([inv * (x, y) for x, y in geom.exterior.coords])
-            if moved is not aoi:  # densified on the way: keep only the corners that show on screen
-                ring = ring.simplify(0.25)
-            return [(float(c), float(r)) for c, r in list(ring.exterior.coords)[:-1]]
+            ring = list(geom.exterior.coords)[:-1]
+            pixels = [(float(c), float(r)) for c, r in (inv * (x, y) for x, y in ring)]
+            if moved is not aoi and len(pixels) > 3:  # densified on the way: the corners that show
+                from shapely.geometry import Polygon
+
+                simple = Polygon(pixels).simplify(0.25)
+                if simple.geom_type == "Polygon" and not simple.is_empty:
+                    pixels = [(float(c), float(r)) for c, r in list(simple.exterior.coords)[:-1]]
+            return drawable_ring(pixels)
         except Exception as exc:  # reported to the user, never lost
             self.background.fail(exc, "Cannot draw the AOI", self.scene_path)
             return []

@@ -1,0 +1,61 @@
+"""Regression tests for what the GUI monkey (bench/monkey.py) found."""
+
+from __future__ import annotations
+
+import threading
+
+import pyproj.database
+from PySide6.QtTest import QTest
+
+from satview.qt.panels import projection
+
+
+def test_first_crs_search_reads_the_proj_database_off_the_gui_thread(qtbot, monkeypatch):
+    """The first PROJ-database search (about 0.3 s of CPU) runs in a thread, not the GUI thread,
+    and its results still show up in the list."""
+    monkeypatch.setattr(projection, "_CATALOGUE", None)
+    real_query = pyproj.database.query_crs_info
+    threads: list[threading.Thread] = []
+
+    def query(*args, **kwargs):
+        threads.append(threading.current_thread())
+        return real_query(*args, **kwargs)
+
+    monkeypatch.setattr(pyproj.database, "query_crs_info", query)
+    chooser = projection.CrsChooser()
+    qtbot.addWidget(chooser)
+    chooser.set_text("")
+    QTest.keyClicks(chooser.filter, "polar stereo")
+    qtbot.waitUntil(lambda: chooser.results.count() > 0, timeout=30_000)
+    assert threads and threading.main_thread() not in threads
+    assert chooser.status.text() == ""
+
+
+def test_imported_lonlat_aoi_is_drawn_with_few_handles(qtbot, win, real_data, tmp_path):
+    """A lon/lat box imported over a UTM scene arrives densified (thousands of vertices after
+    reprojection); it is drawn as an editable outline of at most MAX_DRAWN_VERTICES handles that keeps
+    the box's shape, instead of freezing the GUI for minutes building one handle per vertex."""
+    import json
+
+    from qthelpers import open_and_wait
+    from shapely.geometry import Polygon
+
+    from satview.qt.aoi_store import MAX_DRAWN_VERTICES
+
+    open_and_wait(qtbot, win, real_data / "geotiff" / "RGB.byte.tif")
+    c = win.session.info.footprint.centroid
+    box = [[c.x - 0.3, c.y - 0.3], [c.x + 0.3, c.y - 0.3], [c.x + 0.3, c.y + 0.3], [c.x - 0.3, c.y + 0.3]]
+    path = tmp_path / "box.geojson"
+    path.write_text(json.dumps({"type": "Feature", "properties": {},
+                                "geometry": {"type": "Polygon", "coordinates": [[*box, box[0]]]}}))
+    with qtbot.waitSignal(win.aois.sig_aois_changed, timeout=60_000):
+        win.aois.import_aois(str(path))
+    qtbot.waitUntil(lambda: len(win.canvas.rois) == 1, timeout=10_000)
+    (aoi_id, roi), = win.canvas.rois.items()
+    drawn = win.canvas.roi_vertices(roi)
+    assert 4 <= len(drawn) <= MAX_DRAWN_VERTICES
+    aoi = win.aois.aoi(aoi_id).to_crs(win.session.info.grid.crs).geometry
+    inv = ~win.session.info.grid.transform
+    full = Polygon([inv * xy for xy in aoi.exterior.coords])
+    assert len(full.exterior.coords) > MAX_DRAWN_VERTICES  # the case this guards: a densified ring
+    assert abs(Polygon(drawn).area - full.area) < 0.01 * full.area
