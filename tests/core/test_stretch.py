@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from satview.core import band_stats as bs
 from satview.core import stretch as st
 from satview.core.stretch import (
     Levels,
@@ -67,7 +68,7 @@ def test_float64_and_int32_take_the_float_path() -> None:
 
 def test_huge_bin_is_interpolated_within_bin_width(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without refinement (bins too full) the error stays below one bin: range / 16384 < range / 4096."""
-    monkeypatch.setattr(st, "_REFINE_MAX", 0)
+    monkeypatch.setattr(bs, "_REFINE_MAX", 0)
     data = RNG.random((1, 300, 300)).astype(np.float32)
     lv = compute_levels(data, Stretch(low=2, high=98))
     rng_ = float(data.max() - data.min())
@@ -248,7 +249,7 @@ def test_levels_band_count_mismatch_raises() -> None:
 def _full_histogram_levels(data: np.ndarray, stretch: Stretch, valid: np.ndarray | None,
                            monkeypatch: pytest.MonkeyPatch) -> Levels:
     with monkeypatch.context() as m:
-        m.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 62)  # force the full-histogram path
+        m.setattr(bs, "_SAMPLE_MIN_PIXELS", 1 << 62)  # force the full-histogram path
         return compute_levels(data, stretch, valid)
 
 
@@ -257,16 +258,16 @@ def _full_histogram_levels(data: np.ndarray, stretch: Stretch, valid: np.ndarray
 def test_sampled_percentiles_equal_the_full_histogram(dtype: type, linked: bool,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Big bands take the sample + bracket path; its limits equal the exact full histogram's."""
-    monkeypatch.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 12)
-    monkeypatch.setattr(st, "_SAMPLE_PIXELS", 1 << 10)
+    monkeypatch.setattr(bs, "_SAMPLE_MIN_PIXELS", 1 << 12)
+    monkeypatch.setattr(bs, "_SAMPLE_PIXELS", 1 << 10)
     info = np.iinfo(dtype)
     centre = (int(info.min) + int(info.max)) // 2
     spread = (int(info.max) - int(info.min)) // 8
     data = np.clip(RNG.normal(centre, spread, size=(3, 150, 170)), info.min, info.max).astype(dtype)
     valid = RNG.random((3, 150, 170)) > 0.3
     calls: list[int] = []
-    original = st._sampled_percentiles
-    monkeypatch.setattr(st, "_sampled_percentiles", lambda *a: calls.append(1) or original(*a))
+    original = st.sampled_percentiles
+    monkeypatch.setattr(st, "sampled_percentiles", lambda *a: calls.append(1) or original(*a))
     for stretch in (Stretch(linked=linked), Stretch(low=0.5, high=99.9, linked=linked),
                     Stretch(low=0.0, high=100.0, linked=linked)):
         fast = compute_levels(data, stretch, valid)
@@ -280,8 +281,8 @@ def test_sampled_percentiles_equal_the_full_histogram(dtype: type, linked: bool,
 
 def test_sampled_percentiles_match_numpy_on_a_scene_like_band(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fill (0) outside a footprint, skewed values inside: equal to np.percentile of the valid pixels."""
-    monkeypatch.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 12)
-    monkeypatch.setattr(st, "_SAMPLE_PIXELS", 1 << 10)
+    monkeypatch.setattr(bs, "_SAMPLE_MIN_PIXELS", 1 << 12)
+    monkeypatch.setattr(bs, "_SAMPLE_PIXELS", 1 << 10)
     data = (RNG.gamma(2.0, 3000.0, size=(1, 200, 210)) + 7000).astype(np.uint16)
     data[:, :, :40] = 0
     valid = data != 0
@@ -293,19 +294,19 @@ def test_sampled_percentiles_match_numpy_on_a_scene_like_band(monkeypatch: pytes
 def test_sampled_percentiles_fall_back_when_the_sample_misses(monkeypatch: pytest.MonkeyPatch) -> None:
     """A regular sample blind to a pattern (every sampled pixel 100) brackets the wrong values: the
     exact full histogram is used instead, so the limits stay exact."""
-    monkeypatch.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 12)
-    monkeypatch.setattr(st, "_SAMPLE_PIXELS", 1 << 10)
+    monkeypatch.setattr(bs, "_SAMPLE_MIN_PIXELS", 1 << 12)
+    monkeypatch.setattr(bs, "_SAMPLE_PIXELS", 1 << 10)
     data = np.full((1, 128, 128), 5000, dtype=np.uint16)
-    step = round(np.sqrt(128 * 128 / st._SAMPLE_PIXELS))
+    step = round(np.sqrt(128 * 128 / bs._SAMPLE_PIXELS))
     data[0, ::step, ::step] = 100
-    assert st._sampled_percentiles(st._as_3d(data), None, [0], (2.0, 98.0)) is None
+    assert bs.sampled_percentiles(bs.as_3d(data), None, [0], (2.0, 98.0)) is None
     lv = compute_levels(data, Stretch(low=2, high=98))
     assert lv.lo[0] == np.percentile(data, 2) and lv.hi[0] == np.percentile(data, 98)
 
 
 def test_sampled_path_keeps_the_minmax_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     """A mostly-constant big band (lo == hi from percentiles) still falls back to its valid range."""
-    monkeypatch.setattr(st, "_SAMPLE_MIN_PIXELS", 1 << 12)
+    monkeypatch.setattr(bs, "_SAMPLE_MIN_PIXELS", 1 << 12)
     data = np.zeros((1, 100, 100), dtype=np.uint16)
     data[0, 0, :5] = [1, 2, 3, 4, 900]
     lv = compute_levels(data, Stretch())
