@@ -264,9 +264,11 @@ def _legacy_crs(member: Any, path: Path | None) -> CRS | None:
     """The CRS of a pre-RFC 7946 ``crs`` member (``{"type": "name", "properties": {"name": ...}}``)."""
     if not member:
         return None
-    props = member.get("properties", {}) if isinstance(member, dict) else {}
+    if not isinstance(member, dict):
+        raise AOIError("the GeoJSON 'crs' member is not an object", path)
+    props = member.get("properties") if isinstance(member.get("properties"), dict) else {}
     value = props.get("name") or props.get("code")
-    if member.get("type", "").upper() == "EPSG" and props.get("code") is not None:
+    if str(member.get("type", "")).upper() == "EPSG" and props.get("code") is not None:
         value = f"EPSG:{props['code']}"
     if not value:
         return None
@@ -429,6 +431,8 @@ def _read_shapefile(path: Path, crs_given: bool) -> tuple[BaseGeometry, CRS | No
     pos = 100
     while pos + 8 <= len(data):
         _, words = struct.unpack(">ii", data[pos:pos + 8])
+        if words < 0:
+            raise AOIError("the Shapefile is damaged (a record declares a negative length)", path)
         content = data[pos + 8:pos + 8 + 2 * words]
         pos += 8 + 2 * words
         if len(content) < 4 or struct.unpack("<i", content[:4])[0] == 0:
@@ -440,6 +444,8 @@ def _read_shapefile(path: Path, crs_given: bool) -> tuple[BaseGeometry, CRS | No
             xy = np.frombuffer(content, dtype="<f8", count=2 * n_points, offset=start).reshape(-1, 2)
         except (struct.error, ValueError) as exc:
             raise AOIError("the Shapefile is damaged (a record is truncated)", path) from exc
+        if n_parts < 1 or any(not 0 <= a <= n_points for a in parts) or not np.isfinite(xy).all():
+            raise AOIError("the Shapefile is damaged (a polygon's parts or coordinates are invalid)", path)
         rings = [xy[a:b] for a, b in zip(parts, [*parts[1:], n_points], strict=True)]
         polys.extend(_rings_to_polygons([r for r in rings if len(r) >= 3]))
     src_crs: CRS | None = None
