@@ -17,7 +17,7 @@ REAL_MTL = Path(__file__).resolve().parents[3] / "shared" / "data" / "real" / "l
 def client():
     """Two worker processes on loopback (separate processes, as the workers of a cluster are)."""
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as c:
         yield c
 
 
@@ -64,7 +64,7 @@ def test_worker_that_cannot_see_an_input_is_named(client, tmp_path: Path) -> Non
     finally:
         client.run(_restore, workers=[worker])
     assert worker in str(err.value) and _inputs()[0] in str(err.value)
-    assert "cannot read the input" in err.value.message
+    assert "cannot read this input" in err.value.message
 
 
 def test_worker_that_cannot_write_the_output_is_named(client, tmp_path: Path) -> None:

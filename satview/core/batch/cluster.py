@@ -68,8 +68,8 @@ def check_workers(client: Any, inputs: Iterable[str], output: str | None) -> Non
         where = f"the Dask worker {worker} (host {seen['host']})"
         if seen["unreadable"]:
             raise SatviewError(
-                f"{where} cannot read the input {seen['unreadable'][0]}: the input folder must be on a "
-                "file system every worker mounts at the same path", seen["unreadable"][0])
+                f"{where} cannot read this input: the input folder must be on a file system every worker "
+                "mounts at the same path", seen["unreadable"][0])
         if not seen["output_ok"]:
             raise SatviewError(
                 f"{where} cannot write to the output folder: it must be on a file system every worker "
