@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from md_section import replace_section
+
 ROOT = Path(__file__).resolve().parents[1]
 HEADING = "## Real Dask cluster"
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "DASK_DISTRIBUTED__LOGGING__DISTRIBUTED": "warning"}
@@ -247,17 +249,6 @@ def markdown(res: dict, cmd: str) -> str:
     else:
         lines += [f"The blind-worker check could not run here (unshare/mount refused): {b['why']}", ""]
     return "\n".join(lines)
-
-
-def replace_section(report: Path, section: str) -> None:
-    text = report.read_text(encoding="utf-8") if report.exists() else ""
-    start = text.find(HEADING)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + ("\n" + text[nxt + 1:] if nxt >= 0 else "")
-    report.write_text(text, encoding="utf-8")
 
 
 def main() -> None:

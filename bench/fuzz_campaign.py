@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from md_section import replace_section
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -105,18 +107,6 @@ def _atheris() -> str:
     from importlib.metadata import version
 
     return version("atheris")
-
-
-def replace_section(report: Path, section: str) -> None:
-    """Put ``section`` in place of the file's old one (or at its end)."""
-    text = report.read_text(encoding="utf-8") if report.exists() else ""
-    start = text.find(HEADING)
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        nxt = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + ("\n" + text[nxt + 1:] if nxt >= 0 else "")
-    report.write_text(text, encoding="utf-8")
 
 
 def main() -> None:
