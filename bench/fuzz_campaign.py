@@ -20,8 +20,10 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -46,7 +48,9 @@ def run_target(name: str, seconds: float, work: Path, cpu_seconds: float | None 
     corpus, findings = work / "corpus" / name, work / "findings" / name
     findings.mkdir(parents=True, exist_ok=True)
     log = (work / f"{name}.log").open("a", encoding="utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    scratch = Path(tempfile.mkdtemp(prefix="satview-fuzz-",
+                                    dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SATVIEW_FUZZ_SCRATCH": str(scratch)}
     deadline = time.monotonic() + seconds
     cpu, execs, runs, stops = 0.0, 0, 0, []
     cov = ft = peak = 0
@@ -76,6 +80,7 @@ def run_target(name: str, seconds: float, work: Path, cpu_seconds: float | None 
             stops.append(next((line for line in out.splitlines() if "ERROR: libFuzzer" in line),
                               f"exit {os.waitstatus_to_exitcode(status)}"))
     log.close()
+    shutil.rmtree(scratch, ignore_errors=True)
     notes = sorted(p for p in findings.iterdir() if p.suffix == ".txt")
     return {
         "target": name, "wall_s": round(time.monotonic() - deadline + seconds), "cpu_s": round(cpu, 1),

@@ -10,6 +10,7 @@ smoke test (``SATVIEW_FUZZ=1``) and the regression replay (``tests/fuzz/regressi
 
 from __future__ import annotations
 
+import atexit
 import gzip
 import io
 import json
@@ -26,9 +27,11 @@ from satview.errors import SatviewError
 REAL = Path(os.environ.get("SATVIEW_REAL_DATA",
                            Path(__file__).resolve().parents[3] / "shared" / "data" / "real"))
 
-#: One scratch folder per process (tmpfs when there is one): inputs that must be files go here.
-_SCRATCH = Path(tempfile.mkdtemp(prefix="satview-fuzz-",
-                                dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+#: Where inputs that must be files are written: ``$SATVIEW_FUZZ_SCRATCH`` (made and removed by the
+#: caller: libFuzzer ends its process without running exit handlers), else a folder of this process.
+_SCRATCH = Path(os.environ.get("SATVIEW_FUZZ_SCRATCH") or tempfile.mkdtemp(prefix="satview-fuzz-"))
+if "SATVIEW_FUZZ_SCRATCH" not in os.environ:
+    atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,13 @@ ROOT = HARNESS.parents[2]
 def test_smoke_fuzz_finds_nothing(name: str, tmp_path: Path) -> None:
     """60 s of fuzzing from the seeds: libFuzzer ends normally (no memory over 500 MB, no hang) and
     no input raised outside the contract or took over 1 s (the harness saves those as findings)."""
-    findings = tmp_path / "findings"
+    findings, scratch = tmp_path / "findings", tmp_path / "scratch"
+    scratch.mkdir()
     run = subprocess.run(
         [sys.executable, str(HARNESS), name, str(tmp_path / "corpus"), f"--findings={findings}",
          "-max_total_time=60", "-rss_limit_mb=500", "-timeout=10", f"-artifact_prefix={tmp_path}/"],
-        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300,
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "SATVIEW_FUZZ_SCRATCH": str(scratch)},
     )
     found = sorted(p.name for p in findings.glob("*/*") if p.suffix == ".txt")
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
