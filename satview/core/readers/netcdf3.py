@@ -108,7 +108,7 @@ def parse_header(path: str) -> NcHeader:
     """Parse the header of a classic (CDF-1), 64-bit offset (CDF-2) or CDF-5 netCDF file."""
     with open(path, "rb") as fh:
         head = fh.read(4)
-        if head[:3] != b"CDF" or head[3] not in (1, 2, 5):
+        if len(head) < 4 or head[:3] != b"CDF" or head[3] not in (1, 2, 5):
             raise ValueError("not a netCDF-3 file")
         size = os.fstat(fh.fileno()).st_size
         data = head + fh.read(min(size, 64 << 20) - 4)
