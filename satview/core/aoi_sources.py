@@ -195,9 +195,12 @@ def _legacy_crs(member: Any, path: Path | None) -> CRS | None:
     """The CRS of a pre-RFC 7946 ``crs`` member (``{"type": "name", "properties": {"name": ...}}``)."""
     if not member:
         return None
-    props = member.get("properties", {}) if isinstance(member, dict) else {}
+    if not isinstance(member, dict):
+        raise AOIError("the GeoJSON 'crs' member must be an object", path)
+    props = member.get("properties")
+    props = props if isinstance(props, dict) else {}
     value = props.get("name") or props.get("code")
-    if member.get("type", "").upper() == "EPSG" and props.get("code") is not None:
+    if str(member.get("type", "")).upper() == "EPSG" and props.get("code") is not None:
         value = f"EPSG:{props['code']}"
     if not value:
         return None

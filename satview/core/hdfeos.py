@@ -100,23 +100,26 @@ def grids_from_metadata(text: str, source: str = "StructMetadata") -> list[EosGr
                 fields[str(obj["DataFieldName"])] = tuple(str(d) for d in (
                     dims if isinstance(dims, tuple) else (dims,)))
         params = block.get("ProjParams", ())
-        grids.append(
-            EosGrid(
-                name=str(block["GridName"]),
-                xdim=int(block.get("XDim", 0)),
-                ydim=int(block.get("YDim", 0)),
-                upper_left=_pair(block.get("UpperLeftPointMtrs")),
-                lower_right=_pair(block.get("LowerRightMtrs")),
-                projection=str(block.get("Projection", "")),
-                proj_params=tuple(float(p) for p in (params if isinstance(params, tuple) else (params,))),
-                sphere_code=_int_or_none(block.get("SphereCode")),
-                zone_code=_int_or_none(block.get("ZoneCode")),
-                origin=str(block.get("GridOrigin", "HDFE_GD_UL")),
-                registration=str(block.get("PixelRegistration", "HDFE_CENTER")),
-                fields=fields,
-                source=source,
+        try:
+            grids.append(
+                EosGrid(
+                    name=str(block["GridName"]),
+                    xdim=int(block.get("XDim", 0)),
+                    ydim=int(block.get("YDim", 0)),
+                    upper_left=_pair(block.get("UpperLeftPointMtrs")),
+                    lower_right=_pair(block.get("LowerRightMtrs")),
+                    projection=str(block.get("Projection", "")),
+                    proj_params=tuple(float(p) for p in (params if isinstance(params, tuple) else (params,))),
+                    sphere_code=_int_or_none(block.get("SphereCode")),
+                    zone_code=_int_or_none(block.get("ZoneCode")),
+                    origin=str(block.get("GridOrigin", "HDFE_GD_UL")),
+                    registration=str(block.get("PixelRegistration", "HDFE_CENTER")),
+                    fields=fields,
+                    source=source,
+                )
             )
-        )
+        except TypeError as exc:  # a value of the wrong shape, e.g. a list where a number belongs
+            raise ValueError(f"grid {block['GridName']}: {exc}") from exc
     return grids
 
 
@@ -227,11 +230,13 @@ _CRS_NAMES = {
 
 
 def grid_crs(grid: EosGrid) -> CRS | None:
-    """The grid's CRS (geographic grids: EPSG:4326); None when the projection is not supported.
+    """The grid's CRS (geographic grids: EPSG:4326); None when the projection is not supported
+    (or its parameters make no valid CRS).
 
     Projected CRSs are named after the projection (``"MODIS Sinusoidal"`` on the MODIS sphere).
     """
     from pyproj import CRS as ProjCRS
+    from pyproj.exceptions import CRSError
 
     if grid.projection.upper() == "GCTP_GEO":
         return CRS.from_epsg(4326)
@@ -241,7 +246,10 @@ def grid_crs(grid: EosGrid) -> CRS | None:
     title = _CRS_NAMES.get(grid.projection.upper(), grid.projection)
     if f"+R={MODIS_SPHERE_RADIUS:.12g} " in text:
         title = f"MODIS {title}"
-    spec = ProjCRS.from_proj4(text).to_json_dict()
+    try:
+        spec = ProjCRS.from_proj4(text).to_json_dict()
+    except CRSError:  # parameters PROJ rejects (an infinite radius, ...): no usable CRS
+        return None
     spec["name"] = f"{title} (HDF-EOS grid {grid.name})"
     return CRS.from_wkt(ProjCRS.from_json_dict(spec).to_wkt())
 

@@ -206,6 +206,9 @@ class DaskExecutor(BatchExecutor):
             return
         from distributed import wait
 
+        from satview.core.batch.cluster import check_jobs
+
+        check_jobs(self._client, jobs)
         futures = [self._client.submit(fn, *job, pure=False) for job in jobs]
         pending = {f: i for i, f in enumerate(futures)}
         while pending:

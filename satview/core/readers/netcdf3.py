@@ -77,7 +77,10 @@ class _Cursor:
         return struct.unpack(">i", self.take(4))[0]
 
     def count(self) -> int:
-        return struct.unpack(">q", self.take(8))[0] if self.big else struct.unpack(">i", self.take(4))[0]
+        n = struct.unpack(">q", self.take(8))[0] if self.big else struct.unpack(">i", self.take(4))[0]
+        if n < 0:  # a negative count would move the cursor backwards
+            raise ValueError(f"the header declares a negative count ({n})")
+        return n
 
     def name(self) -> str:
         n = self.count()
@@ -114,7 +117,7 @@ def parse_header(path: str) -> NcHeader:
     """Parse the header of a classic (CDF-1), 64-bit offset (CDF-2) or CDF-5 netCDF file."""
     with open(path, "rb") as fh:
         head = fh.read(4)
-        if head[:3] != b"CDF" or head[3] not in (1, 2, 5):
+        if len(head) < 4 or head[:3] != b"CDF" or head[3] not in (1, 2, 5):
             raise ValueError("not a netCDF-3 file")
         size = os.fstat(fh.fileno()).st_size
         data = head + fh.read(min(size, 64 << 20) - 4)
@@ -145,14 +148,14 @@ def parse_header(path: str) -> NcHeader:
         nc_type = c.int32()
         vsize = c.count()
         begin = struct.unpack(">i" if version == 1 else ">q", c.take(4 if version == 1 else 8))[0]
+        if nc_type not in _TYPES or any(i >= len(dims) for i in ids):
+            raise ValueError(f"variable {name} has an unknown type or dimension")
         if ids and record_dim is not None and ids[0] == record_dim:
             rec_end = max(rec_end, begin + vsize)
             recsize += vsize
             rec_vars.append(_SIZES.get(nc_type, 1) * int(np.prod([dims[i][1] for i in ids[1:]])))
         else:
             fixed_end = max(fixed_end, begin + vsize)
-        if nc_type not in _TYPES or any(i >= len(dims) for i in ids):
-            raise ValueError(f"variable {name} has an unknown type or dimension")
         variables[name] = NcVar(name, tuple(dims[i][0] for i in ids), tuple(dims[i][1] for i in ids),
                                 np.dtype(_TYPES[nc_type]).newbyteorder("=").str, clean_attrs(vattrs))
     required = fixed_end
