@@ -23,6 +23,7 @@ is dropped before anything sees it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import Counter, defaultdict
@@ -77,10 +78,16 @@ class Task(QRunnable):
         self._args = args
         self._kwargs = kwargs
         self._with_progress = with_progress
+        self._finished = False
 
     def progress(self, fraction: float, message: str = "") -> None:
-        """Emit ``sig_progress`` (thread-safe)."""
-        self.signals.sig_progress.emit(float(fraction), str(message))
+        """Emit ``sig_progress`` (thread-safe). The worker's progress events arrive on the pool's
+        event thread and one can come after the task has finished and its signal holder was
+        deleted: that late event is dropped."""
+        if self._finished:
+            return
+        with contextlib.suppress(RuntimeError):  # "Signal source has been deleted": finished just now
+            self.signals.sig_progress.emit(float(fraction), str(message))
 
     def run(self) -> None:
         """Run the function; emit exactly one of result/failed, then finished. Never raises."""
@@ -95,6 +102,7 @@ class Task(QRunnable):
             self.signals.sig_result.emit(result)
         finally:
             self._fn = self._args = self._kwargs = None  # type: ignore[assignment]
+            self._finished = True
             self.signals.sig_finished.emit()
 
 

@@ -56,9 +56,16 @@ def _cli_plan() -> list[tuple[Case, tuple[str, ...]]]:
     return plan
 
 
+_RUN: RunResult | None = None
+
+
 @pytest.fixture(scope="module")
 def hostile_run() -> RunResult:
-    """Every selected case, once: GUI lane plus CLI commands two at a time."""
+    """Every selected case, once per test process (pytest may set a module fixture up again when it
+    interleaves other modules' tests): GUI lane plus CLI commands two at a time."""
+    global _RUN
+    if _RUN is not None:
+        return _RUN
     root, seeds, _ = _corpus()
     result = run_cases(
         _gui_cases(),
@@ -70,6 +77,7 @@ def hostile_run() -> RunResult:
         probe=seeds.probe,
     )
     print("hostile fast subset:", summary(result))
+    _RUN = result
     return result
 
 
