@@ -70,7 +70,7 @@ case "$job" in
         ;;
     test)
         export QT_QPA_PLATFORM=offscreen
-        .venv/bin/python -m pytest -q -n auto --dist loadgroup
+        .venv/bin/python -m pytest -q -n auto --dist loadfile
         ;;
     *)
         echo "usage: bash packaging/bootstrap.sh [setup|demo|test|bench]" >&2

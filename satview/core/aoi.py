@@ -359,7 +359,7 @@ def _densify(geom: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
 def _same_crs(a: CRS, b: CRS) -> bool:
     try:
         return a == b
-    except Exception:
+    except Exception:  # CRSs that cannot be compared are treated as different (the AOI is reprojected)
         return False
 
 

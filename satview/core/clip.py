@@ -65,7 +65,7 @@ from satview.core.composite import dataset_bands
 from satview.core.env import gdal_env
 from satview.core.geo import parse_crs
 from satview.core.geotiff_tags import atomic_geotiff, write_scene_metadata
-from satview.core.readers.base import Scene
+from satview.core.readers.base import GDAL_ERRORS, Scene
 from satview.core.types import BandInfo, SceneInfo
 from satview.errors import AOIError, CancelledError, ExportError, SatviewError
 
@@ -348,9 +348,7 @@ def _write(path: Path, blocks: Iterator[tuple[int, int, int, np.ndarray]], width
             for band, row, nrows, data in blocks:
                 dst.write(data, band, window=Window(0, row, width, nrows))
             _set_metadata(dst, meta)
-    except SatviewError:
-        raise
-    except Exception as exc:
+    except (OSError, *GDAL_ERRORS) as exc:  # the disk, the folder or GDAL refused the write
         raise ExportError(f"cannot write the GeoTIFF ({exc})", meta.out) from exc
 
 
@@ -426,7 +424,7 @@ def _to_cog(src_path: Path, dst_path: Path, dtype: np.dtype, categorical: bool, 
             RESAMPLING="NEAREST" if categorical else "AVERAGE",
             COPY_SRC_MDD="YES",  # the SATVIEW and IMAGERY domains too, not only the default one
         )
-    except Exception as exc:
+    except (OSError, *GDAL_ERRORS) as exc:  # the disk, the folder or GDAL refused the write
         raise ExportError(f"cannot write the Cloud-Optimized GeoTIFF ({exc})", dst_path) from exc
 
 

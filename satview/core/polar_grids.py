@@ -472,7 +472,7 @@ def _same_projection(crs: CRS, grid: NsidcGrid, tolerance_m: float) -> bool:
         fwd = pyproj.Transformer.from_crs("EPSG:4326", pyproj.CRS.from_user_input(crs.to_wkt()),
                                           always_xy=True)
         x1, y1 = fwd.transform(lons, lats)
-    except Exception:
+    except Exception:  # a CRS PROJ cannot build is simply not this NSIDC grid
         return False
     x2, y2 = _transformer(_crs_key(grid.crs), False).transform(lons, lats)
     d = np.hypot(np.asarray(x1) - np.asarray(x2), np.asarray(y1) - np.asarray(y2))

@@ -305,9 +305,7 @@ def save_quicklook(
                 from satview.core.legend import write_legend_png  # lazy: PIL only with a legend (+~15 ms)
 
                 write_legend_png(legend, tmps[-1])
-        except SatviewError:
-            raise
-        except Exception as exc:
+        except OSError as exc:  # the disk or the folder refused the write (PIL's errors are OSErrors)
             raise ExportError(f"cannot write the quick-look PNG ({exc})", out) from exc
     if aux is None:  # a side-car from an earlier run would place this image wrongly
         with contextlib.suppress(OSError):

@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import rasterio
 from affine import Affine
+from pyproj.exceptions import ProjError
 from rasterio.control import GroundControlPoint
 from rasterio.crs import CRS
 from rasterio.enums import Resampling
@@ -52,7 +53,7 @@ import satview.core.env  # noqa: F401  (GDAL options first)
 from satview.core.composite import dataset_bands
 from satview.core.geo import parse_crs, transformer
 from satview.core.geotiff_tags import atomic_geotiff, write_scene_metadata
-from satview.core.readers.base import ProgressFn, Scene
+from satview.core.readers.base import GDAL_ERRORS, ProgressFn, Scene
 from satview.core.types import BandInfo, GeoGrid, SceneInfo
 from satview.errors import CancelledError, ExportError, SatviewError
 
@@ -125,7 +126,7 @@ def target_grid(
         transform, width, height = calculate_default_transform(
             grid.crs, crs, grid.width, grid.height, resolution=res, **kwargs
         )
-    except Exception as exc:
+    except (*GDAL_ERRORS, ValueError) as exc:  # the target CRS cannot hold the scene's extent
         raise SatviewError(f"cannot transform the scene's extent to {crs.to_string()} ({exc})") from exc
     if transform is None or not width or not height:
         raise SatviewError(f"the scene's extent cannot be expressed in {crs.to_string()}")
@@ -184,7 +185,7 @@ def _project_swath(lon: np.ndarray, lat: np.ndarray, crs: CRS) -> tuple[np.ndarr
         raise SatviewError("the swath has no valid latitude/longitude")
     try:
         x, y = transformer("EPSG:4326", crs).transform(np.where(ok, lon, 0.0), np.where(ok, lat, 0.0))
-    except Exception as exc:
+    except (ProjError, ValueError) as exc:  # PROJ cannot take the swath into the target CRS
         raise SatviewError(f"cannot transform the swath to {crs.to_string()} ({exc})") from exc
     x = np.where(ok, np.asarray(x, dtype=np.float64), np.nan)
     y = np.where(ok, np.asarray(y, dtype=np.float64), np.nan)
@@ -376,7 +377,7 @@ def _open_source(band: BandInfo, grid: GeoGrid) -> Any | None:
         return None
     try:
         ds = rasterio.open(band.source)
-    except Exception:
+    except Exception:  # no overview source: the caller reads the full band instead
         return None
     usable = (
         ds.crs is not None
@@ -478,9 +479,7 @@ def reproject_scene(
                         )
                 _set_metadata(dst, info, infos, Resampling.nearest if swath is not None else rs)
                 report(0.95, "writing the GeoTIFF")
-        except SatviewError:
-            raise
-        except Exception as exc:
+        except (OSError, *GDAL_ERRORS) as exc:  # the disk, the folder or GDAL refused the write
             raise ExportError(f"cannot write the reprojected GeoTIFF ({exc})", out) from exc
     report(1.0, "done")
     return ReprojectResult(out, crs, dst_grid.transform, dst_grid.width, dst_grid.height, n, names)

@@ -141,7 +141,7 @@ class RasterCanvas(QWidget):
             if grid.crs.is_projected:
                 return per_px * grid.crs.linear_units_factor[1]
             _, lat = transformer(grid.crs, LONLAT).transform(*(grid.transform * self._centre()))
-        except Exception:
+        except Exception:  # no scale bar where the grid cannot be measured
             return None
         if not math.isfinite(lat) or abs(lat) >= 89.9:
             return None
@@ -154,7 +154,7 @@ class RasterCanvas(QWidget):
             return None
         try:
             return north_angle(grid, *self._centre())
-        except Exception:
+        except Exception:  # no turned arrow where the convergence is undefined (pole, no CRS)
             return None
 
     def _scene_opened(self, info: Any) -> None:
@@ -352,7 +352,7 @@ class RasterCanvas(QWidget):
             try:
                 drawn = self.aois.aoi_vertices_pixels(aoi_id, self._warp_grid())
                 verts = [(float(v[0]), float(v[1])) for v in drawn]
-            except Exception:
+            except Exception:  # an AOI that cannot be drawn here is skipped (the store reported it)
                 continue
             if len(verts) > 1 and verts[0] == verts[-1]:
                 verts = verts[:-1]
@@ -412,7 +412,7 @@ class RasterCanvas(QWidget):
             return False
         try:
             x, y = transformer(LONLAT, grid.crs).transform(*self._marked)
-        except Exception:
+        except Exception:  # no marker where the point does not project onto this grid
             return False
         col, row = ~grid.transform * (x, y)
         w, h = self.grid_size()

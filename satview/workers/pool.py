@@ -235,7 +235,7 @@ class WorkerPool:
         try:
             result = call(TaskContext(on_event, job.outer.cancelled), job.fn, job.args, job.kwargs, job.path,
                           portable=False)
-        except Exception as exc:
+        except Exception as exc:  # carried to the caller as it is (inline pool)
             job.outer.set_exception(exc)
         else:
             job.outer.set_result(result)

@@ -11,10 +11,6 @@ import pytest
 from hostile.corpus import Case, Seeds, deterministic_cases, random_mutations
 from hostile.runner import CLI_COMMANDS, STALL_LIMIT_MS, Attempt, RunResult, run_cases, summary
 
-#: All tests here share one module-scoped run of the corpus: keep them on one xdist worker, so the
-#: run is made once (``--dist loadgroup``) instead of once per worker.
-pytestmark = pytest.mark.xdist_group("hostile")
-
 #: Seeded random mutations added to the deterministic corpus (GUI path).
 N_MUTATIONS = 60
 #: Cases run through every CLI command (the rest of the hand-made ones run ``info`` only).

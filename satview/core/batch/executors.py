@@ -71,7 +71,7 @@ class BatchExecutor:
                 return
             try:
                 yield i, fn(*job)
-            except Exception as exc:
+            except Exception as exc:  # a scene's failure is a value (describe_error tells bugs)
                 yield i, exc
 
 
@@ -223,7 +223,7 @@ class DaskExecutor(BatchExecutor):
                 i = pending.pop(f)
                 try:
                     yield i, f.result()
-                except Exception as exc:
+                except Exception as exc:  # a scene's failure is a value (describe_error tells bugs)
                     yield i, exc
 
 

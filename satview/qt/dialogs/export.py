@@ -158,7 +158,7 @@ class ExportDialog(QDialog):
     def _accept(self) -> None:
         try:
             self.choice()
-        except Exception as exc:
+        except Exception as exc:  # the dialog shows what is wrong with the choices inline
             self.error.setText(str(exc))
             return
         self.accept()

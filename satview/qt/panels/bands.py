@@ -231,7 +231,7 @@ class BandsPanel(QWidget):
             for key, idx in INDICES.items():
                 try:
                     index_bands(info, key)
-                except Exception:
+                except Exception:  # an index the scene lacks bands for is left out of the list
                     continue
                 self.index.addItem(f"{key.upper()}: {idx.title}", key)
         self.mode_buttons["rgb"].setEnabled(len(shown) >= 3)
@@ -344,7 +344,7 @@ class BandsPanel(QWidget):
     def _update_colorbar(self) -> None:
         try:
             self.colorbar.setPixmap(colorbar_pixmap(self.cmap.currentText()))
-        except Exception:
+        except Exception:  # a colour map without a bar shows none, never breaks the panel
             self.colorbar.clear()
         levels = self.levels if self.levels is not None else getattr(self.hist, "levels", None)
         if levels is not None and levels.lo:
@@ -389,7 +389,7 @@ class BandsPanel(QWidget):
                 mode=self.stretch_mode.currentData(), low=self.low.value(), high=self.high.value(),
                 n_std=self.n_std.value(), gamma=self.gamma.value(), linked=self.linked.isChecked(),
             )  # fmt: skip
-        except Exception:
+        except Exception:  # half-typed limits keep the current stretch until they are complete
             return self.spec.stretch if self.spec is not None else Stretch()
 
     def build_spec(self, preset: str | None = None) -> Any:

@@ -60,7 +60,7 @@ def describe_crs(crs: Any) -> str:
 
     try:
         method = ProjCRS.from_wkt(crs.to_wkt()).coordinate_operation.method_name
-    except Exception:
+    except Exception:  # a display nicety: any PROJ failure keeps the plain name
         return name
     return name.replace("unknown", method, 1) if method else name
 
@@ -175,7 +175,7 @@ class CrsChooser(QWidget):
     def _custom_edited(self) -> None:
         try:
             crs = self.crs()
-        except Exception as exc:
+        except Exception as exc:  # the typed CRS text is the user's: its error is shown inline
             self.status.setText(f"<span style='color:#d33'>{exc}</span>")
             return
         if crs is not None:
@@ -254,7 +254,7 @@ class WktDialog(QDialog):
 
         try:
             return ProjCRS.from_wkt(crs.to_wkt()).to_wkt(pretty=True)
-        except Exception:
+        except Exception:  # a display nicety: any PROJ failure shows the plain WKT
             return crs.to_wkt()
 
 
@@ -264,7 +264,7 @@ def unit_name(crs: Any) -> str:
         return ""
     try:
         unit = crs.linear_units if crs.is_projected else "degree"
-    except Exception:
+    except Exception:  # a display nicety: no unit label when PROJ cannot tell
         return ""
     return {"metre": "m", "meter": "m", "degree": "°", "foot": "ft", "US survey foot": "ftUS"}.get(unit, unit)
 
@@ -462,7 +462,7 @@ class ProjectionPanel(QWidget):
             return
         try:
             crs = self.chooser.crs()
-        except Exception as exc:
+        except Exception as exc:  # the chosen CRS text is the user's: its error is shown inline
             self.chooser.status.setText(str(exc))
             return
         self.session.set_reprojection(crs.to_string() if crs is not None else None)
