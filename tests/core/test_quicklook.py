@@ -284,11 +284,12 @@ def test_missing_folder_is_export_error(rgb_path: Path, tmp_path: Path) -> None:
 
 
 def test_failure_leaves_no_files(rgb_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails (the disk is full) is an ExportError naming the output, and no file is left."""
     def broken(*_a: object, **_k: object) -> None:
-        raise RuntimeError("disk on fire")
+        raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(ql, "_write_png", broken)
-    with open_scene(rgb_path) as scene, pytest.raises(ExportError, match="disk on fire"):
+    with open_scene(rgb_path) as scene, pytest.raises(ExportError, match="No space left"):
         write_quicklook(scene, tmp_path / "q.png", size=50)
     assert _names(tmp_path) == set()
 
