@@ -29,23 +29,10 @@ def open_view(path: str, dataset: str | None = None,
               max_size: int = COARSE_SIZE) -> tuple[Any, Any, Any, Any, Any]:
     """Open a scene and draw its first picture from one read: (info, spec, levels, hist, RenderResult).
     A newer ``open_view`` supersedes this one (the user picked another file)."""
-    kept = scene_cache.cached_view(path, dataset, max_size)
-    if kept is not None:
-        return kept
     scene = scene_cache.scene(path, dataset)
     spec = default_display(scene.info)
     levels, hist, result = display_overview(scene, spec, max_size)
-    view = (scene_cache.portable_info(scene.info), spec, levels, hist, result)
-    scene_cache.keep_view(path, dataset, max_size, view)
-    return view
-
-
-@request(30, per_gb=10, doing="opening it")
-def prefetch(path: str, dataset: str | None = None, max_size: int = COARSE_SIZE) -> None:
-    """Open a scene and draw its first picture into the worker's cache, so that a later ``open_view``
-    of it returns at once (the time stack steps through dates this way). Send it with priority "low"."""
-    if scene_cache.cached_view(path, dataset, max_size) is None and not should_cancel():
-        open_view(path, dataset, max_size)
+    return scene_cache.portable_info(scene.info), spec, levels, hist, result
 
 
 @request(30, per_gb=10, doing="drawing it")

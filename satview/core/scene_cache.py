@@ -1,9 +1,8 @@
-"""The open scenes a worker process keeps between requests, and the first pictures it drew or prefetched.
+"""The open scenes a worker process keeps between requests.
 
 A request names a scene by (path, dataset); the worker keeps the last :data:`MAX_SCENES` of them open,
-keyed by (path, dataset, mtime, size) so that a file changed on disk is opened again. Next to each
-open scene the worker keeps its first picture (``open_view``'s result), so a prefetched scene
-(``requests.prefetch``) opens at once when the user steps to it.
+keyed by (path, dataset, mtime, size) so that a file changed on disk is opened again. (Pictures of
+prefetched stack dates are kept by :mod:`satview.core.stack.step`.)
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from typing import Any
 #: Open scenes a worker keeps (each holds file handles and a few overview arrays).
 MAX_SCENES = 4
 _SCENES: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_VIEWS: dict[tuple[Any, ...], Any] = {}  # (scene key, max size) -> open_view's result
 _LOCK = threading.Lock()
 
 
@@ -47,32 +45,15 @@ def scene(path: str, dataset: str | None) -> Any:
     with _LOCK:
         _SCENES[key] = opened
         while len(_SCENES) > MAX_SCENES:
-            old_key, old = _SCENES.popitem(last=False)
-            for view_key in [k for k in _VIEWS if k[0] == old_key]:
-                del _VIEWS[view_key]
+            _, old = _SCENES.popitem(last=False)
             with contextlib.suppress(OSError):
                 old.close()
     return opened
 
 
-def cached_view(path: str, dataset: str | None, max_size: int) -> Any | None:
-    """The first picture kept for the scene (see :func:`keep_view`), or None."""
-    with _LOCK:
-        return _VIEWS.get((scene_key(path, dataset), max_size))
-
-
-def keep_view(path: str, dataset: str | None, max_size: int, view: Any) -> None:
-    """Keep ``open_view``'s result for the scene while the scene stays open."""
-    key = scene_key(path, dataset)
-    with _LOCK:
-        if key in _SCENES:
-            _VIEWS[(key, max_size)] = view
-
-
 def close_all() -> None:
     """Close every cached scene of this process."""
     with _LOCK:
-        _VIEWS.clear()
         while _SCENES:
             _, s = _SCENES.popitem()
             with contextlib.suppress(OSError):

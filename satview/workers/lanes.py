@@ -1,8 +1,8 @@
 """The app's workers: one :class:`WorkerPool` per lane, so an interactive read never waits behind long work.
 
-- "interactive": opening, drawing, pixels (one process that keeps the open scenes); prefetches
-  (``satview.core.requests.prefetch``, sent with priority "low") run here too, so the scenes they
-  open are the ones the next requests find;
+- "interactive": opening, drawing, pixels (one process that keeps the open scenes); prefetches of
+  stack dates (``satview.core.requests.step`` without a reply, sent with priority "low") run here
+  too, so the scenes they open are the ones the next requests find;
 - "background": view reprojections (long, for the screen; a newer one cancels the older);
 - "export": clips, quick-looks, reprojections, sea-ice extent (writing files).
 

@@ -100,13 +100,13 @@ def test_clip_in_the_worker_equals_clip_scene(pool: WorkerPool, demo_tar: Path, 
 
 
 def test_prefetch_keeps_the_first_picture_in_the_worker(pool: WorkerPool, demo_tar: Path) -> None:
-    """After a prefetch, open_view of the scene is answered from the worker's cache: the very picture
-    the prefetch drew."""
+    """After a prefetch (a ``step`` without a reply), stepping to the scene is answered from the
+    worker's cache: the very picture the prefetch drew."""
     path = str(demo_tar)
-    drawn = pool.submit(requests.prefetch, path, None, 200, priority="low").result(60)
+    drawn = pool.submit(requests.step, path, None, None, None, 200, False, priority="low").result(60)
     assert drawn is None
-    first = pool.submit(requests.open_view, path, None, 200).result(60)
-    second = pool.submit(requests.open_view, path, None, 200).result(60)
+    first = pool.submit(requests.step, path, None, None, None, 200).result(60)
+    second = pool.submit(requests.step, path, None, None, None, 200).result(60)
     assert first[4] is not None and np.array_equal(first[4].rgba, second[4].rgba)
 
 
