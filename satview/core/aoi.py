@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyproj
+import pyproj.exceptions
 import shapely
 import shapely.affinity
 import shapely.errors
@@ -303,23 +305,56 @@ def _finish(geom: BaseGeometry, crs: CRS, name: str | None, path: Path | None) -
     if others:
         warnings.warn(f"{path or 'AOI'}: ignored its {', '.join(others)} parts (only polygons are used)",
                       stacklevel=3)
+    if not all(np.isfinite(shapely.get_coordinates(p)).all() for p in polys):
+        raise AOIError("the AOI has coordinates that are not finite numbers", path)
+    _check_within_reach(polys, crs, path)
     repaired = False
     fixed: list[BaseGeometry] = []
-    for p in polys:
-        if not p.is_valid:
-            repaired = True
-            p = _polygonal(shapely.make_valid(p))
-        if not p.is_empty:
-            fixed.append(p)
-    merged = _polygonal(shapely.union_all(fixed)) if fixed else Polygon()
+    try:
+        for p in polys:
+            if not p.is_valid:
+                repaired = True
+                p = _polygonal(shapely.make_valid(p))
+            if not p.is_empty:
+                fixed.append(p)
+        merged = _polygonal(shapely.union_all(fixed)) if fixed else Polygon()
+    except shapely.errors.GEOSException as exc:
+        # GEOS gives up on some degenerate rings (denormal coordinates: "side location conflict").
+        raise AOIError(f"the AOI polygon is damaged beyond repair ({exc})", path) from exc
     if merged.is_empty or merged.area <= 0:
         raise AOIError("the AOI polygon has no area (it is empty or degenerate)", path)
     if repaired:
         warnings.warn(f"{path or 'AOI'}: the polygon was invalid (e.g. self-intersecting) and was repaired",
                       stacklevel=3)
-    if not np.isfinite(shapely.get_coordinates(merged)).all():
-        raise AOIError("the AOI has coordinates that are not finite numbers", path)
     return AOI(merged, crs, name)
+
+
+def _check_within_reach(polys: list[BaseGeometry], crs: CRS, path: Path | None) -> None:
+    """Refuse a polygon in a projected CRS that lies far beyond where that CRS is defined.
+
+    Such a polygon (a typo that puts a vertex 4,000,000 km north in UTM) has no meaning, and its
+    reprojection to lon/lat folds over the globe into rings GEOS can spend minutes repairing.
+    "Far" is more than the CRS's own area of use is wide, on any side of it.
+    """
+    if not crs.is_projected:
+        return
+    try:
+        use = pyproj.CRS.from_user_input(crs.to_wkt(version="WKT2_2019")).area_of_use
+        if use is None:
+            return
+        ax0, ay0, ax1, ay1 = pyproj.Transformer.from_crs(4326, crs.to_wkt(), always_xy=True).transform_bounds(
+            use.west, use.south, use.east, use.north, densify_pts=21)
+    except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError):
+        return  # a CRS PROJ cannot describe or bound: nothing to compare with
+    span = max(ax1 - ax0, ay1 - ay0)
+    if not math.isfinite(span):
+        return
+    x0, y0, x1, y1 = shapely.total_bounds(polys)
+    if x0 < ax0 - span or x1 > ax1 + span or y0 < ay0 - span or y1 > ay1 + span:
+        raise AOIError(
+            f"the AOI lies far outside the area where {_crs_label(crs)} is used (longitude "
+            f"{use.west:g}..{use.east:g}, latitude {use.south:g}..{use.north:g}): its extent is "
+            f"x {x0:,.0f}..{x1:,.0f}, y {y0:,.0f}..{y1:,.0f}", path)
 
 
 def _flatten(geom: BaseGeometry):

@@ -379,3 +379,16 @@ def test_ensure_overlap(real_data: Path) -> None:
         antipode = AOI(box(100, -30, 101, -29), CRS.from_epsg(4326))  # outside UTM 18N's domain
         with pytest.raises(AOIError, match="does not overlap"):
             ensure_overlap(antipode, scene.info)
+
+
+def test_projected_aoi_far_beyond_its_crs_is_refused(tmp_path: Path) -> None:
+    """A UTM polygon reaching 4,000,000 km north is an AOIError naming the file (its reprojection
+    used to keep GEOS busy for minutes); one spilling into the next zone is still accepted."""
+    far = tmp_path / "far.wkt"
+    far.write_text("SRID=32618;POLYGON((500000 4000000,600000 4000000,600000 4000000000,500000 4000000))")
+    with pytest.raises(AOIError, match="far outside the area where EPSG:32618 is used") as err:
+        load_aoi(far)
+    assert "far.wkt" in str(err.value)
+    near = load_aoi("SRID=32618;POLYGON((800000 4000000,1200000 4000000,1200000 4100000,800000 4100000,"
+                    "800000 4000000))")
+    assert near.area_km2() == pytest.approx(400 * 100, rel=0.01)
