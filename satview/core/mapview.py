@@ -29,7 +29,7 @@ import numpy as np
 from affine import Affine
 from rasterio.crs import CRS
 
-from satview.core.geo import LONLAT, transformer
+from satview.core.geo import LONLAT, transform_points, transformer
 from satview.core.readers.base import Scene
 from satview.core.render import DisplaySpec, RenderResult, render_view
 from satview.core.stretch import Levels
@@ -291,12 +291,16 @@ def north_angle(grid: GeoGrid, col: float, row: float) -> float | None:
     if grid.crs is None:
         return None
     x, y = grid.transform * (col, row)
-    lon, lat = transformer(grid.crs, LONLAT).transform(x, y, errcheck=False)
+    # GDAL's PROJ (through rasterio): warm once the worker opened the scene, where pyproj's first
+    # use would cost its import
+    lons, lats = transform_points(grid.crs, LONLAT, [x], [y])
+    lon, lat = float(lons[0]), float(lats[0])
     if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90:
         return None
     step = 1e-3
     sign = 1.0 if lat + step <= 90.0 else -1.0
-    x2, y2 = transformer(LONLAT, grid.crs).transform(lon, lat + sign * step, errcheck=False)
+    xs, ys = transform_points(LONLAT, grid.crs, [lon], [lat + sign * step])
+    x2, y2 = float(xs[0]), float(ys[0])
     if not (math.isfinite(x2) and math.isfinite(y2)):
         return None
     c2, r2 = ~grid.transform * (x2, y2)

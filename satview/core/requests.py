@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from satview.core import scene_cache
-from satview.core.mapview import render_reprojected
+from satview.core.mapview import north_angle, render_reprojected
 from satview.core.render import default_display, display_overview, render_view
 from satview.core.stack.step import step_overview
 from satview.errors import CancelledError
@@ -78,6 +78,14 @@ def pixel_at(path: str, dataset: str | None, lonlat: tuple[float, float] | None 
 
     scene = scene_cache.scene(path, dataset)
     return query_pixel(scene, *locate(scene, lonlat=lonlat, xy=xy))
+
+
+@request(10, doing="finding north on it")
+def north(grid: Any, col: float, row: float) -> float | None:
+    """``mapview.north_angle`` at grid position (col, row): asked in a worker because the first PROJ
+    transformation costs a process some 50 ms (importing pyproj, opening PROJ's database), which
+    on the GUI thread delayed the first picture and stalled the event loop."""
+    return north_angle(grid, col, row)
 
 
 @request(60, per_gb=20, doing="reprojecting the view", lane="background", latest_only=True)

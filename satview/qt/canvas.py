@@ -12,7 +12,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from satview.core.geo import LONLAT, transformer
-from satview.core.mapview import WarpedView, north_angle
+from satview.core.mapview import WarpedView
 from satview.core.types import GeoGrid
 from satview.qt.overlay import MapOverlay
 
@@ -62,6 +62,7 @@ class RasterCanvas(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.glw)
+        self._north: float | None = None  # degrees clockwise from up at the view's centre
         self.overlay = MapOverlay(self)
 
         self.drawing = False
@@ -89,6 +90,7 @@ class RasterCanvas(QWidget):
 
         session.sig_scene_opened.connect(self._scene_opened)
         session.sig_rendered.connect(self.show_result)
+        session.sig_north.connect(self._north_found)
         aois.sig_aois_changed.connect(self.sync_aois)
 
     # ------------------------------------------------------------------ scene and pictures
@@ -130,7 +132,8 @@ class RasterCanvas(QWidget):
         """Metres per screen pixel along the view's x axis in its grid (None without a CRS).
 
         Projected grids use their pixel size in metres; lon/lat grids the length of a degree of
-        longitude at the latitude of the view's centre.
+        longitude at the latitude of the view's centre (its datum's latitude: near enough for a
+        scale bar, and no PROJ call on the GUI thread).
         """
         grid = self.view_grid()
         if grid is None or grid.crs is None:
@@ -140,22 +143,21 @@ class RasterCanvas(QWidget):
         try:
             if grid.crs.is_projected:
                 return per_px * grid.crs.linear_units_factor[1]
-            _, lat = transformer(grid.crs, LONLAT).transform(*(grid.transform * self._centre()))
         except Exception:  # no scale bar where the grid cannot be measured
             return None
+        _, lat = grid.transform * self._centre()  # a geographic grid's y is the latitude
         if not math.isfinite(lat) or abs(lat) >= 89.9:
             return None
         return per_px * _M_PER_DEGREE * math.cos(math.radians(lat))
 
     def north_angle(self) -> float | None:
-        """Direction of true north at the view's centre, degrees clockwise from up (None: unknown)."""
-        grid = self.view_grid()
-        if grid is None or grid.crs is None:
-            return None
-        try:
-            return north_angle(grid, *self._centre())
-        except Exception:  # no turned arrow where the convergence is undefined (pole, no CRS)
-            return None
+        """Direction of true north at the view's centre, degrees clockwise from up (None: unknown),
+        as the session last found it (``Session.sig_north``)."""
+        return self._north
+
+    def _north_found(self, angle: float) -> None:
+        self._north = None if math.isnan(angle) else angle
+        self.overlay.update()
 
     def _scene_opened(self, info: Any) -> None:
         """A new scene: drop the old pictures and AOIs, frame the whole grid."""
@@ -164,6 +166,7 @@ class RasterCanvas(QWidget):
         self.fine.clear()
         self.marker.clear()
         self._marked = None
+        self._north = None
         self.warp = None
         self._coarse_crs = _UNSET
         self._last_view = None

@@ -14,6 +14,7 @@ The session converts them to the render space (raw DN where possible) itself.
 from __future__ import annotations
 
 import functools
+import math
 import os
 from collections.abc import Callable
 from typing import Any
@@ -68,6 +69,8 @@ class Session(QObject):
       - ``sig_rendered(RenderResult)``: a picture for the canvas (``coarse`` True for the
         whole-scene image; a coarse picture always comes before the fine ones drawn over it).
       - ``sig_pixel(PixelReport)``: cursor readout.
+      - ``sig_north(float)``: direction of true north at the view's centre, degrees clockwise from
+        up (NaN: none, e.g. no CRS), found in a worker for every view the canvas reports.
     Errors and busy state go through ``background`` (``sig_failed``, ``sig_busy``).
     """
 
@@ -76,6 +79,7 @@ class Session(QObject):
     sig_histogram = Signal(HistogramData)
     sig_rendered = Signal(RenderResult)
     sig_pixel = Signal(PixelReport)
+    sig_north = Signal(float)
 
     def __init__(self, background: Background, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -92,6 +96,7 @@ class Session(QObject):
         self._screen: tuple[int, int] = (1024, 768)
         self._view_busy = False
         self._view_pending = False
+        self._north_asked = 0  # north requests sent and not yet finished
         self._pixel_busy = False
         self._pixel_pending: tuple[int, int] | None = None
         self._last_pixel: tuple[int, int] | None = None  # read again on the next date of a stack
@@ -113,8 +118,9 @@ class Session(QObject):
 
     @property
     def view_render_active(self) -> bool:
-        """True while a viewport render is running or queued (screenshot mode waits for it)."""
-        return self._view_busy or self._view_pending
+        """True while a viewport render (or the view's north) is running or queued (screenshot mode
+        waits for it)."""
+        return self._view_busy or self._view_pending or self._north_asked > 0
 
     @property
     def reprojection(self) -> str | None:
@@ -278,7 +284,27 @@ class Session(QObject):
         self._view = (float(view[0]), float(view[1]), float(view[2]), float(view[3]))
         self._screen = (max(1, int(screen[0])), max(1, int(screen[1])))
         self._latest.renew("view")
+        self._request_north()
         self._request_fine()
+
+    def _request_north(self) -> None:
+        """Find north at the centre of the view (in the reprojected view's grid when there is one)."""
+        grid = self._warp_grid if self._reproject else (self.info.grid if self.info else None)
+        if grid is None or grid.crs is None or self._view is None:
+            self.sig_north.emit(math.nan)
+            return
+        c0, r0, c1, r1 = self._view
+        self._north_asked += 1
+
+        def done(angle: float | None) -> None:
+            self.sig_north.emit(math.nan if angle is None else float(angle))
+
+        def finished() -> None:
+            self._north_asked -= 1
+
+        self._display_request(requests.north, grid, (c0 + c1) / 2, (r0 + r1) / 2, done=done,
+                              title="Cannot find north", finished=finished,
+                              stale=self._latest.token("scene", "display", "view"))
 
     def _fine_plan(self) -> ReadPlan | None:
         if self.info is None or self._view is None or self._coarse_plan is None or self._reproject:

@@ -42,10 +42,13 @@ PRELOAD: tuple[str, ...] = (
     "satview.core.landsat",
     "satview.core.render",
     "satview.core.quicklook",
-    "satview.core.batch.tasks",
-    "satview.core.batch.stats",
     "satview.core.requests",
 )
+#: Imported on top of :data:`PRELOAD` by the fork server of a batch (the CLI's, a Dask
+#: ``LocalCluster``'s): the batch tasks, whose package also loads the batch client (pebble, the
+#: runner; about 45 ms the app's first picture would otherwise wait for). In the app, batch workers
+#: import them at their first scene.
+BATCH_PRELOAD: tuple[str, ...] = ("satview.core.batch.tasks",)
 #: The module the fork server imports: it runs :func:`warm` (``satview/workers/warm.py``).
 SERVER_MODULE = "satview.workers.warm"
 

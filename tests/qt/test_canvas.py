@@ -203,7 +203,8 @@ def test_north_arrow_shows_on_a_bright_picture_and_zoom_actions_have_icons(qtbot
         dst.write(data, 1)
     open_and_wait(qtbot, win, path)
     win.canvas.vb.setRange(win.canvas.vb.viewRect().adjusted(60, 20, -60, -20), padding=0)  # all white
-    qtbot.wait(100)
+    qtbot.waitUntil(lambda: win.canvas.north_angle() is not None, timeout=10_000)  # found in a worker
+    qtbot.wait(50)
     img = win.canvas.glw.grab().toImage()
     w = img.width()
     box = [img.pixelColor(x, y).lightness() for x in range(w - 56, w - 4) for y in range(10, 60)]

@@ -3,6 +3,7 @@ prompt, prefetch fills the worker's cache, the preload list imports."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import threading
@@ -20,7 +21,7 @@ from satview.core.viewport import plan_read
 from satview.errors import UnsupportedFormatError
 from satview.workers.lanes import Workers
 from satview.workers.pool import WorkerPool
-from satview.workers.preload import PRELOAD, warm
+from satview.workers.preload import BATCH_PRELOAD, PRELOAD, warm
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +129,9 @@ def test_interactive_open_is_not_held_up_by_a_hung_view_reprojection_or_export(r
 
 
 def test_preload_imports_every_listed_module() -> None:
-    """Every module of the one preload list exists (a renamed module fails here, not silently)."""
+    """Every module of the one preload list (and of the batch's addition) exists: a renamed module
+    fails here, not silently."""
     warm()
+    for name in BATCH_PRELOAD:
+        importlib.import_module(name)
     assert "satview.core.requests" in PRELOAD

@@ -20,7 +20,7 @@ from typing import Any
 from satview.core.env import THREADS_ENV, threads
 from satview.errors import SatviewError
 from satview.workers.pool import WorkerPool
-from satview.workers.preload import SERVER_MODULE, forks, mp_context
+from satview.workers.preload import BATCH_PRELOAD, SERVER_MODULE, forks, mp_context
 
 Job = tuple[Any, ...]
 ShouldCancel = Callable[[], bool]
@@ -94,7 +94,7 @@ class LocalPoolExecutor(BatchExecutor):
         self._pool: WorkerPool | None = None
 
     def prepare(self) -> None:
-        mp_context()
+        mp_context(BATCH_PRELOAD)
 
     def start(self) -> None:
         self._pool = WorkerPool("batch", processes=self.workers,
@@ -165,7 +165,7 @@ class DaskExecutor(BatchExecutor):
 
     def prepare(self) -> None:
         if self.scheduler == "local" and forks():
-            mp_context(DASK_PRELOAD)
+            mp_context((*BATCH_PRELOAD, *DASK_PRELOAD))
 
     def start(self) -> None:
         try:
@@ -181,7 +181,8 @@ class DaskExecutor(BatchExecutor):
                 with dask.config.set(config):
                     self._cluster = LocalCluster(
                         n_workers=self.workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                        dashboard_address=None, silence_logs=logging.ERROR, preload=[SERVER_MODULE],
+                        dashboard_address=None, silence_logs=logging.ERROR,
+                        preload=[SERVER_MODULE, *BATCH_PRELOAD],
                         env={THREADS_ENV: str(threads_per_worker(self.workers))})
                 self._client = Client(self._cluster)
             else:
