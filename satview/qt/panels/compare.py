@@ -28,6 +28,15 @@ MODES = ("off", "swipe", "flicker", "difference")
 CLASS_CHOICES = ("", "dnbr", "threshold:-0.1,0.1", "threshold:-15,15")
 
 
+def _counts(result: ChangeResult) -> str:
+    """Cells compared and left out; for sea ice the left-out cells are flags (no ocean concentration
+    in one of the dates), which belong to no class."""
+    if result.quantity.startswith("sea-ice"):
+        return (f"{result.pixels_compared:,} ocean cells compared; {result.pixels_masked:,} flagged "
+                "(land, coast, lakes, pole hole, missing) not compared")
+    return f"{result.pixels_compared:,} pixels compared, {result.pixels_masked:,} masked"
+
+
 class ComparePanel(QWidget):
     """Choices of Compare mode; ``sig_changed()`` whenever one changes."""
 
@@ -90,9 +99,9 @@ class ComparePanel(QWidget):
             return
         lines = [f"<b>{result.quantity}</b>, AFTER {result.after_date} minus BEFORE {result.before_date}:",
                  f"<span style='color:#b2182b'>■</span> −{limit:.3g} (decrease) … "
-                 f"<span style='color:#2166ac'>■</span> +{limit:.3g} (increase); "
-                 f"{result.pixels_compared:,} pixels compared, {result.pixels_masked:,} masked"]
+                 f"<span style='color:#2166ac'>■</span> +{limit:.3g} (increase); " + _counts(result)]
         if result.classes:
             lines.append(f"<i>{result.convention}</i>")
             lines += [f"{name}: {km2:,.2f} km²" for name, km2 in result.classes.items()]
+            lines.append(f"compared in all: {sum(result.classes.values()):,.2f} km²")
         self.legend.setText("<br>".join(lines))
