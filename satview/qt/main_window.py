@@ -96,13 +96,15 @@ class MainWindow(QMainWindow):
         self.stacks = StackBrowser(self.background, self.session, self.timeline, self)
         self.time_series = TimeSeries(self.session, self.aois, self.stacks, SeriesPanel(),
                                       lambda: self.aoi_panel.selected_id() or self.canvas.selected_aoi, self)
-        self.compare = CompareMode(self.session, self.stacks, self.canvas.vb, ComparePanel(), self)
+        self.compare = CompareMode(self.session, self.stacks, self.canvas, ComparePanel(), self)
         self.animation = AnimationExport(self.session, self.stacks, self.aois, self.time_series.selected_aoi,
                                          self.statusBar(), self)
         self.docks: dict[str, QDockWidget] = {}
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)  # time docks: room
         self._add_dock("files", "Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("bands", "Bands", self.bands, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
-        self._add_dock("projection", "Projection", self.projection, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("projection", "Projection", self.projection, Qt.DockWidgetArea.RightDockWidgetArea,
+                       scroll=True)
         self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("series", "Series", self.time_series.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -111,7 +113,6 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.docks[first], self.docks[second])
         self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["files"], self.docks["aoi"]], [560, 260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["timeline"], self.docks["series"]], [230, 230], Qt.Orientation.Vertical)
         for key in ("bands", "series"):  # the first tab of each tabbed pair
             self.docks[key].raise_()
         self._build_menus()
@@ -311,7 +312,10 @@ class MainWindow(QMainWindow):
 
     def _scene_shown(self, info: SceneInfo) -> None:
         """The title and the Files panel name the scene on screen, also after a step to another date."""
-        self.setWindowTitle(f"{scene_name(info)}{f' [{info.dataset}]' if info.dataset else ''} — satview")
+        name = f"{scene_name(info)}{f' [{info.dataset}]' if info.dataset else ''}"
+        self.setWindowTitle(f"{name} — satview")
+        if name not in self.statusBar().currentMessage():  # "Opened <the first date>" is not what is shown
+            self.statusBar().showMessage(f"Showing {name}")
         self.files.show_datasets(info)
         self.files.mark_current(info.path)
         shown = self.bands.info

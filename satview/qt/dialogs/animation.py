@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+#: The dialog's least width in pixels (the output path stays readable).
+MIN_WIDTH = 620
 #: Formats offered: (label, file suffix).
 FORMATS = (("GIF", ".gif"), ("MP4 (H.264)", ".mp4"))
 
@@ -49,6 +51,7 @@ class AnimationDialog(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export animation")
+        self.setMinimumWidth(MIN_WIDTH)
         what = "sea-ice colours" if getattr(display, "seaice", False) else (
             "the composite, colours and levels on screen, the same levels for every date")
         about = QLabel(f"{len(scenes)} dates, {scenes[0].date.isoformat()} to {scenes[-1].date.isoformat()}, "

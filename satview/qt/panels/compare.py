@@ -3,6 +3,7 @@ compare (swipe, flicker, difference), the change classes and the difference laye
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -101,7 +102,8 @@ class ComparePanel(QWidget):
                  f"<span style='color:#b2182b'>■</span> −{limit:.3g} (decrease) … "
                  f"<span style='color:#2166ac'>■</span> +{limit:.3g} (increase); " + _counts(result)]
         if result.classes:
-            lines.append(f"<i>{result.convention}</i>")
+            # the scheme's rule ("decrease < -15 <= no change ..."), escaped: its "<" are not tags
+            lines.append(f"<i>classes {html.escape(result.convention.removeprefix('AFTER - BEFORE; '))}</i>")
             lines += [f"{name}: {km2:,.2f} km²" for name, km2 in result.classes.items()]
             lines.append(f"compared in all: {sum(result.classes.values()):,.2f} km²")
         self.legend.setText("<br>".join(lines))

@@ -16,8 +16,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 #: What the dock says until a series is plotted.
-HINT = ("Open a folder or several files of one place (a stack), then plot the selected AOI or the last "
-        "clicked point through time")
+HINT = ("Plot the selected AOI (sea ice: the hemisphere without one) or the last clicked point through "
+        "the dates of the open stack (a folder or several files of one place)")
 #: Plotted columns of a row and their pen colours.
 CURVES = {"mean": "#1f77b4", "median": "#ff7f0e", "extent_km2": "#1f77b4", "area_km2": "#2ca02c"}
 
