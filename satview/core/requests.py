@@ -160,3 +160,18 @@ def extent_area(path: str, dataset: str | None = None) -> dict[str, Any]:
     out = scene_extent_and_area(scene_cache.scene(path, dataset))
     report_progress(1.0, "done")
     return out
+
+
+@request(1800, doing="animating it", lane="export")
+def animate(scenes: list[Any], out_path: str, what: Any, aoi: Any = None, fps: float = 2.0,
+            size: int = 1024) -> str:
+    """``stack.animate.write_animation`` (what ``satview animate`` runs) with progress per frame and
+    cancellation between frames (the output appears only complete)."""
+    from satview.core.stack.animate import write_animation
+
+    def progress(fraction: float, date: str) -> None:
+        if should_cancel():
+            raise CancelledError("the animation export was cancelled", out_path)
+        report_progress(fraction, f"frame of {date}")
+
+    return str(write_animation(scenes, out_path, what, aoi=aoi, fps=fps, size=size, progress=progress))

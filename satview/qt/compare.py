@@ -30,13 +30,15 @@ FLICKER_MS = 600
 
 
 class CompareMode(QObject):
-    """Draws the second date or the difference over ``vb`` (the canvas' ViewBox)."""
+    """Draws the second date or the difference over the ``canvas`` (in its ViewBox; in a reprojected
+    view warped onto the view's grid, ``canvas.warp``)."""
 
-    def __init__(self, session: Session, stacks: StackBrowser, vb: Any, panel: ComparePanel,
+    def __init__(self, session: Session, stacks: StackBrowser, canvas: Any, panel: ComparePanel,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.background = session.background
-        self.session, self.stacks, self.vb, self.panel = session, stacks, vb, panel
+        self.session, self.stacks, self.canvas, self.panel = session, stacks, canvas, panel
+        vb = canvas.vb
         self.layer = pg.ImageItem(axisOrder="row-major")
         self.layer.setZValue(5)  # over the scene's pictures, under the AOIs
         self.divider = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen("#ffdd00", width=3))
@@ -44,8 +46,10 @@ class CompareMode(QObject):
         for item in (self.layer, self.divider):
             item.setVisible(False)
             vb.addItem(item)
-        self.picture: np.ndarray | None = None
+        self.picture: np.ndarray | None = None  # the layer in the coordinates of the view on screen
         self.rect = (0.0, 0.0, 1.0, 1.0)
+        self._source: tuple[np.ndarray, tuple[float, ...]] | None = None  # the layer in scene pixels
+        self._placed_on: Any = None  # the view (canvas.warp) the picture was placed on
         self.change: Any = None
         self.timer = QTimer(self)
         self.timer.setInterval(FLICKER_MS)
@@ -57,6 +61,7 @@ class CompareMode(QObject):
         stacks.sig_date_changed.connect(lambda _i: self.refresh())
         session.sig_display_changed.connect(lambda *_a: self.refresh() if panel.mode in ("swipe", "flicker")
                                             else None)
+        session.sig_rendered.connect(self._view_drawn)
 
     @property
     def scene_path(self) -> str | None:
@@ -78,6 +83,7 @@ class CompareMode(QObject):
         self.timer.stop()
         self.layer.setVisible(False)
         self.divider.setVisible(False)
+        self._source = None
         self.panel.show_legend(None)
         mode = self.panel.mode
         if mode == "off" or self.session.info is None:
@@ -90,20 +96,48 @@ class CompareMode(QObject):
 
         def done(res: tuple[Any, ...]) -> None:
             picture = res[4]
-            self.picture, self.rect = np.asarray(picture.rgba), tuple(picture.pixel_rect)
+            self._place(np.asarray(picture.rgba), tuple(picture.pixel_rect))
             if mode == "swipe":
                 x, _, w, _ = self.rect
                 self.divider.setValue(x + w / 2)
                 self.divider.setVisible(True)
-                self._swipe()
-            else:
-                self._show(self.picture, self.rect)
+            self._draw()
+            if mode == "flicker":
                 self.timer.start()
 
         levels = self.session.render_levels
         self.background.run("display", requests.step, other, None, self.session.display, levels, COARSE_SIZE,
                             done=done, title="Cannot draw the second date", path=other,
                             stale=self._latest.token("compare"))
+
+    def _place(self, rgba: np.ndarray, rect: tuple[float, ...]) -> None:
+        """Keep the layer ``rgba`` over ``rect`` (scene pixels) and put it in the view's coordinates."""
+        self._source = (rgba, rect)
+        warp = self._placed_on = self.canvas.warp
+        if warp is None:
+            self.picture, self.rect = rgba, rect
+            return
+        from satview.core.stack.change_view import layer_on_view
+
+        self.picture, self.rect = layer_on_view(rgba, rect, warp.source, warp.grid)  # type: ignore[arg-type]
+
+    def _draw(self) -> None:
+        """Show the placed layer as the mode wants it (swipe: left of the divider)."""
+        if self.picture is None:
+            return
+        if self.panel.mode == "swipe":
+            self._swipe()
+        else:
+            self._show(self.picture, self.rect)
+
+    def _view_drawn(self, result: Any) -> None:
+        """A new first picture: the view may now be (or no longer be) reprojected; move the layer."""
+        if self._source is not None and result.coarse and self.canvas.warp != self._placed_on:
+            self._place(*self._source)
+            if self.panel.mode == "swipe":
+                x, _, w, _ = self.rect
+                self.divider.setValue(x + w / 2)
+            self._draw()
 
     def _show(self, rgba: np.ndarray, rect: tuple[float, ...]) -> None:
         self.layer.setImage(rgba, autoLevels=False, levels=(0, 255))
@@ -133,7 +167,8 @@ class CompareMode(QObject):
 
         def done(layer: Any) -> None:
             self.change = layer.result
-            self._show(layer.rgba, layer.rect)
+            self._place(layer.rgba, layer.rect)
+            self._draw()
             self.panel.show_legend(layer.result, layer.limit)
 
         self.background.run("export", change_layer, before, after, quantity, classes, grid,

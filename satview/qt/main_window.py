@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from satview.core.types import SceneInfo
+from satview.qt.animation_export import AnimationExport
 from satview.qt.aoi_store import AoiStore
 from satview.qt.canvas import RasterCanvas
 from satview.qt.compare import CompareMode
@@ -39,6 +40,7 @@ from satview.qt.panels.series import SeriesPanel
 from satview.qt.panels.timeline import NEXT_KEYS, PREVIOUS_KEYS, TimelinePanel
 from satview.qt.session import Session
 from satview.qt.stacks import StackBrowser
+from satview.qt.time_docks import TimeDocks
 from satview.qt.time_series import TimeSeries
 from satview.qt.workers import Background
 
@@ -94,11 +96,15 @@ class MainWindow(QMainWindow):
         self.stacks = StackBrowser(self.background, self.session, self.timeline, self)
         self.time_series = TimeSeries(self.session, self.aois, self.stacks, SeriesPanel(),
                                       lambda: self.aoi_panel.selected_id() or self.canvas.selected_aoi, self)
-        self.compare = CompareMode(self.session, self.stacks, self.canvas.vb, ComparePanel(), self)
+        self.compare = CompareMode(self.session, self.stacks, self.canvas, ComparePanel(), self)
+        self.animation = AnimationExport(self.session, self.stacks, self.aois, self.time_series.selected_aoi,
+                                         self.statusBar(), self)
         self.docks: dict[str, QDockWidget] = {}
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)  # time docks: room
         self._add_dock("files", "Files", self.files, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("bands", "Bands", self.bands, Qt.DockWidgetArea.RightDockWidgetArea, scroll=True)
-        self._add_dock("projection", "Projection", self.projection, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._add_dock("projection", "Projection", self.projection, Qt.DockWidgetArea.RightDockWidgetArea,
+                       scroll=True)
         self._add_dock("aoi", "AOIs", self.aoi_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self._add_dock("timeline", "Timeline", self.timeline, Qt.DockWidgetArea.BottomDockWidgetArea)
         self._add_dock("series", "Series", self.time_series.panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -107,7 +113,6 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.docks[first], self.docks[second])
         self.resizeDocks([self.docks["files"], self.docks["bands"]], [380, 430], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["files"], self.docks["aoi"]], [560, 260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.docks["timeline"], self.docks["series"]], [230, 230], Qt.Orientation.Vertical)
         for key in ("bands", "series"):  # the first tab of each tabbed pair
             self.docks[key].raise_()
         self._build_menus()
@@ -120,6 +125,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if state is not None:
             self.restoreState(state)
+        self.time_docks = TimeDocks([self.docks[k] for k in ("timeline", "series", "compare")], self.stacks,
+                                    self)
 
     # ------------------------------------------------------------------ building
     def _build_status_bar(self) -> None:
@@ -161,18 +168,15 @@ class MainWindow(QMainWindow):
         self._act("plot_point", "Plot the readout pixel through &time", lambda: self.time_series.plot_point())
         self._act("change", "Export &change GeoTIFF...", lambda: self.compare.export_dialog(
             self, default_output_dir(self.settings, self._inputs()), self._task_finished))
+        self._act("animation", "Export &animation...", lambda: self.animation.ask(self.settings),
+                  tip="The stack's dates as a GIF or MP4")
         self._act("clip", "Export clipped &GeoTIFF...", self.export_clip, "Ctrl+E")
         self._act("quicklook", "&Quick-look PNG...", self.export_quicklook, "Ctrl+Shift+E")
         self._act("batch", "&Batch...", self.batch, "Ctrl+B", "Quick-looks or clips of whole folders")
         self._act("quit", "&Quit", self.close, "Ctrl+Q")
-        self._act(
-            "draw",
-            "Draw &polygon",
-            self.canvas.set_drawing,
-            "P",
-            "Draw an AOI polygon: click vertices, double-click or Enter closes, Esc cancels",
-            checkable=True,
-        )
+        self._act("draw", "Draw &polygon", self.canvas.set_drawing, "P",
+                  "Draw an AOI polygon: click vertices, double-click or Enter closes, Esc cancels",
+                  checkable=True)
         self._act("delete", "&Delete AOI", self.delete_aoi, k.StandardKey.Delete)
         self._act("import", "&Import AOIs (GeoJSON)...", self.import_aois)
         self._act("export", "E&xport AOIs (GeoJSON)...", self.export_aois)
@@ -180,20 +184,12 @@ class MainWindow(QMainWindow):
         self._act("zoom_scene", "Zoom to &scene", self.canvas.zoom_to_scene, "Ctrl+0")
         self._act("zoom_in", "Zoom &in", lambda: self.canvas.zoom(1.5), [k("+"), k("="), k("Ctrl++")])
         self._act("zoom_out", "Zoom &out", lambda: self.canvas.zoom(1 / 1.5), [k("-"), k("Ctrl+-")])
-        for key, text, dx, dy in (
-            ("left", "Pan left", -0.2, 0),
-            ("right", "Pan right", 0.2, 0),
-            ("up", "Pan up", 0, -0.2),
-            ("down", "Pan down", 0, 0.2),
-        ):
-            self._act(
-                f"pan_{key}",
-                text,
-                lambda _c=False, x=dx, y=dy: self.canvas.pan(x, y),
-                getattr(Qt.Key, f"Key_{key.capitalize()}"),
-            )
-        self._act("scale_bar", "Scale &bar", self._toggle_scale_bar, checkable=True).setChecked(True)
-        self._act("north", "&North arrow", self._toggle_north, checkable=True).setChecked(True)
+        for key, dx, dy in (("left", -0.2, 0), ("right", 0.2, 0), ("up", 0, -0.2), ("down", 0, 0.2)):
+            self._act(f"pan_{key}", f"Pan {key}", lambda _c=False, x=dx, y=dy: self.canvas.pan(x, y),
+                      getattr(Qt.Key, f"Key_{key.capitalize()}"))
+        for key, part, text in (("scale_bar", "scale", "Scale &bar"), ("north", "north", "&North arrow")):
+            self._act(key, text, lambda on, p=part: self.canvas.overlay.set_shown(p, on),
+                      checkable=True).setChecked(True)
         self.cancel_button.clicked.connect(self.cancel)
         # pan/zoom keys should not steal typing in line edits and spin boxes
         for key in ("zoom_in", "zoom_out", "pan_left", "pan_right", "pan_up", "pan_down", "draw", "delete"):
@@ -206,7 +202,7 @@ class MainWindow(QMainWindow):
         m.addActions([a["open"], a["open_folder"], a["open_files"]])
         self.recent_menu = m.addMenu("Open &recent")
         m.addSeparator()
-        m.addActions([a["clip"], a["quicklook"], a["change"], a["batch"]])
+        m.addActions([a["clip"], a["quicklook"], a["change"], a["animation"], a["batch"]])
         m.addSeparator()
         m.addAction(a["quit"])
         m = self.menuBar().addMenu("&View")
@@ -262,7 +258,7 @@ class MainWindow(QMainWindow):
         s.sig_scene_opened.connect(self._scene_opened)
         self.exports.sig_task_finished.connect(self._task_finished)
         self.files.sig_open_requested.connect(self.open_path)
-        s.sig_scene_opened.connect(self.files.show_datasets)
+        s.sig_scene_shown.connect(self._scene_shown)
         self.bands.sig_units_changed.connect(self.projection.set_physical)
         self.projection.sig_locate_requested.connect(self._locate)
         self.canvas.sig_drawing_changed.connect(self._drawing_changed)
@@ -307,13 +303,24 @@ class MainWindow(QMainWindow):
         if info.dataset:
             name += f" [{info.dataset}]"
         self.cursor_label.setText("")  # the previous file's position does not apply to this one
-        self.setWindowTitle(f"{name} — satview")
         self.statusBar().showMessage(
             f"Opened {name}: {info.grid.width} x {info.grid.height}, {len(info.bands)} bands"
         )
         self._add_recent(info.path)
         self.settings.setValue("last_dir", os.path.dirname(os.path.abspath(info.path)))
         self.sig_opened.emit(info.path)
+
+    def _scene_shown(self, info: SceneInfo) -> None:
+        """The title and the Files panel name the scene on screen, also after a step to another date."""
+        name = f"{scene_name(info)}{f' [{info.dataset}]' if info.dataset else ''}"
+        self.setWindowTitle(f"{name} — satview")
+        if name not in self.statusBar().currentMessage():  # "Opened <the first date>" is not what is shown
+            self.statusBar().showMessage(f"Showing {name}")
+        self.files.show_datasets(info)
+        self.files.mark_current(info.path)
+        shown = self.bands.info
+        if shown is not None and [b.name for b in info.bands] != [b.name for b in shown.bands]:
+            self.bands.set_scene(info)  # a date of another sensor on the same grid: its own bands
 
     def _add_recent(self, path: str) -> None:
         recent = [p for p in self.recent_files() if p != path]
@@ -398,14 +405,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(DRAW_HINT)
         elif self.statusBar().currentMessage() == DRAW_HINT:
             self.statusBar().clearMessage()
-
-    def _toggle_scale_bar(self, on: bool) -> None:
-        self.canvas.overlay.show_scale = on
-        self.canvas.overlay.update()
-
-    def _toggle_north(self, on: bool) -> None:
-        self.canvas.overlay.show_north = on
-        self.canvas.overlay.update()
 
     # ------------------------------------------------------------------ AOIs and exports
     def delete_aoi(self) -> None:

@@ -31,6 +31,11 @@ class MapOverlay(QWidget):
         self.show_scale = True
         self.show_north = True
 
+    def set_shown(self, part: str, on: bool) -> None:
+        """Show or hide ``part``: "scale" (the scale bar) or "north" (the arrow)."""
+        setattr(self, f"show_{part}", on)
+        self.update()
+
     def paintEvent(self, event: Any) -> None:
         """Draw the scale bar and the north arrow (white on a dark halo: visible on any picture)."""
         metres_per_px = self.canvas.metres_per_screen_pixel()

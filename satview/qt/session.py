@@ -63,6 +63,8 @@ class Session(QObject):
 
     Signals (all emitted in the GUI thread):
       - ``sig_scene_opened(SceneInfo)``: a scene is open (panels fill in). ``session.info`` is it.
+      - ``sig_scene_shown(SceneInfo)``: the scene on screen is this one, after every open and every
+        step to another date (which keeps the view and emits no ``sig_scene_opened`` on one grid).
       - ``sig_display_changed(DisplaySpec, Levels)``: composite / stretch / levels now in force
         (levels in physical units).
       - ``sig_histogram(HistogramData)``: per-band histograms of the overview for the band panel.
@@ -75,6 +77,7 @@ class Session(QObject):
     """
 
     sig_scene_opened = Signal(SceneInfo)
+    sig_scene_shown = Signal(SceneInfo)
     sig_display_changed = Signal(DisplaySpec, Levels)
     sig_histogram = Signal(HistogramData)
     sig_rendered = Signal(RenderResult)
@@ -173,6 +176,7 @@ class Session(QObject):
             self._view = None
             self._warp_grid = None
             self.sig_scene_opened.emit(info)
+        self.sig_scene_shown.emit(info)
         self._draw_first(spec, hist, coarse)
 
     def _draw_first(self, spec: DisplaySpec, hist: HistogramData, coarse: RenderResult) -> None:

@@ -48,6 +48,7 @@ class TimeSeries(QObject):
         panel.sig_plot_point.connect(self.plot_point)
         panel.sig_date_clicked.connect(stacks.step_to)
         stacks.sig_date_changed.connect(panel.mark)
+        stacks.sig_stack_changed.connect(lambda _stack: panel.clear())
 
     @property
     def scene_path(self) -> str | None:

@@ -116,3 +116,47 @@ def test_september_difference_keeps_flags(qtbot, win):
     grey = np.all(rgba[..., :3] == 160, axis=-1)
     assert grey.any() and (rgba[..., 3] == 255).mean() > 0.5
     assert "sea-ice" in win.compare.change.quantity
+
+
+@pytest.mark.skipif(not SEPTEMBER.is_dir(), reason="real September sea-ice series not present")
+def test_september_legend_counts_only_ocean_cells(qtbot, win):
+    """The legend of 2023 minus 1979 with threshold classes shows the whole class rule, calls the flag
+    cells not compared, and its class areas add up to the compared ocean (not the grid)."""
+    open_stack(qtbot, win, Path(SEPTEMBER).resolve())
+    win.stacks.step_to(win.timeline.dates.count() - 1)
+    choose(qtbot, win, "difference", other=0, classes="threshold:-15,15")
+    text = win.compare.panel.legend.text()
+    assert "decrease &lt; -15 &lt;= no change &lt;= 15 &lt; increase" in text
+    assert "flagged (land, coast, lakes, pole hole, missing) not compared" in text
+    result = win.compare.change
+    assert result.before_date == "1979-09-01" and result.after_date == "2023-09-01"
+    assert f"compared in all: {sum(result.classes.values()):,.2f} km²" in text
+    assert sum(result.classes.values()) < 0.6 * 75.66e6  # the grid's whole area is 75.66 M km²
+
+
+@pytest.mark.skipif(not SEPTEMBER.is_dir(), reason="real September sea-ice series not present")
+def test_difference_follows_a_reprojected_view(qtbot, win):
+    """With the view reprojected to Alaska Albers the difference layer is warped onto the view's grid:
+    it covers that grid, and a flag cell (grey) of the scene lands where the view shows that cell."""
+    from tests.qt.test_reprojected_view import _reproject
+
+    open_stack(qtbot, win, Path(SEPTEMBER).resolve())
+    choose(qtbot, win, "difference", other=1)
+    _reproject(qtbot, win)
+    warp = win.compare.canvas.warp
+    qtbot.waitUntil(lambda: win.compare._placed_on == warp, timeout=10_000)
+    rgba = np.asarray(win.compare.layer.image)
+    assert rgba.shape[:2] == (warp.grid.height, warp.grid.width)
+    assert win.compare.rect == (0.0, 0.0, float(warp.grid.width), float(warp.grid.height))
+    grey = np.argwhere(np.all(rgba[..., :3] == 160, axis=-1) & (rgba[..., 3] == 255))
+    row, col = grey[len(grey) // 2]
+    src = warp.to_source(col + 0.5, row + 0.5)
+    assert src is not None
+    scene_rows, scene_cols = np.asarray(win.compare._source[0]).shape[:2]
+    x, y, w, h = win.compare._source[1]
+    r = int((src[1] - y) / h * scene_rows)
+    c = int((src[0] - x) / w * scene_cols)
+    assert tuple(np.asarray(win.compare._source[0])[r, c, :3]) == (160, 160, 160)
+    from satview.core.mapview import earth_mask
+
+    assert not rgba[..., 3][~earth_mask(warp.grid)].any()  # off the Earth stays clear, as in the view

@@ -40,12 +40,16 @@ FORMATS = (".gif", ".mp4")
 
 @dataclass(frozen=True)
 class FrameSpec:
-    """What each frame shows: a composite preset, three bands, one band or an index (at most one)."""
+    """What each frame shows: a composite preset, three bands, one band or an index (at most one);
+    the app also passes what is on its screen: ``fixed_levels`` (physical values, used for every
+    frame instead of levels computed from the dates) and the colour map ``cmap``."""
 
     preset: str | None = None
     bands: tuple[str, ...] | None = None
     band: str | None = None
     index: str | None = None
+    fixed_levels: Levels | None = None
+    cmap: str | None = None
 
 
 def _display(scene: Scene, what: FrameSpec) -> DisplaySpec:
@@ -53,11 +57,11 @@ def _display(scene: Scene, what: FrameSpec) -> DisplaySpec:
     kind, names, _ = _what(scene, what.preset, what.bands, what.band, what.index)
     if kind == "index":
         assert what.index is not None
-        return DisplaySpec(mode="index", index=what.index, cmap=get_index(what.index).default_cmap,
-                           stretch=Stretch(mode="none"))
+        return DisplaySpec(mode="index", index=what.index,
+                           cmap=what.cmap or get_index(what.index).default_cmap, stretch=Stretch(mode="none"))
     seaice = _seaice_band(scene, kind, names, None) is not None
-    return DisplaySpec(mode="rgb" if kind == "rgb" else "band", bands=names, cmap="ice" if seaice else "gray",
-                       seaice=seaice, dn=False)
+    return DisplaySpec(mode="rgb" if kind == "rgb" else "band", bands=names,
+                       cmap=what.cmap or ("ice" if seaice else "gray"), seaice=seaice, dn=False)
 
 
 def _plan(scene: Scene, aoi: AOI | None, size: int) -> ReadPlan:
@@ -124,7 +128,9 @@ def frames(scenes: Sequence[SceneHeader], what: FrameSpec, *, aoi: AOI | None = 
     if not 16 <= size <= 8192:
         raise SatviewError(f"the frame size must be 16 to 8192 pixels, not {size}")
     seaice = all(h.kind == "nsidc-seaice" for h in scenes) and not (what.index or what.preset or what.bands)
-    shared = None if seaice else _levels(scenes, what, levels)
+    shared = None
+    if not seaice:
+        shared = what.fixed_levels if what.fixed_levels is not None else _levels(scenes, what, levels)
     first_size: tuple[int, int] | None = None
     for i, h in enumerate(scenes):
         if progress:

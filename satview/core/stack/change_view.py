@@ -2,8 +2,9 @@
 cache, then drawn with a diverging colour map for the window on screen.
 
 The change is written on the grid of the date on screen (``grid="before"`` or ``"after"``), so its
-picture lands on that scene's pixels; where the file came from and what it measured travel with it
-(:class:`ChangeLayer`), and the same file is what "Export change GeoTIFF..." writes elsewhere.
+picture lands on that scene's pixels (warped by :func:`layer_on_view`, on a reprojected view's);
+where the file came from and what it measured travel with it (:class:`ChangeLayer`), and the same
+file is what "Export change GeoTIFF..." writes elsewhere.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from satview.core.colormap import colormap
 from satview.core.stack.change import ChangeResult, write_change
 from satview.core.stack.classes import parse_classes
 from satview.core.stack.quantity import Quantity
+from satview.core.types import GeoGrid
 
 #: Sea-ice flag cells (251-255) kept in the difference; drawn grey.
 FLAG_MIN = 250.5
@@ -72,6 +74,27 @@ def change_layer(before: str, after: str, quantity: Quantity | None, classes: st
     rgba[..., 3] = np.where(finite, 255, 0)
     rgba[flags] = FLAG_RGBA
     return ChangeLayer(result, rgba, rect, limit)
+
+
+def layer_on_view(rgba: np.ndarray, rect: tuple[float, float, float, float], source: GeoGrid,
+                  view: GeoGrid) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """A picture ``rgba`` covering ``rect`` = (x, y, w, h) in pixels of the scene grid ``source``, warped
+    onto the pixels of a reprojected view's grid ``view`` (nearest neighbour, transparent where the
+    picture does not reach and off the Earth, as the view's own picture): (rgba, rect in view
+    pixels). Compare layers are drawn in the scene's pixels; a reprojected view needs them in its own."""
+    from rasterio.enums import Resampling
+    from rasterio.warp import reproject
+
+    from satview.core.mapview import earth_mask
+
+    rows, cols = rgba.shape[:2]
+    x, y, w, h = rect
+    src_t = source.transform * Affine.translation(x, y) * Affine.scale(w / cols, h / rows)
+    out = np.zeros((4, view.height, view.width), np.uint8)
+    reproject(np.ascontiguousarray(np.moveaxis(rgba, -1, 0)), out, src_transform=src_t, src_crs=source.crs,
+              dst_transform=view.transform, dst_crs=view.crs, resampling=Resampling.nearest)
+    out[:, ~earth_mask(view)] = 0  # e.g. the wedge a conic projection leaves open behind the pole
+    return np.ascontiguousarray(np.moveaxis(out, 0, -1)), (0.0, 0.0, float(view.width), float(view.height))
 
 
 def export_change(before: str, after: str, quantity: Quantity | None, classes: str | None,

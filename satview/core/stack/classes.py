@@ -41,7 +41,9 @@ class ClassScheme:
 
     def tally(self, diff: np.ndarray, valid: np.ndarray, cell_km2: np.ndarray | float) -> dict[str, float]:
         """Area (km²) per class of the ``valid`` cells of ``diff``; ``cell_km2`` per cell or one number."""
-        v = diff * np.float32(self.sign)
+        # float64: the bounds are float64 (``nextafter(HIGH)``); compared as float32 a value of exactly
+        # HIGH would fall into the class above (NumPy compares with the array's precision)
+        v = diff.astype(np.float64) * self.sign
         area = np.broadcast_to(np.asarray(cell_km2, dtype=np.float64), diff.shape)
         out = {}
         for name, lo, hi in self.classes:

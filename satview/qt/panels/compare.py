@@ -3,6 +3,7 @@ compare (swipe, flicker, difference), the change classes and the difference laye
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -26,6 +27,15 @@ if TYPE_CHECKING:
 MODES = ("off", "swipe", "flicker", "difference")
 #: Class schemes offered (the core's ``--classes`` texts); editable.
 CLASS_CHOICES = ("", "dnbr", "threshold:-0.1,0.1", "threshold:-15,15")
+
+
+def _counts(result: ChangeResult) -> str:
+    """Cells compared and left out; for sea ice the left-out cells are flags (no ocean concentration
+    in one of the dates), which belong to no class."""
+    if result.quantity.startswith("sea-ice"):
+        return (f"{result.pixels_compared:,} ocean cells compared; {result.pixels_masked:,} flagged "
+                "(land, coast, lakes, pole hole, missing) not compared")
+    return f"{result.pixels_compared:,} pixels compared, {result.pixels_masked:,} masked"
 
 
 class ComparePanel(QWidget):
@@ -90,9 +100,10 @@ class ComparePanel(QWidget):
             return
         lines = [f"<b>{result.quantity}</b>, AFTER {result.after_date} minus BEFORE {result.before_date}:",
                  f"<span style='color:#b2182b'>■</span> −{limit:.3g} (decrease) … "
-                 f"<span style='color:#2166ac'>■</span> +{limit:.3g} (increase); "
-                 f"{result.pixels_compared:,} pixels compared, {result.pixels_masked:,} masked"]
+                 f"<span style='color:#2166ac'>■</span> +{limit:.3g} (increase); " + _counts(result)]
         if result.classes:
-            lines.append(f"<i>{result.convention}</i>")
+            # the scheme's rule ("decrease < -15 <= no change ..."), escaped: its "<" are not tags
+            lines.append(f"<i>classes {html.escape(result.convention.removeprefix('AFTER - BEFORE; '))}</i>")
             lines += [f"{name}: {km2:,.2f} km²" for name, km2 in result.classes.items()]
+            lines.append(f"compared in all: {sum(result.classes.values()):,.2f} km²")
         self.legend.setText("<br>".join(lines))

@@ -253,6 +253,14 @@ class FilesPanel(QWidget):
         self._to_select = os.path.abspath(path)
         self._select_pending()
 
+    def mark_current(self, path: str) -> None:
+        """Highlight the file on screen when it is in the folder shown (stepping through a stack's
+        dates moves the highlight along; a folder the user went to is left as it is)."""
+        path = os.path.abspath(path)
+        if os.path.dirname(path) == self.root:
+            self._to_select = path
+            self._select_pending()
+
     def _select_pending(self, *_args: object) -> None:
         """Highlight the file ``select_path`` asked for and scroll to it (again as rows arrive, until
         the user clicks in the list or another folder is shown)."""

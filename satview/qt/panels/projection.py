@@ -348,6 +348,9 @@ class ProjectionPanel(QWidget):
         self.table.setWordWrap(True)  # long QA flag lists wrap in their cell instead of being cut
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # the wrapped rows follow the flag column's width (the dock scrolls, so it may narrow later)
+        self.table.horizontalHeader().sectionResized.connect(
+            lambda col, _old, _new: col == 4 and self.table.resizeRowsToContents())
         self.table.setMinimumHeight(150)
         cv.addWidget(self.table, 1)
         goto = QHBoxLayout()

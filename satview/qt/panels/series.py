@@ -15,6 +15,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+#: What the dock says until a series is plotted.
+HINT = ("Plot the selected AOI (sea ice: the hemisphere without one) or the last clicked point through "
+        "the dates of the open stack (a folder or several files of one place)")
 #: Plotted columns of a row and their pen colours.
 CURVES = {"mean": "#1f77b4", "median": "#ff7f0e", "extent_km2": "#1f77b4", "area_km2": "#2ca02c"}
 
@@ -40,7 +43,7 @@ class SeriesPanel(QWidget):
                                    "the hemisphere)")
         self.point_button = QPushButton("Last clicked point")
         self.point_button.setToolTip("The value through time at the pixel of the last cursor readout")
-        self.title = QLabel("Open a stack, then plot an AOI or a point through time")
+        self.title = QLabel(HINT)
         self.title.setWordWrap(True)
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot.setBackground("w")
@@ -58,8 +61,14 @@ class SeriesPanel(QWidget):
         lay.addLayout(row)
         lay.addWidget(self.title)
         lay.addWidget(self.plot, 1)
+        lay.addStretch(0)
+        self.plot.setVisible(False)  # empty axes would show meaningless ticks: the hint stands alone
         self.aoi_button.clicked.connect(self.sig_plot_aoi)
         self.point_button.clicked.connect(self.sig_plot_point)
+
+    def clear(self) -> None:
+        """No series (another stack opened): the hint instead of the plot."""
+        self.show_rows(HINT, [])
 
     def show_rows(self, title: str, rows: list[dict[str, Any]], unit: str = "") -> None:
         """Plot ``rows`` (one per date, as the core gives them); dates without a value are gaps."""
@@ -85,6 +94,8 @@ class SeriesPanel(QWidget):
             self.points += [curve, dots]
         self.plot.setLabel("left", unit)
         self.plot.enableAutoRange()
+        self.marker.setVisible(False)
+        self.plot.setVisible(bool(rows))
 
     def mark(self, index: int) -> None:
         """Mark the date on screen (index into the plotted rows)."""
