@@ -201,9 +201,18 @@ def _netcdf(path: Path, data: bool) -> tuple[SeaIceHeader, tuple[np.ndarray, Ban
 
 def _cf_band(name: str, attrs: dict[str, Any], dtype: np.dtype, path: Path) -> BandInfo:
     """The variable's band as the HDF5 reader makes it (``_Unsigned`` bytes read as unsigned)."""
-    if str(attrs.get("_Unsigned", "")).lower() == "true" and dtype.kind == "i":
+    frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in attrs.items()))
+    return replace(_band_of(name, frozen, dtype.str), source=str(path))
+
+
+@functools.lru_cache(maxsize=64)
+def _band_of(name: str, attrs: tuple[tuple[str, Any], ...], dtype_str: str) -> BandInfo:
+    """:func:`cf_band` of a variable, made once per name, attributes and type (a product's files share it)."""
+    found = {k: list(v) if isinstance(v, tuple) else v for k, v in attrs}
+    dtype = np.dtype(dtype_str)
+    if str(found.get("_Unsigned", "")).lower() == "true" and dtype.kind == "i":
         dtype = np.dtype(dtype.str.replace("i", "u"))
-    return cf_band(name, attrs, str(dtype), source=str(path))
+    return cf_band(name, found, str(dtype))
 
 
 def _netcdf_header(path: Path, var: str, shape: tuple[int, ...], hints: dict[str, Any]) -> SeaIceHeader:
