@@ -235,3 +235,44 @@ def alternate(
 def py(script: str, *args: str) -> list[str]:
     """A command running one of the bench scripts with the current interpreter."""
     return [sys.executable, str(Path(__file__).with_name("scripts") / script), *args]
+
+
+@dataclass
+class Row:
+    """One line of the results table."""
+
+    case: str
+    satview: str
+    reference: str
+    ratio: str
+    target: str
+    met: bool | None
+    rss: str = ""
+
+
+def fmt_s(series: Series, key: str | None = None) -> str:
+    lo, hi = series.spread(key)
+    return f"{series.median(key):.3f} s ({lo:.3f}-{hi:.3f})"
+
+
+def quicklook_levels(tar: Path) -> list[tuple[float, float]]:
+    """The per-band levels (DN) of ``satview quicklook --dn`` of a scene: the peers scale with them."""
+    code = (
+        "import json,sys;from satview.core import open_scene;"
+        "from satview.core.quicklook import quicklook_array;"
+        "s=open_scene(sys.argv[1]);_,lv,_=quicklook_array(s,size=1024,dn=True);"
+        "print(json.dumps(list(zip(lv.lo,lv.hi))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tar)], capture_output=True, text=True, check=True)
+    return [tuple(x) for x in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| case | satview (median, min-max) | floor / peer | ratio | target | met | peak RSS |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in rows:
+        met = "yes" if r.met else ("no" if r.met is not None else "-")
+        lines.append(f"| {r.case} | {r.satview} | {r.reference} | {r.ratio} | {r.target} | {met} | {r.rss} |")
+    return "\n".join(lines)

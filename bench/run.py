@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import compileall
-import json
 import os
 import platform
 import shutil
@@ -19,32 +18,17 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Series, alternate, cpu_and_memory, py, run_once
+from batch_case import case_batch
+from harness import Row, alternate, cpu_and_memory, fmt_s, py, quicklook_levels, run_once, table
+from md_section import replace_section
+from time_cases import CASES as TIME_CASES
+from time_cases import case_memory, section
 
 ROOT = Path(__file__).resolve().parents[1]
 SATVIEW = [sys.executable, "-m", "satview"]
-
-
-@dataclass
-class Row:
-    """One line of the results table."""
-
-    case: str
-    satview: str
-    reference: str
-    ratio: str
-    target: str
-    met: bool | None
-    rss: str = ""
-
-
-def fmt_s(series: Series, key: str | None = None) -> str:
-    lo, hi = series.spread(key)
-    return f"{series.median(key):.3f} s ({lo:.3f}-{hi:.3f})"
 
 
 def scenes(tmp: Path) -> dict[str, Path]:
@@ -137,17 +121,6 @@ def case_stretch(ctx: dict, reps: int) -> list[Row]:
     ]
 
 
-def _levels(tar: Path) -> list[tuple[float, float]]:
-    code = (
-        "import json,sys;from satview.core import open_scene;"
-        "from satview.core.quicklook import quicklook_array;"
-        "s=open_scene(sys.argv[1]);_,lv,_=quicklook_array(s,size=1024,dn=True);"
-        "print(json.dumps(list(zip(lv.lo,lv.hi))))"
-    )
-    out = subprocess.run([sys.executable, "-c", code, str(tar)], capture_output=True, text=True, check=True)
-    return [tuple(x) for x in json.loads(out.stdout.strip().splitlines()[-1])]
-
-
 def _vrt(tar: Path, bands: list[str], out: Path) -> Path:
     stem = tar.name[:-4]
     srcs = [f"/vsitar/{tar}/{stem}_{b}.TIF" for b in bands]
@@ -157,7 +130,7 @@ def _vrt(tar: Path, bands: list[str], out: Path) -> Path:
 
 def case_quicklook(ctx: dict, reps: int) -> list[Row]:
     tar, work = ctx["tar"], ctx["work"]
-    levels = _levels(tar)
+    levels = quicklook_levels(tar)
     vrt = _vrt(tar, ["SR_B4", "SR_B3", "SR_B2"], work / "rgb.vrt")
     scale = []
     for i, (lo, hi) in enumerate(levels, 1):
@@ -381,164 +354,6 @@ def case_gui(ctx: dict, reps: int) -> list[Row]:
     return rows
 
 
-#: A season of downloads: 24 scenes, one every 16 days. A quick-look of a full-size scene (7791 x 7921) reads
-#: its 1948 x 1981 overview, one of a 2000 x 2000 scene the full resolution: the same work per scene (0.20 s
-#: of CPU either way), with a fifteenth of the pixels to generate (about 5 s and 50 MB a scene, once).
-BATCH_SCENES = 24
-BATCH_SIZE = (2000, 2000)
-
-
-def _batch_folder() -> Path:
-    """BATCH_SCENES demo scenes of BATCH_SIZE, different seeds and dates (generated once into the cache)."""
-    import datetime as dt
-
-    from satview.core.cache import user_cache_dir
-    from satview.core.demo import make_demo_scene
-
-    folder = user_cache_dir("bench-batch") / f"{BATCH_SCENES}x{BATCH_SIZE[1]}x{BATCH_SIZE[0]}"
-    first = dt.date(2021, 3, 1)
-    for i in range(BATCH_SCENES):
-        make_demo_scene(folder, size=BATCH_SIZE, seed=i + 1, acquired=first + dt.timedelta(days=16 * i))
-    return folder
-
-
-#: Runs the CLI in-process and prints, as JSON, its own "in X s" (discovery, workers, tasks, summaries)
-#: and "R scenes/s while the workers ran" (scenes over the span from the first task's start to the last
-#: one's end: the throughput without the fixed costs, which a bigger batch spreads thinner).
-_BATCH_CLI = (
-    "import contextlib,io,json,re,sys;from satview.cli import main;buf=io.StringIO();"
-    "ctx=contextlib.redirect_stdout(buf);ctx.__enter__();rc=main(sys.argv[1:]);ctx.__exit__(None,None,None);"
-    "t=buf.getvalue();m=re.search(r' in ([0-9.]+) s [(]',t);r=re.search(r'([0-9.]+) scenes/s while',t);"
-    "f=lambda x:float(x.group(1)) if x else float('nan');"
-    "print(t[-300:]);print(json.dumps({'batch':f(m),'rate':f(r)}));sys.exit(rc)"
-)
-
-
-def _span(series: Series, key: str) -> str:
-    lo, hi = series.spread(key)
-    return f"{lo:.1f}-{hi:.1f}"
-
-
-def case_batch(ctx: dict, reps: int) -> list[Row]:
-    folder, work = _batch_folder(), ctx["work"]
-
-    def cmd(out: str, *extra: str) -> list[str]:
-        return [sys.executable, "-c", _BATCH_CLI, "batch", "quicklook", str(folder), "-o", str(work / out),
-                "--force", *extra]
-
-    s = alternate(
-        {
-            "one": cmd("batch-w1", "--workers", "1"),
-            "two": cmd("batch-w2", "--workers", "2"),
-            "dask": cmd("batch-dask", "--scheduler", "local", "--workers", "2"),
-        },
-        reps,
-        tree_rss=True,  # also samples the CPU time of the workers
-    )
-    n = BATCH_SCENES
-
-    def ratio(a: str, b: str, key: str | None) -> float:
-        return s[a].median(key) / s[b].median(key)
-
-    def rate(series: Series) -> str:
-        # CPU per second of the whole process: how many of the cores the run kept busy (a single
-        # worker already uses more than one: GDAL decodes, the stretch and the PNG encoder use threads)
-        cores = series.median_cpu() / series.median()
-        return (
-            f"{fmt_s(series, 'batch')}, {n / series.median('batch'):.2f} scenes/s "
-            f"(whole process {series.median():.2f} s, {series.median_cpu():.1f} CPU-s "
-            f"= {cores:.2f} cores busy); {series.median('rate'):.1f} scenes/s while the workers ran"
-        )
-
-    speedup, speedup_wall = ratio("one", "two", "batch"), ratio("one", "two", None)
-    steady = s["two"].median("rate") / s["one"].median("rate")
-    dask, dask_wall = ratio("dask", "two", "batch"), ratio("dask", "two", None)
-    size = f"{BATCH_SIZE[1]} x {BATCH_SIZE[0]}"
-    return [
-        Row(
-            f"`satview batch quicklook`, {n} scenes {size}, --workers 2 vs 1 (batch time: workers start, "
-            "tasks, contact sheet)",
-            rate(s["two"]),
-            "--workers 1: " + rate(s["one"]),
-            f"{speedup:.2f}x throughput (whole process {speedup_wall:.2f}x)",
-            "≥ 1.7x",
-            speedup >= 1.7,
-        ),
-        Row(
-            f"`satview batch quicklook`, {n} scenes, --workers 2 vs 1: throughput while the workers ran "
-            "(first task's start to last task's end)",
-            f"{s['two'].median('rate'):.1f} scenes/s ({_span(s['two'], 'rate')})",
-            f"--workers 1: {s['one'].median('rate'):.1f} scenes/s ({_span(s['one'], 'rate')})",
-            f"{steady:.2f}x",
-            "≥ 1.7x",
-            steady >= 1.7,
-        ),
-        Row(
-            f"`satview batch quicklook`, {n} scenes, Dask LocalCluster (--scheduler local --workers 2)",
-            rate(s["dask"]),
-            "local process pool, --workers 2: " + rate(s["two"]),
-            f"{dask:.2f}x time (whole process {dask_wall:.2f}x)",
-            "≤ 1.2x",
-            dask <= 1.2,
-        ),
-    ]
-
-def case_series(ctx: dict, reps: int) -> list[Row]:
-    from satview.core.demo.season import make_seaice_season
-
-    folder = make_seaice_season(ctx["work"], 365, fmt="nc")
-    s = alternate(
-        {
-            "satview": [*SATVIEW, "series", str(folder), "--seaice", "--json"],
-            "h5py": py("series_h5py.py", str(folder)),
-        },
-        reps,
-    )
-    ratio = s["satview"].median() / s["h5py"].median()
-    sat = s["satview"].median()
-    return [
-        Row(
-            "`satview series --seaice`, 365 daily NSIDC netCDF files",
-            fmt_s(s["satview"]),
-            "plain h5py loop, same extents: " + fmt_s(s["h5py"]),
-            f"{ratio:.2f}x",
-            "≤ 1.5x, ≤ 2 s",
-            ratio <= 1.5 and sat <= 2.0,
-            f"{s['satview'].peak_rss():.0f} MB",
-        )
-    ]
-
-
-def case_change(ctx: dict, reps: int) -> list[Row]:
-    import datetime as dt
-
-    from satview.core.demo import make_demo_scene
-
-    before, work = ctx["tar"], ctx["work"]
-    after = make_demo_scene(full=True, acquired=dt.date(2021, 7, 14))
-    s = alternate(
-        {
-            "satview": [*SATVIEW, "change", str(before), str(after), "--index", "ndvi", "-o",
-                        str(work / "change.tif"), "--json"],
-            "rasterio": py("change_rasterio.py", str(before), str(after), str(work / "change_rio.tif")),
-        },
-        max(2, reps // 2),
-    )
-    ratio = s["satview"].median() / s["rasterio"].median()
-    rss = s["satview"].peak_rss()
-    return [
-        Row(
-            "`satview change --index ndvi`, two full-size dates (QA-masked)",
-            fmt_s(s["satview"]),
-            "rasterio read + warp.reproject + numpy + write: " + fmt_s(s["rasterio"]),
-            f"{ratio:.2f}x",
-            "≤ 1.0x, ≤ 1.5 GB",
-            ratio <= 1.0 and rss <= 1500,
-            f"{rss:.0f} MB",
-        )
-    ]
-
-
 CASES: dict[str, Callable[[dict, int], list[Row]]] = {
     "info": case_info,
     "composite": case_composite,
@@ -549,8 +364,7 @@ CASES: dict[str, Callable[[dict, int], list[Row]]] = {
     "reproject": case_reproject,
     "gui": case_gui,
     "batch": case_batch,
-    "series": case_series,
-    "change": case_change,
+    **TIME_CASES,
 }
 
 
@@ -565,17 +379,6 @@ def machine() -> str:
         f"{platform.python_version()}, rasterio {rasterio.__version__} (GDAL {rasterio.__gdal_version__}); "
         f"peer: {gdal}"
     )
-
-
-def table(rows: list[Row]) -> str:
-    lines = [
-        "| case | satview (median, min-max) | floor / peer | ratio | target | met | peak RSS |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for r in rows:
-        met = "yes" if r.met else ("no" if r.met is not None else "-")
-        lines.append(f"| {r.case} | {r.satview} | {r.reference} | {r.ratio} | {r.target} | {met} | {r.rss} |")
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -593,12 +396,16 @@ def main(argv: list[str] | None = None) -> int:
     # while the peers' libraries are compiled. Compile once so both sides start alike.
     compileall.compile_dir(ROOT / "satview", quiet=1)
     with tempfile.TemporaryDirectory(prefix="satview-bench-") as tmp:
-        ctx = {**scenes(Path(tmp)), "work": Path(tmp)}
+        ctx = {**scenes(Path(tmp)), "work": Path(tmp), "memory": {}}
         rows: list[Row] = []
+        time_rows: list[Row] = []
         for name in chosen:
             print(f"bench: {name}", file=sys.stderr)
-            rows += CASES[name](ctx, args.reps)
-            print(table(rows[-1:]).splitlines()[-1])
+            got = CASES[name](ctx, args.reps)
+            (time_rows if name in TIME_CASES else rows).extend(got)
+            print(table(got).splitlines()[-1])
+        time_rows += case_memory(ctx, args.reps)
+    time_section = section(table(time_rows), args.reps) if time_rows else ""
     report = "\n".join(
         [
             "# satview performance",
@@ -614,12 +421,15 @@ def main(argv: list[str] | None = None) -> int:
             "",
             table(rows),
             "",
+            time_section,
             (ROOT / "bench" / "NOTES.md").read_text(encoding="utf-8"),
         ]
     )
     print(report)
     if not args.no_write and not args.only:
         (ROOT / "docs" / "PERFORMANCE.md").write_text(report)
+    elif not args.no_write and set(TIME_CASES) <= set(chosen):  # only the time cases: their section alone
+        replace_section(ROOT / "docs" / "PERFORMANCE.md", time_section)
     return 0
 
 

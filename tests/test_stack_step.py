@@ -43,3 +43,28 @@ def test_spec_with_bands_the_scene_lacks_falls_back_to_its_default(scenes):
         spec = replace(default_display(scene.info), bands=("B7_TM", "B4_TM", "B3_TM"))
         used, _, _, _ = step_overview(scene, spec, None, 256)
         assert used == default_display(scene.info)
+
+
+def test_fixed_levels_picture_comes_from_one_read(scenes):
+    """With fixed levels each band is read once, and the picture is what those levels paint."""
+    import numpy as np
+
+    from satview.core.render import render_view
+    from satview.core.viewport import overview_plan
+
+    with open_scene(scenes[0]) as a, open_scene(scenes[1]) as b:
+        spec = default_display(a.info)
+        _, levels, _, _ = step_overview(a, spec, None, 200)
+        reads: list[str] = []
+        read_band = b._read_band
+
+        def counted(band, *args, **kwargs):
+            reads.append(band.name)
+            return read_band(band, *args, **kwargs)
+
+        b._read_band = counted
+        _, _, _, picture = step_overview(b, spec, levels, 200)
+        assert sorted(reads) == sorted(set(reads))
+        b._read_band = read_band
+        plan = overview_plan(b.info.grid.width, b.info.grid.height, 200)
+        np.testing.assert_array_equal(picture.rgba, render_view(b, spec, levels, plan, coarse=True).rgba)

@@ -1,10 +1,13 @@
-"""Floor of `satview series --seaice`: a plain h5py loop over daily G02202-style netCDF files.
+"""Floor of `satview series --seaice --json`: a plain h5py loop over daily G02202-style netCDF files.
 
     python series_h5py.py FOLDER
 
-Reads ``cdr_seaice_conc`` of every ``*.nc`` file (0-100 in steps of 0.01 fraction; 251-255 flags),
-and sums the true cell areas of the NSIDC north 25 km grid (nominal area / PROJ's areal scale
-factor) over cells >= 15 % (extent) and weighted by concentration (area). Prints a JSON summary.
+Reads ``cdr_seaice_conc`` and the date (``time_coverage_start``) of every ``*.nc`` file (values
+0-100 in steps of 0.01 fraction; 251-255 flags), sums the true cell areas of the NSIDC north 25 km
+grid (nominal area / PROJ's areal scale factor) over cells >= 15 % (extent) and weighted by
+concentration (area), and prints the same JSON as satview: ``{"series": [{"date", "extent_km2",
+"area_km2"}]}``, sorted by date. What it knows in advance (the variable, its scaling, the grid)
+satview reads from each file.
 """
 
 from __future__ import annotations
@@ -31,12 +34,15 @@ def cell_areas() -> np.ndarray:
 def main(folder: str) -> None:
     areas = cell_areas()
     rows = []
-    for path in sorted(glob.glob(f"{folder}/*.nc")):
+    for path in glob.glob(f"{folder}/*.nc"):
         with h5py.File(path, "r") as f:
+            date = f.attrs["time_coverage_start"][:10]
             raw = f["cdr_seaice_conc"][0]
         ice = (raw >= 15) & (raw <= 100)
-        rows.append((float(areas[ice].sum()), float((areas[ice] * raw[ice] / 100.0).sum())))
-    print(json.dumps({"files": len(rows), "last_extent_km2": rows[-1][0], "last_area_km2": rows[-1][1]}))
+        cells = areas[ice]
+        rows.append({"date": date.decode() if isinstance(date, bytes) else str(date),
+                     "extent_km2": float(cells.sum()), "area_km2": float((cells * raw[ice] / 100.0).sum())})
+    print(json.dumps({"series": sorted(rows, key=lambda r: r["date"])}))
 
 
 if __name__ == "__main__":

@@ -9,11 +9,7 @@ import sys
 from typing import Any
 
 from satview.cli.progress import ProgressLine
-from satview.core.aoi import load_aoi
 from satview.core.atomic import atomic_path
-from satview.core.stack import series as core
-from satview.core.stack.discover import single_stack
-from satview.core.stack.quantity import parse_quantity
 from satview.errors import SatviewError
 
 
@@ -47,15 +43,20 @@ def run(args: argparse.Namespace) -> int:
         if args.seaice:
             if args.lonlat:
                 raise SatviewError("--seaice sums areas: give an --aoi, not a --lonlat point")
-            rows = core.seaice_stack_series(args.paths, aoi=aoi, progress=progress)[1]
-            columns = core.SEAICE_COLUMNS
-        else:
-            stack = single_stack(args.paths)
+            from satview.core.stack.seaice_series import SEAICE_COLUMNS, seaice_stack_series
 
+            rows = seaice_stack_series(args.paths, aoi=aoi, progress=progress)[1]
+            columns = SEAICE_COLUMNS
+        else:  # the index path's imports (rasterio's rasterizer, the index code) only when it runs
+            from satview.core.stack.discover import single_stack
+            from satview.core.stack.quantity import parse_quantity
+            from satview.core.stack.series import VALUE_COLUMNS, value_series
+
+            stack = single_stack(args.paths)
             q = parse_quantity(args.index, args.band)
             lonlat = tuple(args.lonlat) if args.lonlat else None
-            rows = core.value_series(stack.scenes, q, aoi=aoi, lonlat=lonlat, progress=progress)
-            columns = core.VALUE_COLUMNS
+            rows = value_series(stack.scenes, q, aoi=aoi, lonlat=lonlat, progress=progress)
+            columns = VALUE_COLUMNS
     finally:
         progress.done()
     if args.output:
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
 def _aoi(text: str | None) -> Any:
     if not text:
         return None
+    from satview.core.aoi import load_aoi  # shapely and GEOS only when an AOI is given
 
     return load_aoi(text)
 

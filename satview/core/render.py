@@ -417,15 +417,18 @@ def compute_display_levels(
     return _stats(scene.info, spec, frame, _clear_for(scene, spec, frame, plan.window, plan.out_shape, {}))
 
 
-def display_overview(scene: Scene, spec: DisplaySpec,
-                     max_size: int = 1024) -> tuple[Levels, HistogramData, RenderResult]:
+def display_overview(scene: Scene, spec: DisplaySpec, max_size: int = 1024,
+                     levels: Levels | None = None) -> tuple[Levels, HistogramData, RenderResult]:
     """Levels, histograms and the coarse whole-scene picture of ``spec``, all from one read (the QA
-    band, when clear-sky statistics and the overlay both need it, is read once too)."""
+    band, when clear-sky statistics and the overlay both need it, is read once too). ``levels``
+    given (fixed across a stack's dates): the picture is painted with them and they are returned;
+    the histograms are still this scene's own."""
     plan = _full_plan(scene, max_size)
     frame = _read_frame(scene, spec, plan.window, plan.out_shape)
     qa_cache: dict[str, np.ndarray] = {}
-    levels, hist = _stats(scene.info, spec, frame,
-                          _clear_for(scene, spec, frame, plan.window, plan.out_shape, qa_cache))
+    own, hist = _stats(scene.info, spec, frame,
+                       _clear_for(scene, spec, frame, plan.window, plan.out_shape, qa_cache))
+    levels = own if levels is None else levels
     rgba = _paint(frame, spec, levels)
     overlay_qa(scene, spec.qa_flags, spec.qa_band, rgba, plan.window, plan.out_shape, qa_cache)
     return levels, hist, RenderResult(rgba, plan.pixel_rect, True)

@@ -17,7 +17,8 @@ from satview.core.stack.change import write_change
 from satview.core.stack.classes import parse_classes
 from satview.core.stack.discover import find_stacks, single_stack
 from satview.core.stack.quantity import Quantity
-from satview.core.stack.series import seaice_series, value_series
+from satview.core.stack.seaice_series import seaice_series
+from satview.core.stack.series import value_series
 from satview.errors import SatviewError
 
 NBR = Quantity("index", "nbr")

@@ -159,6 +159,29 @@ def describe_header(header: dict[str, Any], path: Path) -> dict[str, Any]:
     return facts
 
 
+
+def concentration_band(facts: dict[str, Any], resolution: float, source: str) -> BandInfo:
+    """The one band of a flat binary file: raw 0-250 = 0-100 %, flags 251-255 (the values' meaning,
+    shared by the scene and the quick reads of :mod:`satview.core.readers.nsidc_quick`)."""
+    about = [str(facts[k]) for k in ("algorithm", "platform", "sensor") if k in facts]
+    return BandInfo(
+        name="concentration",
+        description="sea-ice concentration" + (f" ({', '.join(about)})" if about else ""),
+        dtype="uint8",
+        nodata=255,
+        role="data",
+        resolution=resolution,
+        calibration=Calibration(kind="linear", scale=100.0 / CONCENTRATION_SCALE, offset=0.0, unit="%",
+                                quantity="sea-ice concentration"),
+        # Flags sit in the same band as the concentrations: any interpolation would blend land
+        # (254) into ice values, so the band is resampled by nearest only.
+        categorical=True,
+        flags=NSIDC_BINARY_FLAGS,
+        source=source,
+        source_band=1,
+    )
+
+
 class NsidcBinaryScene(Scene):
     """A NSIDC-0051/-0081 concentration grid, read through a read-only numpy memmap."""
 
@@ -173,24 +196,7 @@ class NsidcBinaryScene(Scene):
             )
         except (OSError, ValueError) as exc:
             raise SceneReadError(f"cannot map the sea-ice grid ({exc})", path) from exc
-        about = [str(facts[k]) for k in ("algorithm", "platform", "sensor") if k in facts]
-        descr = "sea-ice concentration" + (f" ({', '.join(about)})" if about else "")
-        band = BandInfo(
-            name="concentration",
-            description=descr,
-            dtype="uint8",
-            nodata=255,
-            role="data",
-            resolution=grid.cell_size,
-            calibration=Calibration(kind="linear", scale=100.0 / CONCENTRATION_SCALE, offset=0.0, unit="%",
-                                    quantity="sea-ice concentration"),
-            # Flags sit in the same band as the concentrations: any interpolation would blend land
-            # (254) into ice values, so the band is resampled by nearest only.
-            categorical=True,
-            flags=NSIDC_BINARY_FLAGS,
-            source=str(path),
-            source_band=1,
-        )
+        band = concentration_band(facts, grid.cell_size, str(path))
         metadata: dict[str, Any] = dict(facts)
         metadata["grid"] = grid.name
         metadata["header"] = header

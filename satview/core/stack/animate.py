@@ -25,11 +25,11 @@ from satview.core.indices import get_index
 from satview.core.quicklook import _seaice_band, _what
 from satview.core.readers import open_scene
 from satview.core.readers.base import Scene
+from satview.core.readers.nsidc_quick import read_field, read_header
 from satview.core.render import DisplaySpec, compute_display_levels, render_view
 from satview.core.seaice import seaice_rgba
 from satview.core.stack.area import aoi_window
 from satview.core.stack.headers import SceneHeader
-from satview.core.stack.seaice_files import read_field, read_header
 from satview.core.stretch import Levels, Stretch
 from satview.core.viewport import ReadPlan
 from satview.errors import ExportError, SatviewError
@@ -93,7 +93,7 @@ def _seaice_rgba(h: SceneHeader, aoi: AOI | None, size: int) -> np.ndarray:
     """A NSIDC file in sea-ice colours, (rows, cols, 4), read straight from the file (no georeferencing
     work per date: the grid is the NSIDC preset), cut to the AOI and thinned to ``size``."""
     header = read_header(h.path)
-    field = read_field(header)
+    field = read_field(h.path)
     rgba = seaice_rgba(field.percent, field.flags, {i + 1: n for i, n in enumerate(field.flag_names)})
     if aoi is not None:
         win = aoi_window(aoi, header.grid.geogrid(), h.path)[0]

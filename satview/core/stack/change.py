@@ -26,12 +26,12 @@ from satview.core.atomic import atomic_path
 from satview.core.env import gdal_env
 from satview.core.polar_grids import cell_areas_km2
 from satview.core.readers import identify, open_scene
+from satview.core.readers.nsidc_quick import read_field
+from satview.core.readers.nsidc_quick import read_header as read_seaice_header
 from satview.core.stack.align import common_grid, grid_blocks, read_on_grid
 from satview.core.stack.classes import ClassScheme, cell_area_km2
 from satview.core.stack.headers import crs_label, read_header
 from satview.core.stack.quantity import Quantity, qa_band, unusable
-from satview.core.stack.seaice_files import read_field
-from satview.core.stack.seaice_files import read_header as read_seaice_header
 from satview.core.types import GeoGrid
 from satview.errors import ExportError, SatviewError
 
@@ -178,7 +178,7 @@ def _seaice(before: str, after: str, tmp: Any, aoi: AOI | None, tally: _Tally, r
     if hb.grid.name != ha.grid.name:
         raise SatviewError(f"the two sea-ice files lie on different grids ({hb.grid.name}, {ha.grid.name})",
                            after)
-    fb, fa = read_field(hb), read_field(ha)
+    fb, fa = read_field(before), read_field(after)
     grid = hb.grid.geogrid()
     result.grid = grid
     diff = (fa.percent - fb.percent).astype(np.float32)

@@ -3,7 +3,7 @@
 A stack is the scenes of one place on different dates, so each scene gets a place key (WRS-2
 path, NSIDC hemisphere, MODIS tile, GeoTIFF grid) and a date (MTL, product id, netCDF time,
 HDF-EOS metadata, NSIDC header or name). Nothing here reads pixels; NSIDC sea-ice files skip the
-general readers entirely (:mod:`satview.core.stack.seaice_files`), the others are opened with
+scene (:mod:`satview.core.readers.nsidc_quick`), the others are opened with
 :func:`satview.core.readers.open_scene` for their header only.
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 
 from satview.core.batch.discover import scene_stem
 from satview.core.readers import open_scene
-from satview.core.stack.seaice_files import SeaIceHeader
-from satview.core.stack.seaice_files import read_header as seaice
+from satview.core.readers.nsidc_quick import SeaIceHeader
+from satview.core.readers.nsidc_quick import read_header as seaice
 from satview.core.types import SceneInfo
 from satview.errors import SatviewError
 

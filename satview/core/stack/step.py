@@ -12,16 +12,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from satview.core.render import (
-    DisplaySpec,
-    HistogramData,
-    RenderResult,
-    default_display,
-    display_overview,
-    render_view,
-)
+from satview.core.render import DisplaySpec, HistogramData, RenderResult, default_display, display_overview
 from satview.core.stretch import Levels
-from satview.core.viewport import overview_plan
 from satview.errors import SatviewError
 
 #: Pictures kept (each a coarse RGBA of at most max_size² x 4 bytes).
@@ -53,17 +45,13 @@ def step_overview(scene: Any, spec: DisplaySpec | None, levels: Levels | None,
             _PICTURES.move_to_end(key)
             return hit  # type: ignore[return-value]
     use = spec if spec is not None and _fits(spec, scene) else default_display(scene.info)
-    try:
-        own, hist, picture = display_overview(scene, use, max_size)
+    try:  # one read gives the date's histograms and its picture, painted with the fixed levels if any
+        own, hist, picture = display_overview(scene, use, max_size, levels if use is spec else None)
     except SatviewError:
         if use == default_display(scene.info):
             raise
-        use, levels = default_display(scene.info), None
+        use = default_display(scene.info)
         own, hist, picture = display_overview(scene, use, max_size)
-    if levels is not None and use is spec:
-        plan = overview_plan(scene.info.grid.width, scene.info.grid.height, max_size)
-        picture = render_view(scene, use, levels, plan, coarse=True)
-        own = levels
     out = (use, own, hist, picture)
     with _LOCK:
         _PICTURES[key] = out
