@@ -266,14 +266,9 @@ def test_qa_flags_wrap_in_the_cursor_table(qtbot, win, real_data):
         right = table.columnViewportPosition(4) + table.columnWidth(4)
         if not table.isVisible() or right > table.viewport().width():  # no horizontal scrolling
             return False
-        for r in range(table.rowCount()):
-            item = table.item(r, 4)
-            if item is not None and item.text():
-                needed = table.fontMetrics().boundingRect(0, 0, table.columnWidth(4) - 8, 10_000,
-                                                          int(Qt.TextFlag.TextWordWrap), item.text()).height()
-                if table.rowHeight(r) < needed:
-                    return False
-        return True
+        # every row is as tall as its cells need at the current column widths (the view's own
+        # delegate measures the wrapped text, as it does when it paints)
+        return all(table.rowHeight(r) >= table.sizeHintForRow(r) for r in range(table.rowCount()))
 
     qtbot.waitUntil(rows_fit, timeout=5_000)  # rows follow the column width at the next layout
 
