@@ -67,7 +67,10 @@ class AOI:
         if _same_crs(self.crs, dst):
             return self
         geom = _densify(self.geometry)
-        tr = transformer(self.crs, dst)
+        try:
+            tr = transformer(self.crs, dst)
+        except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError) as exc:  # e.g. EPSG:2301
+            raise AOIError(f"the AOI's CRS cannot be transformed to {_crs_label(dst)} ({exc})") from exc
 
         def fn(coords: np.ndarray) -> np.ndarray:
             x, y = tr.transform(coords[:, 0], coords[:, 1])
