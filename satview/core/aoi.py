@@ -27,6 +27,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from satview.core.aoi_sources import Part, Source, file_parts, inline_parts, parse_crs_arg, source_path
+from satview.core.earth import earth_part
 from satview.core.geo import LONLAT, parse_crs, transformer
 from satview.core.types import GeoGrid, SceneInfo
 from satview.errors import NOT_SUPPORTED, AOIError
@@ -34,6 +35,9 @@ from satview.errors import NOT_SUPPORTED, AOIError
 #: Edges are split into this many pieces of the AOI's extent (at least) before reprojection.
 _DENSIFY_STEPS = 256
 _WGS84_GEOD = Geod(ellps="WGS84")
+#: Length of the equator (WGS84), in metres: no point of the Earth is farther than this from any
+#: CRS's area of use.
+_EQUATOR_M = 40_075_017.0
 #: The CRS of GeoJSON, plain WKT and shapely geometries that do not say another.
 LONLAT_CRS = CRS.from_epsg(4326)
 
@@ -62,11 +66,25 @@ class AOI:
         )
 
     def to_crs(self, crs: CRS | str | int) -> AOI:
-        """The AOI in another CRS; edges are densified first so long edges follow the projection."""
+        """The AOI in another CRS; edges are densified first so long edges follow the projection.
+
+        Only its part on the Earth moves: a polygon in a projected CRS that reaches into the blank
+        part of a map (beyond an Albers cone's cut meridian or around its pole, as drawn across a
+        reprojected view) is cut to its part with a place on the globe (:func:`earth_part`); one
+        that has none is an ``AOIError`` saying so.
+        """
         dst = parse_crs(crs)
         if _same_crs(self.crs, dst):
             return self
         geom = _densify(self.geometry)
+        if self.crs.is_projected:
+            on_earth = earth_part(geom, self.crs)
+            if on_earth is not geom:
+                geom = _densify(_polygonal(on_earth))
+                if geom.is_empty:
+                    raise AOIError(
+                        f"the AOI lies in the part of the {_crs_label(self.crs)} map (or view) with no "
+                        "Earth, beyond the projection's cut meridian or pole: there is no place there")
         tr = transformer(self.crs, dst)
 
         def fn(coords: np.ndarray) -> np.ndarray:
@@ -334,19 +352,23 @@ def _check_within_reach(polys: list[BaseGeometry], crs: CRS, path: Path | None) 
 
     Such a polygon (a typo that puts a vertex 4,000,000 km north in UTM) has no meaning, and its
     reprojection to lon/lat folds over the globe into rings GEOS can spend minutes repairing.
-    "Far" is more than the CRS's own area of use is wide, on any side of it.
+    "Far" is more than the CRS's own area of use is wide, and more than the equator is long, on
+    any side of it: a whole hemisphere drawn in a view in that CRS (the Arctic in Alaska Albers)
+    is not far.
     """
     if not crs.is_projected:
         return
     try:
-        use = pyproj.CRS.from_user_input(crs.to_wkt(version="WKT2_2019")).area_of_use
+        proj_crs = pyproj.CRS.from_user_input(crs.to_wkt(version="WKT2_2019"))
+        use = proj_crs.area_of_use
         if use is None:
             return
         ax0, ay0, ax1, ay1 = pyproj.Transformer.from_crs(4326, crs.to_wkt(), always_xy=True).transform_bounds(
             use.west, use.south, use.east, use.north, densify_pts=21)
     except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError):
         return  # a CRS PROJ cannot describe or bound: nothing to compare with
-    span = max(ax1 - ax0, ay1 - ay0)
+    metres = proj_crs.axis_info[0].unit_conversion_factor if proj_crs.axis_info else 1.0
+    span = max(ax1 - ax0, ay1 - ay0, _EQUATOR_M / (metres or 1.0))
     if not math.isfinite(span):
         return
     x0, y0, x1, y1 = shapely.total_bounds(polys)
