@@ -59,3 +59,21 @@ def test_imported_lonlat_aoi_is_drawn_with_few_handles(qtbot, win, real_data, tm
     full = Polygon([inv * xy for xy in aoi.exterior.coords])
     assert len(full.exterior.coords) > MAX_DRAWN_VERTICES  # the case this guards: a densified ring
     assert abs(Polygon(drawn).area - full.area) < 0.01 * full.area
+
+
+def test_reopening_a_modis_scene_matches_its_crs_against_proj_once(qtbot, win, real_data):
+    """The EPSG code of a CRS that has none (MODIS sinusoidal: some 40 ms of PROJ database search
+    per call, two calls per opened scene, in the GUI thread) is looked up once: opening the scene
+    again makes no new search."""
+    from qthelpers import open_and_wait
+
+    from satview.core import geo
+
+    modis = real_data / "hdf4" / "MOD09A1.A2017193.h18v04.006.2017202035302.hdf"
+    open_and_wait(qtbot, win, modis)
+    assert win.projection.epsg_label.text() == "—"
+    open_and_wait(qtbot, win, real_data / "nsidc" / "nt_20171002_f17_v1.1_n.bin")
+    searches = geo._epsg_of_wkt.cache_info().misses
+    open_and_wait(qtbot, win, modis)
+    assert geo._epsg_of_wkt.cache_info().misses == searches
+    assert win.projection.epsg_label.text() == "—"
