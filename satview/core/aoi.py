@@ -7,6 +7,7 @@ is validated the same way (polygons only, repaired when invalid, finite, with an
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import warnings
@@ -104,6 +105,14 @@ class AOI:
         if not out.is_valid:
             out = _polygonal(shapely.make_valid(out))
         return AOI(out, dst, self.name)
+
+    @functools.cached_property
+    def lonlat_bounds(self) -> tuple[float, float, float, float] | None:
+        """(west, south, east, north) of the AOI in lon/lat, None when it has none (computed once)."""
+        try:
+            return self.to_crs(LONLAT).bounds
+        except AOIError:
+            return None
 
     def lonlat(self) -> Polygon | MultiPolygon:
         """The geometry in lon/lat (EPSG:4326)."""
@@ -239,6 +248,8 @@ def ensure_overlap(aoi: AOI, info: SceneInfo) -> AOI:
     grid = info.grid
     if grid.crs is None:
         raise AOIError("the scene has no coordinate system, so an AOI cannot be placed on it", info.path)
+    if _far_apart(aoi, info):
+        raise _no_overlap(aoi, info)
     scene_poly = _grid_polygon(grid)
     cut = _cut_to_scene(aoi, info)
     local: AOI | None
@@ -251,12 +262,28 @@ def ensure_overlap(aoi: AOI, info: SceneInfo) -> AOI:
             local = _to_crs_near(aoi, info)
     if local is None or not local.geometry.intersects(scene_poly) or \
             local.geometry.intersection(scene_poly).area <= 0:
-        raise AOIError(
-            f"the AOI does not overlap the scene (AOI bounds {_fmt_bounds(_lonlat_bounds(aoi))} "
-            f"in lon/lat, scene bounds {_fmt_bounds(_scene_lonlat_bounds(info))})",
-            info.path,
-        )
+        raise _no_overlap(aoi, info)
     return local
+
+
+def _no_overlap(aoi: AOI, info: SceneInfo) -> AOIError:
+    return AOIError(f"the AOI does not overlap the scene (AOI bounds {_fmt_bounds(aoi.lonlat_bounds)} in "
+                    f"lon/lat, scene bounds {_fmt_bounds(_scene_lonlat_bounds(info))})", info.path)
+
+
+def _far_apart(aoi: AOI, info: SceneInfo) -> bool:
+    """True when the AOI's and the scene's lon/lat boxes are over a degree apart: the quick answer for
+    AOIs of other places (the app marks every AOI against each scene it opens, in the GUI thread; the
+    full test reprojects the AOI, tens of ms). Boxes wider than 180 degrees (around a pole), at the
+    antimeridian or beyond 80 degrees of latitude are never apart."""
+    fp, ab = _scene_lonlat_bounds(info), aoi.lonlat_bounds
+    if fp is None or ab is None:
+        return False
+    (fx0, fy0, fx1, fy1), (ax0, ay0, ax1, ay1) = fp, ab
+    if max(fx1 - fx0, ax1 - ax0) > 180 or min(fx0, ax0) < -179 or max(fx1, ax1) > 179 or \
+            max(abs(fy0), abs(fy1), abs(ay0), abs(ay1)) > 80.0:
+        return False
+    return ax0 > fx1 + 1.0 or fx0 > ax1 + 1.0 or ay0 > fy1 + 1.0 or fy0 > ay1 + 1.0
 
 
 def _cut_to_scene(aoi: AOI, info: SceneInfo) -> Polygon | MultiPolygon | None:
@@ -455,13 +482,6 @@ def _to_crs_near(aoi: AOI, info: SceneInfo) -> AOI | None:
         return None
     try:
         return AOI(near, LONLAT_CRS, aoi.name).to_crs(info.grid.crs)
-    except AOIError:
-        return None
-
-
-def _lonlat_bounds(aoi: AOI) -> tuple[float, ...] | None:
-    try:
-        return aoi.to_crs(LONLAT).bounds
     except AOIError:
         return None
 

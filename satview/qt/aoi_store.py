@@ -82,6 +82,7 @@ class AoiStore(QObject):
         self.aois: list[AOISummary] = []
         self._store: dict[int, AOI] = {}
         self._nverts: dict[int, int] = {}
+        self._overlap_memo: dict[int, tuple[AOI, SceneInfo, bool]] = {}  # id(AOI) -> (AOI, scene, overlaps)
         self._next = 1
         session.sig_scene_opened.connect(self._scene_opened)
 
@@ -96,18 +97,27 @@ class AoiStore(QObject):
 
     # ---------------------------------------------------------------------------- summaries
     def _overlaps(self, aoi: AOI) -> bool | None:
+        """Whether ``aoi`` overlaps the open scene; remembered per (AOI, scene): the test reprojects
+        the AOI in the GUI thread (tens of ms), and every AOI change or redraw asks again for all."""
         from satview.core.aoi import ensure_overlap
 
         info = self.session.info
         if info is None:
             return None
+        known = self._overlap_memo.get(id(aoi))
+        if known is not None and known[0] is aoi and known[1] is info:
+            return known[2]
         try:
             ensure_overlap(aoi, info)
+            found = True
         except AOIError:
-            return False
-        return True
+            found = False
+        self._overlap_memo[id(aoi)] = (aoi, info, found)
+        return found
 
     def _emit(self) -> None:
+        live = {id(a) for a in self._store.values()}
+        self._overlap_memo = {k: v for k, v in self._overlap_memo.items() if k in live}
         out = []
         for aid, aoi in self._store.items():
             try:

@@ -77,3 +77,30 @@ def test_reopening_a_modis_scene_matches_its_crs_against_proj_once(qtbot, win, r
     open_and_wait(qtbot, win, modis)
     assert geo._epsg_of_wkt.cache_info().misses == searches
     assert win.projection.epsg_label.text() == "—"
+
+
+def test_aoi_overlap_marks_are_not_recomputed_for_every_change(qtbot, win, real_data, monkeypatch):
+    """With many AOIs stored (the monkey had some 30 when opening a scene kept the GUI thread busy
+    767 ms), each AOI is tested against the open scene once: adding another AOI tests only that one,
+    and AOIs of places far from the scene are told apart without reprojecting them."""
+    from qthelpers import open_and_wait
+    from shapely.geometry import box
+
+    from satview.core import aoi as core_aoi
+
+    open_and_wait(qtbot, win, real_data / "landsat-tarballs" / "LC09_L1TP_112081_20220209_20220209_02_T1.tar")
+    for i in range(12):  # lon/lat boxes over South America: nowhere near the Australian scene
+        win.aois._put(core_aoi.AOI(box(-70 + i, -30, -69 + i, -29), core_aoi.LONLAT_CRS), 4)
+    cuts: list[object] = []
+    real_cut = core_aoi._cut_to_scene
+    monkeypatch.setattr(core_aoi, "_cut_to_scene", lambda a, info: cuts.append(a) or real_cut(a, info))
+    win.aois._emit()
+    assert cuts == [] and [s.overlaps for s in win.aois.aois] == [False] * 12
+    g = win.session.info.grid
+    checks: list[object] = []
+    real_ensure = core_aoi.ensure_overlap
+    monkeypatch.setattr(core_aoi, "ensure_overlap", lambda a, info: checks.append(a) or real_ensure(a, info))
+    aid = win.aois.add_aoi([(g.width * 0.4, g.height * 0.4), (g.width * 0.6, g.height * 0.4),
+                            (g.width * 0.5, g.height * 0.6)])
+    assert checks == [win.aois.aoi(aid)]
+    assert win.aois.aois[-1].overlaps
