@@ -29,7 +29,7 @@ from shapely.geometry.polygon import orient
 
 from satview.core.aoi_sources import Part, Source, file_parts, inline_parts, parse_crs_arg, source_path
 from satview.core.earth import earth_part
-from satview.core.geo import LONLAT, parse_crs, transformer
+from satview.core.geo import LONLAT, epsg_of, parse_crs, transformer
 from satview.core.types import GeoGrid, SceneInfo
 from satview.errors import NOT_SUPPORTED, AOIError
 
@@ -448,7 +448,7 @@ def _same_crs(a: CRS, b: CRS) -> bool:
 
 
 def _crs_label(crs: CRS) -> str:
-    code = crs.to_epsg() if crs else None
+    code = epsg_of(crs) if crs else None  # cached: these labels are built for errors callers often catch
     return f"EPSG:{code}" if code else "the target CRS"
 
 
