@@ -29,7 +29,7 @@ from affine import Affine
 from rasterio.crs import CRS
 
 from satview.core.earth import EARTH_TOLERANCE_PX, earth_mask, on_earth
-from satview.core.geo import LONLAT, transformer
+from satview.core.geo import LONLAT, transform_points, transformer
 from satview.core.readers.base import Scene
 from satview.core.render import DisplaySpec, RenderResult, render_view
 from satview.core.stretch import Levels
@@ -236,13 +236,15 @@ def north_angle(grid: GeoGrid, col: float, row: float) -> float | None:
     """
     if grid.crs is None:
         return None
+    # GDAL's transform (already loaded), not pyproj's: the app asks on every paint of the north arrow,
+    # and importing pyproj and building its transformers there cost the GUI thread some 180 ms
     x, y = grid.transform * (col, row)
-    lon, lat = transformer(grid.crs, LONLAT).transform(x, y, errcheck=False)
+    lon, lat = (float(v[0]) for v in transform_points(grid.crs, LONLAT, [x], [y]))
     if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90:
         return None
     step = 1e-3
     sign = 1.0 if lat + step <= 90.0 else -1.0
-    x2, y2 = transformer(LONLAT, grid.crs).transform(lon, lat + sign * step, errcheck=False)
+    x2, y2 = (float(v[0]) for v in transform_points(LONLAT, grid.crs, [lon], [lat + sign * step]))
     if not (math.isfinite(x2) and math.isfinite(y2)):
         return None
     c2, r2 = ~grid.transform * (x2, y2)

@@ -104,3 +104,24 @@ def test_aoi_overlap_marks_are_not_recomputed_for_every_change(qtbot, win, real_
                             (g.width * 0.5, g.height * 0.6)])
     assert checks == [win.aois.aoi(aid)]
     assert win.aois.aois[-1].overlaps
+
+
+def test_north_arrow_of_a_polar_scene_builds_no_pyproj_transformer(qtbot, win, real_data, monkeypatch):
+    """The north arrow (painted on every repaint) turns with the polar stereographic grid using GDAL's
+    transform: the first paint of a projected scene used to import pyproj and build two transformers
+    in the GUI thread (~180 ms; the monkey's stall of 259 ms of GUI-thread CPU)."""
+    from qthelpers import NSIDC_BIN, open_and_wait
+
+    from satview.core import mapview
+
+    def refuse(*_a, **_k):
+        raise AssertionError("a pyproj transformer was built for the north arrow")
+
+    monkeypatch.setattr(mapview, "transformer", refuse)
+    open_and_wait(qtbot, win, real_data / NSIDC_BIN)
+    g = win.session.info.grid
+    left, right = mapview.north_angle(g, 20, g.height / 2), mapview.north_angle(g, g.width - 20, g.height / 2)
+    assert left is not None and right is not None and left * right < 0 and abs(left) > 20
+    win.canvas.vb.setRange(xRange=(0, 60), yRange=(200, 260), padding=0)
+    qtbot.wait(50)
+    assert abs(win.canvas.north_angle()) > 20
