@@ -236,7 +236,12 @@ class AoiStore(QObject):
                 return []
             grid = grid or info.grid
             assert grid.crs is not None  # the scene's: checked by the overlap test
-            moved = aoi.to_crs(grid.crs)
+            try:
+                moved = aoi.to_crs(grid.crs)
+            except AOIError:  # it reaches where the grid's CRS has no place: draw its part over the scene
+                from satview.core.aoi import ensure_overlap
+
+                moved = ensure_overlap(aoi, info).to_crs(grid.crs)
             geom = moved.geometry
             if geom.geom_type != "Polygon":
                 geom = max(geom.geoms, key=lambda g: g.area)

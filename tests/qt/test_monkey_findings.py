@@ -125,3 +125,23 @@ def test_north_arrow_of_a_polar_scene_builds_no_pyproj_transformer(qtbot, win, r
     win.canvas.vb.setRange(xRange=(0, 60), yRange=(200, 260), padding=0)
     qtbot.wait(50)
     assert abs(win.canvas.north_angle()) > 20
+
+
+def test_aoi_reaching_the_south_pole_is_drawn_on_an_arctic_scene(qtbot, win, real_data):
+    """A lon/lat AOI from the south pole to the Arctic overlaps the sea-ice scene but has no image in
+    its north polar stereographic CRS as a whole: its part over the scene is drawn, with no "Cannot
+    draw the AOI" error (the monkey saw 7)."""
+    from qthelpers import NSIDC_BIN, open_and_wait
+    from shapely.geometry import box
+
+    from satview.core.aoi import AOI, LONLAT_CRS
+
+    open_and_wait(qtbot, win, real_data / NSIDC_BIN)
+    reports: list[object] = []
+    win.reporter.sig_reported.connect(reports.append)
+    aid = win.aois._put(AOI(box(-60, -90, 30, 75), LONLAT_CRS), 4)
+    win.aois._emit()
+    ring = win.aois.aoi_vertices_pixels(aid)
+    g = win.session.info.grid
+    assert len(ring) >= 3 and reports == []
+    assert all(-g.width <= c <= 2 * g.width and -g.height <= r <= 2 * g.height for c, r in ring)
