@@ -38,15 +38,16 @@ def drawable_ring(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
     from shapely.geometry import Polygon
 
     poly, tol = Polygon(ring), 0.25
-    pts = ring
-    while len(pts) > MAX_DRAWN_VERTICES:
+    for _ in range(80):  # the tolerance doubles; a ring with non-finite or absurd points may never shrink
         simple = poly.simplify(tol)
         if simple.is_empty or simple.geom_type != "Polygon":
-            step = -(-len(ring) // MAX_DRAWN_VERTICES)
-            return ring[::step]
+            break
         pts = [(float(x), float(y)) for x, y in list(simple.exterior.coords)[:-1]]
+        if len(pts) <= MAX_DRAWN_VERTICES:
+            return pts
         tol *= 2
-    return pts
+    step = -(-len(ring) // MAX_DRAWN_VERTICES)
+    return ring[::step]
 
 
 def _vertex_count(aoi: AOI) -> int:

@@ -145,3 +145,16 @@ def test_aoi_beyond_the_south_pole_is_drawn_on_an_arctic_scene(qtbot, win, real_
     g = win.session.info.grid
     assert len(ring) >= 3 and reports == []
     assert all(-g.width <= c <= 2 * g.width and -g.height <= r <= 2 * g.height for c, r in ring)
+
+
+def test_outline_that_cannot_be_simplified_is_drawn_without_hanging():
+    """An outline that Douglas-Peucker (topology kept) cannot reduce at any tolerance (a scribble of
+    absurd coordinates, as a garbage reprojection gives) comes back with at most MAX_DRAWN_VERTICES
+    vertices instead of looping for ever (the monkey's GUI hung at action 6,766 in drawable_ring)."""
+    import random
+
+    from satview.qt.aoi_store import MAX_DRAWN_VERTICES, drawable_ring
+
+    rng = random.Random(1)
+    ring = [(rng.uniform(-1e23, 1e23), rng.uniform(-1e23, 1e23)) for _ in range(300)]
+    assert 3 <= len(drawable_ring(ring)) <= MAX_DRAWN_VERTICES
