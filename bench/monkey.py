@@ -61,8 +61,13 @@ def hostile_inputs(root: Path, n: int, seed: int) -> list[str]:
 
 
 def build_inputs(root: Path, hostile: int, seed: int) -> Path:
-    """Write the engine's ``paths.json`` (real samples + ``hostile`` corpus cases) under ``root``."""
+    """Write the engine's ``paths.json`` (real samples + ``hostile`` corpus cases; stacks: the real
+    September sea-ice series and a small demo stack of Landsat-like dates) under ``root``."""
+    from satview.core.demo.stack import make_demo_stack
+
     paths = real_inputs()
+    paths["stacks"] = [str(REAL / "nsidc" / "september-1979-2023"),
+                       str(make_demo_stack(root / "stack", 5, size=160) / "scenes")]
     paths["scenes"] += hostile_inputs(root / "hostile", hostile, seed)
     paths["vectors"] += [p for p in paths["scenes"] if p.endswith((".json", ".geojson", ".tif"))][:5]
     out = root / "paths.json"

@@ -7,6 +7,7 @@ is validated the same way (polygons only, repaired when invalid, finite, with an
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import warnings
@@ -27,13 +28,17 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from satview.core.aoi_sources import Part, Source, file_parts, inline_parts, parse_crs_arg, source_path
-from satview.core.geo import LONLAT, parse_crs, transformer
+from satview.core.earth import earth_part
+from satview.core.geo import LONLAT, epsg_of, parse_crs, transformer
 from satview.core.types import GeoGrid, SceneInfo
 from satview.errors import NOT_SUPPORTED, AOIError
 
 #: Edges are split into this many pieces of the AOI's extent (at least) before reprojection.
 _DENSIFY_STEPS = 256
 _WGS84_GEOD = Geod(ellps="WGS84")
+#: Length of the equator (WGS84), in metres: no point of the Earth is farther than this from any
+#: CRS's area of use.
+_EQUATOR_M = 40_075_017.0
 #: The CRS of GeoJSON, plain WKT and shapely geometries that do not say another.
 LONLAT_CRS = CRS.from_epsg(4326)
 
@@ -62,11 +67,25 @@ class AOI:
         )
 
     def to_crs(self, crs: CRS | str | int) -> AOI:
-        """The AOI in another CRS; edges are densified first so long edges follow the projection."""
+        """The AOI in another CRS; edges are densified first so long edges follow the projection.
+
+        Only its part on the Earth moves: a polygon in a projected CRS that reaches into the blank
+        part of a map (beyond an Albers cone's cut meridian or around its pole, as drawn across a
+        reprojected view) is cut to its part with a place on the globe (:func:`earth_part`); one
+        that has none is an ``AOIError`` saying so.
+        """
         dst = parse_crs(crs)
         if _same_crs(self.crs, dst):
             return self
         geom = _densify(self.geometry)
+        if self.crs.is_projected:
+            on_earth = earth_part(geom, self.crs)
+            if on_earth is not geom:
+                geom = _densify(_polygonal(on_earth))
+                if geom.is_empty:
+                    raise AOIError(
+                        f"the AOI lies in the part of the {_crs_label(self.crs)} map (or view) with no "
+                        "Earth, beyond the projection's cut meridian or pole: there is no place there")
         try:
             tr = transformer(self.crs, dst)
         except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError) as exc:  # e.g. EPSG:2301
@@ -89,6 +108,14 @@ class AOI:
         if not out.is_valid:
             out = _polygonal(shapely.make_valid(out))
         return AOI(out, dst, self.name)
+
+    @functools.cached_property
+    def lonlat_bounds(self) -> tuple[float, float, float, float] | None:
+        """(west, south, east, north) of the AOI in lon/lat, None when it has none (computed once)."""
+        try:
+            return self.to_crs(LONLAT).bounds
+        except AOIError:
+            return None
 
     def lonlat(self) -> Polygon | MultiPolygon:
         """The geometry in lon/lat (EPSG:4326)."""
@@ -224,6 +251,8 @@ def ensure_overlap(aoi: AOI, info: SceneInfo) -> AOI:
     grid = info.grid
     if grid.crs is None:
         raise AOIError("the scene has no coordinate system, so an AOI cannot be placed on it", info.path)
+    if _far_apart(aoi, info):
+        raise _no_overlap(aoi, info)
     scene_poly = _grid_polygon(grid)
     cut = _cut_to_scene(aoi, info)
     local: AOI | None
@@ -236,12 +265,28 @@ def ensure_overlap(aoi: AOI, info: SceneInfo) -> AOI:
             local = _to_crs_near(aoi, info)
     if local is None or not local.geometry.intersects(scene_poly) or \
             local.geometry.intersection(scene_poly).area <= 0:
-        raise AOIError(
-            f"the AOI does not overlap the scene (AOI bounds {_fmt_bounds(_lonlat_bounds(aoi))} "
-            f"in lon/lat, scene bounds {_fmt_bounds(_scene_lonlat_bounds(info))})",
-            info.path,
-        )
+        raise _no_overlap(aoi, info)
     return local
+
+
+def _no_overlap(aoi: AOI, info: SceneInfo) -> AOIError:
+    return AOIError(f"the AOI does not overlap the scene (AOI bounds {_fmt_bounds(aoi.lonlat_bounds)} in "
+                    f"lon/lat, scene bounds {_fmt_bounds(_scene_lonlat_bounds(info))})", info.path)
+
+
+def _far_apart(aoi: AOI, info: SceneInfo) -> bool:
+    """True when the AOI's and the scene's lon/lat boxes are over a degree apart: the quick answer for
+    AOIs of other places (the app marks every AOI against each scene it opens, in the GUI thread; the
+    full test reprojects the AOI, tens of ms). Boxes wider than 180 degrees (around a pole), at the
+    antimeridian or beyond 80 degrees of latitude are never apart."""
+    fp, ab = _scene_lonlat_bounds(info), aoi.lonlat_bounds
+    if fp is None or ab is None:
+        return False
+    (fx0, fy0, fx1, fy1), (ax0, ay0, ax1, ay1) = fp, ab
+    if max(fx1 - fx0, ax1 - ax0) > 180 or min(fx0, ax0) < -179 or max(fx1, ax1) > 179 or \
+            max(abs(fy0), abs(fy1), abs(ay0), abs(ay1)) > 80.0:
+        return False
+    return ax0 > fx1 + 1.0 or fx0 > ax1 + 1.0 or ay0 > fy1 + 1.0 or fy0 > ay1 + 1.0
 
 
 def _cut_to_scene(aoi: AOI, info: SceneInfo) -> Polygon | MultiPolygon | None:
@@ -337,19 +382,23 @@ def _check_within_reach(polys: list[BaseGeometry], crs: CRS, path: Path | None) 
 
     Such a polygon (a typo that puts a vertex 4,000,000 km north in UTM) has no meaning, and its
     reprojection to lon/lat folds over the globe into rings GEOS can spend minutes repairing.
-    "Far" is more than the CRS's own area of use is wide, on any side of it.
+    "Far" is more than the CRS's own area of use is wide, and more than the equator is long, on
+    any side of it: a whole hemisphere drawn in a view in that CRS (the Arctic in Alaska Albers)
+    is not far.
     """
     if not crs.is_projected:
         return
     try:
-        use = pyproj.CRS.from_user_input(crs.to_wkt(version="WKT2_2019")).area_of_use
+        proj_crs = pyproj.CRS.from_user_input(crs.to_wkt(version="WKT2_2019"))
+        use = proj_crs.area_of_use
         if use is None:
             return
         ax0, ay0, ax1, ay1 = pyproj.Transformer.from_crs(4326, crs.to_wkt(), always_xy=True).transform_bounds(
             use.west, use.south, use.east, use.north, densify_pts=21)
     except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError):
         return  # a CRS PROJ cannot describe or bound: nothing to compare with
-    span = max(ax1 - ax0, ay1 - ay0)
+    metres = proj_crs.axis_info[0].unit_conversion_factor if proj_crs.axis_info else 1.0
+    span = max(ax1 - ax0, ay1 - ay0, _EQUATOR_M / (metres or 1.0))
     if not math.isfinite(span):
         return
     x0, y0, x1, y1 = shapely.total_bounds(polys)
@@ -402,7 +451,7 @@ def _same_crs(a: CRS, b: CRS) -> bool:
 
 
 def _crs_label(crs: CRS) -> str:
-    code = crs.to_epsg() if crs else None
+    code = epsg_of(crs) if crs else None  # cached: these labels are built for errors callers often catch
     return f"EPSG:{code}" if code else "the target CRS"
 
 
@@ -436,13 +485,6 @@ def _to_crs_near(aoi: AOI, info: SceneInfo) -> AOI | None:
         return None
     try:
         return AOI(near, LONLAT_CRS, aoi.name).to_crs(info.grid.crs)
-    except AOIError:
-        return None
-
-
-def _lonlat_bounds(aoi: AOI) -> tuple[float, ...] | None:
-    try:
-        return aoi.to_crs(LONLAT).bounds
     except AOIError:
         return None
 

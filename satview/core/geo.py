@@ -131,11 +131,18 @@ def _grid_contains_lonlat(grid: GeoGrid, lon: float, lat: float) -> bool:
 
 
 def epsg_of(crs: CRS | None) -> int | None:
-    """The EPSG code of ``crs`` when it is one (exactly), else None."""
-    if crs is None:
-        return None
+    """The EPSG code of ``crs`` when it is one (exactly), else None.
+
+    Cached by WKT: matching a CRS that is no EPSG code (MODIS sinusoidal) against PROJ's database
+    takes some 40 ms, and the app asks on every scene it opens, in the GUI thread.
+    """
+    return None if crs is None else _epsg_of_wkt(crs.to_wkt())
+
+
+@functools.lru_cache(maxsize=64)
+def _epsg_of_wkt(wkt: str) -> int | None:
     try:
-        code = crs.to_epsg(confidence_threshold=90)
+        code = CRS.from_wkt(wkt).to_epsg(confidence_threshold=90)
     except (RasterioCRSError, CPLE_BaseError):  # a CRS PROJ cannot match against its database
         return None
     return int(code) if code else None

@@ -9,9 +9,9 @@ Rules
   zooming in re-reads the visible part of the scene sharper, as in the native view.
 - **No Earth, no picture**: a target pixel whose centre does not survive the round trip
   target -> lon/lat -> target (the wedge behind an Albers or Lambert cone's cut meridian, the disc
-  around its apex, the far side of an orthographic globe) is transparent. GDAL's warper would
-  otherwise fill those pixels from wherever the inverse projection lands (a seam along the cut
-  meridian and a false disc of ice around the pole).
+  around its apex, the far side of an orthographic globe; :mod:`satview.core.earth`) is
+  transparent. GDAL's warper would otherwise fill those pixels from wherever the inverse
+  projection lands (a seam along the cut meridian and a false disc of ice around the pole).
 - **Readout**: view pixels map back to the scene's grid pixels (``WarpedView.to_source``), so the
   cursor readout reports the source pixel under the cursor.
 - **North**: :func:`north_angle` is the direction of true north on screen at a grid position
@@ -20,7 +20,6 @@ Rules
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +28,7 @@ import numpy as np
 from affine import Affine
 from rasterio.crs import CRS
 
+from satview.core.earth import EARTH_TOLERANCE_PX, earth_mask, on_earth
 from satview.core.geo import LONLAT, transform_points, transformer
 from satview.core.readers.base import Scene
 from satview.core.render import DisplaySpec, RenderResult, render_view
@@ -36,8 +36,6 @@ from satview.core.stretch import Levels
 from satview.core.types import GeoGrid
 from satview.core.viewport import plan_read
 
-#: Round-trip error, in target pixels, above which a target pixel is taken to have no Earth.
-EARTH_TOLERANCE_PX = 0.01
 #: Points per side of the lattices that find the part of the scene a view window needs.
 _LATTICE = 33
 #: Most source pixels read per target pixel of a picture (guards against huge reads near singularities).
@@ -55,58 +53,6 @@ def _pixel_cr(grid: GeoGrid, xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray
     inv = ~grid.transform
     with np.errstate(invalid="ignore"):
         return inv.a * xs + inv.b * ys + inv.c, inv.d * xs + inv.e * ys + inv.f
-
-
-def _geodetic(crs: CRS) -> str:
-    """WKT of the geographic CRS ``crs`` is based on (no datum shift: the round trip is pure projection)."""
-    return _geodetic_of(crs.to_wkt())
-
-
-@functools.lru_cache(maxsize=32)
-def _geodetic_of(wkt: str) -> str:
-    from pyproj import CRS as ProjCRS
-
-    geodetic = ProjCRS.from_wkt(wkt).geodetic_crs
-    return geodetic.to_wkt() if geodetic is not None else LONLAT
-
-
-def _on_earth(crs: CRS, x: np.ndarray, y: np.ndarray, tol: float) -> np.ndarray:
-    """True where map point (x, y) of ``crs`` has a lon/lat that projects back within ``tol``."""
-    geo = _geodetic(crs)
-    with np.errstate(invalid="ignore"):
-        lon, lat = transformer(crs, geo).transform(x, y, errcheck=False)
-        x2, y2 = transformer(geo, crs).transform(lon, lat, errcheck=False)
-        err = np.hypot(np.asarray(x2) - x, np.asarray(y2) - y)
-        return np.isfinite(err) & (err <= tol) & (np.abs(np.asarray(lat)) <= 90.0)
-
-
-def earth_mask(grid: GeoGrid, step: int = 4) -> np.ndarray:
-    """(rows, cols) True where the pixel centre of ``grid`` is a point of the Earth in its CRS.
-
-    A centre counts when its lon/lat projects back onto itself within ``EARTH_TOLERANCE_PX``. The
-    test runs on every ``step``-th pixel, then on every pixel of blocks near a change (the edges of
-    no-Earth areas are smooth curves), so a full-screen mask costs a small fraction of a warp.
-    """
-    assert grid.crs is not None
-    h, w = grid.height, grid.width
-    tol = EARTH_TOLERANCE_PX * min(grid.res)
-    lr = np.minimum(np.arange(0, h + step, step), h - 1)
-    lc = np.minimum(np.arange(0, w + step, step), w - 1)
-    cc, rr = np.meshgrid(lc + 0.5, lr + 0.5)
-    lattice = _on_earth(grid.crs, *_map_xy(grid, cc, rr), tol)
-    corners = np.stack([lattice[:-1, :-1], lattice[:-1, 1:], lattice[1:, :-1], lattice[1:, 1:]])
-    uncertain = corners.any(axis=0) != corners.all(axis=0)
-    padded = np.pad(uncertain, 1)
-    near = np.zeros_like(uncertain)
-    for dr in range(3):
-        for dc in range(3):
-            near |= padded[dr:dr + uncertain.shape[0], dc:dc + uncertain.shape[1]]
-    block = np.repeat(np.repeat(near, step, axis=0), step, axis=1)[:h, :w]
-    out = np.repeat(np.repeat(lattice[:-1, :-1], step, axis=0), step, axis=1)[:h, :w].copy()
-    rows, cols = np.nonzero(block)
-    if rows.size:
-        out[rows, cols] = _on_earth(grid.crs, *_map_xy(grid, cols + 0.5, rows + 0.5), tol)
-    return out
 
 
 @dataclass(frozen=True)
@@ -142,7 +88,7 @@ class WarpedView:
         assert self.grid.crs is not None
         x, y = self.grid.transform * (col, row)
         tol = EARTH_TOLERANCE_PX * min(self.grid.res)
-        return bool(_on_earth(self.grid.crs, np.array([x]), np.array([y]), tol)[0])
+        return bool(on_earth(self.grid.crs, np.array([x]), np.array([y]), tol)[0])
 
     def to_source(self, col: float, row: float) -> tuple[float, float] | None:
         """The scene grid position (col, row) under view pixel position (col, row); None off the Earth."""
@@ -290,17 +236,14 @@ def north_angle(grid: GeoGrid, col: float, row: float) -> float | None:
     """
     if grid.crs is None:
         return None
+    # GDAL's transform (PROJ warm once a scene is open), not pyproj's, whose first use costs its import
     x, y = grid.transform * (col, row)
-    # GDAL's PROJ (through rasterio): warm once the worker opened the scene, where pyproj's first
-    # use would cost its import
-    lons, lats = transform_points(grid.crs, LONLAT, [x], [y])
-    lon, lat = float(lons[0]), float(lats[0])
+    lon, lat = (float(v[0]) for v in transform_points(grid.crs, LONLAT, [x], [y]))
     if not (math.isfinite(lon) and math.isfinite(lat)) or abs(lat) > 90:
         return None
     step = 1e-3
     sign = 1.0 if lat + step <= 90.0 else -1.0
-    xs, ys = transform_points(LONLAT, grid.crs, [lon], [lat + sign * step])
-    x2, y2 = float(xs[0]), float(ys[0])
+    x2, y2 = (float(v[0]) for v in transform_points(LONLAT, grid.crs, [lon], [lat + sign * step]))
     if not (math.isfinite(x2) and math.isfinite(y2)):
         return None
     c2, r2 = ~grid.transform * (x2, y2)

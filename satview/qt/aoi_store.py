@@ -38,15 +38,16 @@ def drawable_ring(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
     from shapely.geometry import Polygon
 
     poly, tol = Polygon(ring), 0.25
-    pts = ring
-    while len(pts) > MAX_DRAWN_VERTICES:
+    for _ in range(80):  # the tolerance doubles; a ring with non-finite or absurd points may never shrink
         simple = poly.simplify(tol)
         if simple.is_empty or simple.geom_type != "Polygon":
-            step = -(-len(ring) // MAX_DRAWN_VERTICES)
-            return ring[::step]
+            break
         pts = [(float(x), float(y)) for x, y in list(simple.exterior.coords)[:-1]]
+        if len(pts) <= MAX_DRAWN_VERTICES:
+            return pts
         tol *= 2
-    return pts
+    step = -(-len(ring) // MAX_DRAWN_VERTICES)
+    return ring[::step]
 
 
 def _vertex_count(aoi: AOI) -> int:
@@ -82,6 +83,7 @@ class AoiStore(QObject):
         self.aois: list[AOISummary] = []
         self._store: dict[int, AOI] = {}
         self._nverts: dict[int, int] = {}
+        self._overlap_memo: dict[int, tuple[AOI, SceneInfo, bool]] = {}  # id(AOI) -> (AOI, scene, overlaps)
         self._next = 1
         session.sig_scene_opened.connect(self._scene_opened)
 
@@ -96,18 +98,27 @@ class AoiStore(QObject):
 
     # ---------------------------------------------------------------------------- summaries
     def _overlaps(self, aoi: AOI) -> bool | None:
+        """Whether ``aoi`` overlaps the open scene; remembered per (AOI, scene): the test reprojects
+        the AOI in the GUI thread (tens of ms), and every AOI change or redraw asks again for all."""
         from satview.core.aoi import ensure_overlap
 
         info = self.session.info
         if info is None:
             return None
+        known = self._overlap_memo.get(id(aoi))
+        if known is not None and known[0] is aoi and known[1] is info:
+            return known[2]
         try:
             ensure_overlap(aoi, info)
+            found = True
         except AOIError:
-            return False
-        return True
+            found = False
+        self._overlap_memo[id(aoi)] = (aoi, info, found)
+        return found
 
     def _emit(self) -> None:
+        live = {id(a) for a in self._store.values()}
+        self._overlap_memo = {k: v for k, v in self._overlap_memo.items() if k in live}
         out = []
         for aid, aoi in self._store.items():
             try:
@@ -226,7 +237,12 @@ class AoiStore(QObject):
                 return []
             grid = grid or info.grid
             assert grid.crs is not None  # the scene's: checked by the overlap test
-            moved = aoi.to_crs(grid.crs)
+            try:
+                moved = aoi.to_crs(grid.crs)
+            except AOIError:  # it reaches where the grid's CRS has no place: draw its part over the scene
+                from satview.core.aoi import ensure_overlap
+
+                moved = ensure_overlap(aoi, info).to_crs(grid.crs)
             geom = moved.geometry
             if geom.geom_type != "Polygon":
                 geom = max(geom.geoms, key=lambda g: g.area)

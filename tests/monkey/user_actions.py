@@ -9,12 +9,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stack_actions import StackActions
+
 CRS_TEXTS = ["EPSG:4326", "EPSG:3413", "EPSG:32633", "EPSG:3857", "ESRI:54009", "garbage", "EPSG:999999",
              "+proj=ortho +lat_0=90", ""]
 
 
-class Monkey:
-    """The seeded actions on one window. ``paths``: {"scenes": [...], "vectors": [...]} to open/import."""
+class Monkey(StackActions):
+    """The seeded actions on one window. ``paths``: {"scenes": [...], "vectors": [...], "stacks": [...]}
+    to open/import (stacks: folders of dates of one place)."""
 
     def __init__(self, win: Any, rng: random.Random, paths: dict[str, list[str]], out_dir: Path,
                  rec: Any, patience: float = 1.0) -> None:
@@ -39,7 +42,7 @@ class Monkey:
             ("cancel", 3, self.cancel),
             ("reproject", 3, self.reproject), ("crs_text", 2, self.crs_text), ("goto", 1, self.goto),
             ("batch_dialog", 1, self.batch_dialog), ("toggle", 1, self.toggle), ("details", 1, self.details),
-            ("wkt", 1, self.wkt), ("resize", 1, self.resize),
+            ("wkt", 1, self.wkt), ("resize", 1, self.resize), *self.stack_actions(),
         ]
         self._weights = [w for _, w, _ in self.actions]
 
@@ -125,8 +128,19 @@ class Monkey:
             m.rec.detail = m.out_path(os.path.basename(start) or "out")
             return m.rec.detail, ""
 
+        def get_open_names(*_a: Any, **_k: Any) -> tuple[list[str], str]:
+            stacks = m.paths.get("stacks") or []
+            if m.rng.random() < 0.1 or not stacks:
+                return [], ""
+            dates = sorted(str(p) for p in Path(m.rng.choice(stacks)).iterdir())
+            chosen = m.rng.sample(dates, min(len(dates), m.rng.randint(2, 6)))
+            if m.rng.random() < 0.2:  # a file of another place (or a hostile case) among the dates
+                chosen.append(m.rng.choice(m.paths["scenes"]))
+            m.rec.detail = ";".join(chosen)
+            return chosen, ""
+
         def get_dir(*_a: Any, **_k: Any) -> str:
-            dirs = [p for p in m.paths["scenes"] if os.path.isdir(p)]
+            dirs = [p for p in m.paths["scenes"] + m.paths.get("stacks", []) if os.path.isdir(p)]
             m.rec.detail = m.rng.choice(dirs) if dirs and m.rng.random() < 0.9 else ""
             return m.rec.detail
 
@@ -153,6 +167,7 @@ class Monkey:
             return dlg.result()
 
         QFileDialog.getOpenFileName = staticmethod(get_open)
+        QFileDialog.getOpenFileNames = staticmethod(get_open_names)
         QFileDialog.getSaveFileName = staticmethod(get_save)
         QFileDialog.getExistingDirectory = staticmethod(get_dir)
         ExportDialog.exec = exec_clip

@@ -59,3 +59,102 @@ def test_imported_lonlat_aoi_is_drawn_with_few_handles(qtbot, win, real_data, tm
     full = Polygon([inv * xy for xy in aoi.exterior.coords])
     assert len(full.exterior.coords) > MAX_DRAWN_VERTICES  # the case this guards: a densified ring
     assert abs(Polygon(drawn).area - full.area) < 0.01 * full.area
+
+
+def test_reopening_a_modis_scene_matches_its_crs_against_proj_once(qtbot, win, real_data):
+    """The EPSG code of a CRS that has none (MODIS sinusoidal: some 40 ms of PROJ database search
+    per call, two calls per opened scene, in the GUI thread) is looked up once: opening the scene
+    again makes no new search."""
+    from qthelpers import open_and_wait
+
+    from satview.core import geo
+
+    modis = real_data / "hdf4" / "MOD09A1.A2017193.h18v04.006.2017202035302.hdf"
+    open_and_wait(qtbot, win, modis)
+    assert win.projection.epsg_label.text() == "—"
+    open_and_wait(qtbot, win, real_data / "nsidc" / "nt_20171002_f17_v1.1_n.bin")
+    searches = geo._epsg_of_wkt.cache_info().misses
+    open_and_wait(qtbot, win, modis)
+    assert geo._epsg_of_wkt.cache_info().misses == searches
+    assert win.projection.epsg_label.text() == "—"
+
+
+def test_aoi_overlap_marks_are_not_recomputed_for_every_change(qtbot, win, real_data, monkeypatch):
+    """With many AOIs stored (the monkey had some 30 when opening a scene kept the GUI thread busy
+    767 ms), each AOI is tested against the open scene once: adding another AOI tests only that one,
+    and AOIs of places far from the scene are told apart without reprojecting them."""
+    from qthelpers import open_and_wait
+    from shapely.geometry import box
+
+    from satview.core import aoi as core_aoi
+
+    open_and_wait(qtbot, win, real_data / "landsat-tarballs" / "LC09_L1TP_112081_20220209_20220209_02_T1.tar")
+    for i in range(12):  # lon/lat boxes over South America: nowhere near the Australian scene
+        win.aois._put(core_aoi.AOI(box(-70 + i, -30, -69 + i, -29), core_aoi.LONLAT_CRS), 4)
+    cuts: list[object] = []
+    real_cut = core_aoi._cut_to_scene
+    monkeypatch.setattr(core_aoi, "_cut_to_scene", lambda a, info: cuts.append(a) or real_cut(a, info))
+    win.aois._emit()
+    assert cuts == [] and [s.overlaps for s in win.aois.aois] == [False] * 12
+    g = win.session.info.grid
+    checks: list[object] = []
+    real_ensure = core_aoi.ensure_overlap
+    monkeypatch.setattr(core_aoi, "ensure_overlap", lambda a, info: checks.append(a) or real_ensure(a, info))
+    aid = win.aois.add_aoi([(g.width * 0.4, g.height * 0.4), (g.width * 0.6, g.height * 0.4),
+                            (g.width * 0.5, g.height * 0.6)])
+    assert checks == [win.aois.aoi(aid)]
+    assert win.aois.aois[-1].overlaps
+
+
+def test_north_arrow_of_a_polar_scene_builds_no_pyproj_transformer(qtbot, win, real_data, monkeypatch):
+    """The north arrow (painted on every repaint) turns with the polar stereographic grid using GDAL's
+    transform: the first paint of a projected scene used to import pyproj and build two transformers
+    in the GUI thread (~180 ms; the monkey's stall of 259 ms of GUI-thread CPU)."""
+    from qthelpers import NSIDC_BIN, open_and_wait
+
+    from satview.core import mapview
+
+    def refuse(*_a, **_k):
+        raise AssertionError("a pyproj transformer was built for the north arrow")
+
+    monkeypatch.setattr(mapview, "transformer", refuse)
+    open_and_wait(qtbot, win, real_data / NSIDC_BIN)
+    g = win.session.info.grid
+    left, right = mapview.north_angle(g, 20, g.height / 2), mapview.north_angle(g, g.width - 20, g.height / 2)
+    assert left is not None and right is not None and left * right < 0 and abs(left) > 20
+    win.canvas.vb.setRange(xRange=(0, 60), yRange=(200, 260), padding=0)
+    qtbot.wait(50)
+    assert abs(win.canvas.north_angle()) > 20
+
+
+def test_aoi_beyond_the_south_pole_is_drawn_on_an_arctic_scene(qtbot, win, real_data):
+    """A lon/lat AOI from beyond the south pole (latitude -95, as a hand-written file may say) to the
+    Arctic overlaps the sea-ice scene but cannot be transformed to its north polar stereographic CRS as
+    a whole: its part over the scene is drawn, with no "Cannot draw the AOI" error (the monkey saw 7)."""
+    from qthelpers import NSIDC_BIN, open_and_wait
+    from shapely.geometry import box
+
+    from satview.core.aoi import AOI, LONLAT_CRS
+
+    open_and_wait(qtbot, win, real_data / NSIDC_BIN)
+    reports: list[object] = []
+    win.reporter.sig_reported.connect(reports.append)
+    aid = win.aois._put(AOI(box(-60, -95, 30, 75), LONLAT_CRS), 4)
+    win.aois._emit()
+    ring = win.aois.aoi_vertices_pixels(aid)
+    g = win.session.info.grid
+    assert len(ring) >= 3 and reports == []
+    assert all(-g.width <= c <= 2 * g.width and -g.height <= r <= 2 * g.height for c, r in ring)
+
+
+def test_outline_that_cannot_be_simplified_is_drawn_without_hanging():
+    """An outline that Douglas-Peucker (topology kept) cannot reduce at any tolerance (a scribble of
+    absurd coordinates, as a garbage reprojection gives) comes back with at most MAX_DRAWN_VERTICES
+    vertices instead of looping for ever (the monkey's GUI hung at action 6,766 in drawable_ring)."""
+    import random
+
+    from satview.qt.aoi_store import MAX_DRAWN_VERTICES, drawable_ring
+
+    rng = random.Random(1)
+    ring = [(rng.uniform(-1e23, 1e23), rng.uniform(-1e23, 1e23)) for _ in range(300)]
+    assert 3 <= len(drawable_ring(ring)) <= MAX_DRAWN_VERTICES

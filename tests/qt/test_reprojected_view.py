@@ -203,3 +203,21 @@ def test_a_scene_opened_in_the_reprojected_view_stays_reprojected(qtbot, win, de
     qtbot.waitUntil(lambda: win.canvas.warp is not None
                     and win.canvas.warp.source == win.session.info.grid, timeout=10_000)
     assert win.projection.reproject.isChecked()
+
+
+def test_seaice_polygon_drawn_across_the_blank_wedge_keeps_its_earth_part(qtbot, win, real_data):
+    """Sea ice in Albers: a polygon whose edges cross the blank wedge behind the cut meridian is
+    added (cut to its part on the Earth, in the scene's CRS), not refused; one drawn with its
+    corners in the wedge is refused saying there is no Earth there."""
+    open_and_wait(qtbot, win, real_data / NSIDC_BIN)
+    _reproject(qtbot, win)
+    grid = win.canvas.warp.grid
+    col, _ = ~grid.transform * (0, 8_000_000)
+    draw_polygon(qtbot, win, [(col - 80, 20), (col + 80, 20), (col + 80, 80), (col - 80, 80)])
+    summary = win.aois.aois[-1]
+    aoi = win.aois.aoi(summary.id)
+    assert summary.n_vertices == 4 and summary.overlaps  # every corner on the Earth, edges across the wedge
+    assert aoi.crs == win.session.info.grid.crs and aoi.is_valid and aoi.area_km2() > 100_000
+    with qtbot.waitSignal(win.reporter.sig_reported, timeout=10_000) as blk:
+        win.aois.add_aoi([(col - 5, 3), (col + 5, 3), (col + 5, 25), (col - 5, 25)], grid)
+    assert "no Earth" in blk.args[0].message
