@@ -78,15 +78,15 @@ class AOI:
         if _same_crs(self.crs, dst):
             return self
         geom = _densify(self.geometry)
-        if self.crs.is_projected:
-            on_earth = earth_part(geom, self.crs)
-            if on_earth is not geom:
-                geom = _densify(_polygonal(on_earth))
-                if geom.is_empty:
-                    raise AOIError(
-                        f"the AOI lies in the part of the {_crs_label(self.crs)} map (or view) with no "
-                        "Earth, beyond the projection's cut meridian or pole: there is no place there")
         try:
+            if self.crs.is_projected:
+                on_earth = earth_part(geom, self.crs)
+                if on_earth is not geom:
+                    geom = _densify(_polygonal(on_earth))
+                    if geom.is_empty:
+                        raise AOIError(
+                            f"the AOI lies in the part of the {_crs_label(self.crs)} map (or view) with "
+                            "no Earth, beyond the projection's cut meridian or pole: there is no place there")
             tr = transformer(self.crs, dst)
         except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError) as exc:  # e.g. EPSG:2301
             raise AOIError(f"the AOI's CRS cannot be transformed to {_crs_label(dst)} ({exc})") from exc
