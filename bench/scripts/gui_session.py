@@ -14,8 +14,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 T0 = time.perf_counter()
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEventLoop, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from qt_wait import wait  # noqa: E402
 
 from satview.qt.main_window import MainWindow  # noqa: E402
 
@@ -38,25 +39,6 @@ class Heartbeat:
         self.timer.stop()
         self.ticks.append(time.perf_counter())
         return float(np.diff(self.ticks).max() * 1000)
-
-
-def wait(signal, accept=lambda *a: True, timeout=120.0) -> tuple:
-    """Spin the event loop until ``signal`` fires with arguments ``accept`` likes."""
-    loop = QEventLoop()
-    got: list[tuple] = []
-
-    def slot(*args):
-        if accept(*args):
-            got.append(args)
-            loop.quit()
-
-    signal.connect(slot)
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    loop.exec()
-    signal.disconnect(slot)
-    if not got:
-        raise TimeoutError(f"no {signal} within {timeout} s")
-    return got[0]
 
 
 def main() -> None:

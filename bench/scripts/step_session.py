@@ -19,30 +19,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
+from qt_wait import wait
 
 from satview.qt.main_window import MainWindow
 
 #: Time given to the prefetch of the neighbours (a full-size date's overview takes ~0.5 s).
 PREFETCH_WAIT_S = 4.0
-
-
-def wait(signal, accept=lambda *a: True, timeout=120.0) -> tuple:
-    """Spin the event loop until ``signal`` fires with arguments ``accept`` likes."""
-    loop = QEventLoop()
-    got: list[tuple] = []
-
-    def slot(*args):
-        if accept(*args):
-            got.append(args)
-            loop.quit()
-
-    signal.connect(slot)
-    QTimer.singleShot(int(timeout * 1000), loop.quit)
-    loop.exec()
-    signal.disconnect(slot)
-    if not got:
-        raise TimeoutError(f"no {signal} within {timeout} s")
-    return got[0]
 
 
 def idle(seconds: float) -> None:
