@@ -100,3 +100,20 @@ def test_core_and_cli_import_no_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"Qt modules loaded by the core/CLI: {out.stdout}"
+
+
+def test_seaice_series_loads_no_gdal_or_pool(tmp_path: Path) -> None:
+    """A sea-ice series of NSIDC netCDF files (stack discovery included) loads neither rasterio/GDAL
+    nor the batch pool (pebble): a year of daily files must cost about what reading them does."""
+    from satview.core.demo.season import make_seaice_season
+
+    folder = make_seaice_season(tmp_path, 3, fmt="nc")
+    code = (
+        "import sys\n"
+        "from satview.core.stack.seaice_series import seaice_stack_series\n"
+        f"stack, rows = seaice_stack_series([{str(folder)!r}])\n"
+        "assert len(rows) == 3, rows\n"
+        "print(','.join(sorted(n for n in ('rasterio', 'pebble', 'shapely') if n in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"loaded by a sea-ice series: {out.stdout}"

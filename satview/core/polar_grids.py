@@ -29,16 +29,17 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyproj
 from affine import Affine
-from rasterio.crs import CRS
-from shapely.geometry import box
 
 from satview.core.types import GeoGrid
 from satview.errors import SatviewError
+
+if TYPE_CHECKING:
+    from rasterio.crs import CRS
 
 #: Outer edges (left, top, right, bottom) in metres of the NSIDC grids, per hemisphere.
 _EDGES: dict[str, tuple[float, float, float, float]] = {
@@ -64,11 +65,13 @@ WGS84_A = 6_378_137.0
 
 @dataclass(frozen=True)
 class NsidcGrid:
-    """One NSIDC polar stereographic grid: CRS, affine transform (UL corner, north-up) and size."""
+    """One NSIDC polar stereographic grid: CRS (an EPSG code), affine transform (UL corner, north-up)
+    and size. Plain data: the rasterio CRS is made on first use, so reading a year of sea-ice files
+    for a series never loads rasterio."""
 
     name: str  # "nsidc-north-25km", "nsidc-south-12.5km-wgs84", ...
     hemisphere: str  # "north" or "south"
-    crs: CRS
+    epsg: int  # 3411, 3412 (Hughes 1980) or 3413, 3976 (WGS 84)
     transform: Affine
     width: int  # columns
     height: int  # rows
@@ -79,10 +82,12 @@ class NsidcGrid:
         """(rows, cols)."""
         return (self.height, self.width)
 
-    @property
-    def epsg(self) -> int:
-        """The EPSG code of the grid's CRS (3411, 3412, 3413 or 3976)."""
-        return int(self.crs.to_epsg() or 0)
+    @functools.cached_property
+    def crs(self) -> CRS:
+        """The grid's CRS as rasterio's ``CRS``."""
+        from rasterio.crs import CRS
+
+        return CRS.from_epsg(self.epsg)
 
     @property
     def wgs84(self) -> bool:
@@ -108,13 +113,13 @@ def _make_grids() -> tuple[NsidcGrid, ...]:
     grids: list[NsidcGrid] = []
     for wgs84 in (False, True):
         for hemisphere, (left, top, right, bottom) in _EDGES.items():
-            crs = CRS.from_epsg(_EPSG[(hemisphere, wgs84)])
+            epsg = _EPSG[(hemisphere, wgs84)]
             for cell in _CELL_SIZES:
                 width = round((right - left) / cell)
                 height = round((top - bottom) / cell)
                 name = f"nsidc-{hemisphere}-{_km(cell)}" + ("-wgs84" if wgs84 else "")
                 grids.append(
-                    NsidcGrid(name, hemisphere, crs, Affine(cell, 0.0, left, 0.0, -cell, top),
+                    NsidcGrid(name, hemisphere, epsg, Affine(cell, 0.0, left, 0.0, -cell, top),
                               width, height, cell)
                 )
     return tuple(grids)
@@ -300,11 +305,6 @@ def _transformer(epsg_or_wkt: str, inverse: bool) -> pyproj.Transformer:
     return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
-def _crs_key(crs: CRS) -> str:
-    code = crs.to_epsg()
-    return f"EPSG:{code}" if code else crs.to_wkt()
-
-
 def _out(value: np.ndarray, scalar: bool) -> Any:
     return value.item() if scalar else value
 
@@ -320,7 +320,7 @@ def geog2stereo(lon: Any, lat: Any, grid: NsidcGrid, *, check: bool = True) -> t
     scalar = np.ndim(lon) == 0 and np.ndim(lat) == 0
     lon_a = np.asarray(lon, dtype=np.float64)
     lat_a = np.asarray(lat, dtype=np.float64)
-    x, y = _transformer(_crs_key(grid.crs), False).transform(lon_a, lat_a)
+    x, y = _transformer(f"EPSG:{grid.epsg}", False).transform(lon_a, lat_a)
     col_f, row_f = ~grid.transform * (np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
     col_f = np.asarray(col_f, dtype=np.float64)
     row_f = np.asarray(row_f, dtype=np.float64)
@@ -346,7 +346,7 @@ def stereo2geog(row: Any, col: Any, grid: NsidcGrid) -> tuple[Any, Any]:
     r = np.asarray(row, dtype=np.float64)
     c = np.asarray(col, dtype=np.float64)
     x, y = grid.transform * (c + 0.5, r + 0.5)
-    lon, lat = _transformer(_crs_key(grid.crs), True).transform(np.asarray(x), np.asarray(y))
+    lon, lat = _transformer(f"EPSG:{grid.epsg}", True).transform(np.asarray(x), np.asarray(y))
     return _out(np.asarray(lon, dtype=np.float64), scalar), _out(np.asarray(lat, dtype=np.float64), scalar)
 
 
@@ -356,12 +356,14 @@ def footprint_lonlat(grid: NsidcGrid, densify: int = 64) -> Any:
     The grid contains its pole, so its outline in lon/lat is not a simple ring; the footprint is
     the box from 180 W to 180 E and from the grid's lowest edge latitude to the pole.
     """
+    from shapely.geometry import box  # shapely only for footprints: a series of sea-ice files never loads it
+
     t = np.linspace(0.0, 1.0, densify + 1)
     w, h = grid.width, grid.height
     cols = np.concatenate([t * w, np.full_like(t, w), t * w, np.zeros_like(t)])
     rows = np.concatenate([np.zeros_like(t), t * h, np.full_like(t, h), t * h])
     x, y = grid.transform * (cols, rows)
-    _, lat = _transformer(_crs_key(grid.crs), True).transform(np.asarray(x), np.asarray(y))
+    _, lat = _transformer(f"EPSG:{grid.epsg}", True).transform(np.asarray(x), np.asarray(y))
     lat = np.asarray(lat)
     if grid.hemisphere == "north":
         return box(-180.0, float(np.nanmin(lat)), 180.0, 90.0)
@@ -376,11 +378,15 @@ def cell_centers_lonlat(grid: NsidcGrid) -> tuple[np.ndarray, np.ndarray]:
 
 # --- true cell areas ----------------------------------------------------------------------------
 
-def _grid_facts(grid: Any) -> tuple[CRS, Affine, int, int]:
+def _grid_facts(grid: Any) -> tuple[pyproj.CRS, Affine, int, int]:
+    """(PROJ CRS, transform, width, height) of an :class:`NsidcGrid` (from its EPSG code) or a grid
+    with a rasterio ``crs``."""
+    if isinstance(grid, NsidcGrid):
+        return pyproj.CRS.from_epsg(grid.epsg), grid.transform, grid.width, grid.height
     crs = getattr(grid, "crs", None)
     if crs is None:
         raise SatviewError("the grid has no CRS, so its cell areas are unknown")
-    return crs, grid.transform, int(grid.width), int(grid.height)
+    return pyproj.CRS.from_user_input(crs.to_wkt()), grid.transform, int(grid.width), int(grid.height)
 
 
 def cell_areas_km2(grid: Any) -> np.ndarray:
@@ -405,8 +411,7 @@ def _preset_areas(name: str) -> np.ndarray:
 
 
 def _cell_areas(grid: Any) -> np.ndarray:
-    crs, transform, width, height = _grid_facts(grid)
-    pcrs = pyproj.CRS.from_user_input(crs.to_wkt())
+    pcrs, transform, width, height = _grid_facts(grid)
     if not pcrs.is_projected:
         raise SatviewError("cell areas need a projected grid (metres), not geographic coordinates")
     unit = pcrs.axis_info[0].unit_conversion_factor if pcrs.axis_info else 1.0
@@ -428,8 +433,7 @@ def cell_polygon_area_km2(grid: Any, row: int, col: int, densify: int = 32) -> f
 
     An independent check of :func:`cell_areas_km2` (slow; for a few cells only).
     """
-    crs, transform, _, _ = _grid_facts(grid)
-    pcrs = pyproj.CRS.from_user_input(crs.to_wkt())
+    pcrs, transform, _, _ = _grid_facts(grid)
     t = np.linspace(0.0, 1.0, densify + 1)[:-1]
     cols = np.concatenate([col + t, np.full_like(t, col + 1.0), col + 1.0 - t, np.full_like(t, float(col))])
     rows = np.concatenate([np.full_like(t, float(row)), row + t, np.full_like(t, row + 1.0), row + 1.0 - t])
@@ -474,6 +478,6 @@ def _same_projection(crs: CRS, grid: NsidcGrid, tolerance_m: float) -> bool:
         x1, y1 = fwd.transform(lons, lats)
     except Exception:  # a CRS PROJ cannot build is simply not this NSIDC grid
         return False
-    x2, y2 = _transformer(_crs_key(grid.crs), False).transform(lons, lats)
+    x2, y2 = _transformer(f"EPSG:{grid.epsg}", False).transform(lons, lats)
     d = np.hypot(np.asarray(x1) - np.asarray(x2), np.asarray(y1) - np.asarray(y2))
     return bool(np.all(np.isfinite(d)) and np.all(d <= tolerance_m))

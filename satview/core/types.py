@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from affine import Affine
-from rasterio.crs import CRS
+
+if TYPE_CHECKING:  # annotations only: the types are plain data, importing them loads no GDAL
+    from affine import Affine
+    from rasterio.crs import CRS
 
 #: What a band is for. ``data`` is a generic band of a non-Landsat raster.
 BandRole = Literal["reflective", "thermal", "pan", "qa", "angle", "auxiliary", "data"]

@@ -45,9 +45,8 @@ PRELOAD: tuple[str, ...] = (
     "satview.core.requests",
 )
 #: Imported on top of :data:`PRELOAD` by the fork server of a batch (the CLI's, a Dask
-#: ``LocalCluster``'s): the batch tasks, whose package also loads the batch client (pebble, the
-#: runner; about 45 ms the app's first picture would otherwise wait for). In the app, batch workers
-#: import them at their first scene.
+#: ``LocalCluster``'s): the batch tasks and their options and statistics. In the app, batch workers
+#: import them at their first scene, so the app's first picture does not wait for them.
 BATCH_PRELOAD: tuple[str, ...] = ("satview.core.batch.tasks",)
 #: The module the fork server imports: it runs :func:`warm` (``satview/workers/warm.py``).
 SERVER_MODULE = "satview.workers.warm"

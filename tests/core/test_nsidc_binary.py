@@ -16,7 +16,8 @@ from satview.core import open_scene
 from satview.core.pixel import locate, query_pixel
 from satview.core.polar_grids import geog2stereo, nsidc_grid, stereo2geog
 from satview.core.readers import identify
-from satview.core.readers.nsidc_binary import NSIDC_BINARY_FLAGS, open_nsidc_binary, parse_header
+from satview.core.readers.nsidc_binary import open_nsidc_binary
+from satview.core.readers.nsidc_header import NSIDC_BINARY_FLAGS, parse_header
 from satview.errors import SatviewError, UnsupportedFormatError
 
 NAME = "nt_20171002_f17_v1.1_n.bin"

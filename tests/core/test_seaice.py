@@ -10,7 +10,7 @@ import pytest
 from satview.core import open_scene
 from satview.core.colormap import colormap
 from satview.core.polar_grids import cell_areas_km2, nsidc_grid
-from satview.core.readers.nsidc_binary import NSIDC_BINARY_FLAGS
+from satview.core.readers.nsidc_header import NSIDC_BINARY_FLAGS
 from satview.core.seaice import (
     SEAICE_FLAG_COLORS,
     band_flag_names,

@@ -106,7 +106,8 @@ def _hdfeos_seeds() -> list[bytes]:
 
 def _run_nsidc(data: bytes) -> None:
     """The reader opens a file whose size fits a grid; the header is the first 300 bytes."""
-    from satview.core.readers.nsidc_binary import HEADER_BYTES, open_nsidc_binary
+    from satview.core.readers.nsidc_binary import open_nsidc_binary
+    from satview.core.readers.nsidc_header import HEADER_BYTES
 
     head = data[:HEADER_BYTES].ljust(HEADER_BYTES, b"\x00")
     path = _file("nt_20171002_f17_v1.1_n.bin", head + bytes(304 * 448))

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from satview.core.env import ensure_thread_env
 from satview.core.guard import check_declared, check_path
-from satview.core.readers.base import Scene
 from satview.core.readers.registry import ReaderEntry, entries
 from satview.core.sniff import Sniffed, sniff
 from satview.errors import SatviewError, TooLargeError, UnsupportedFormatError
+
+if TYPE_CHECKING:
+    from satview.core.readers.base import Scene
 
 _MULTI_DATASET = frozenset({"hdf4", "hdf5", "netcdf3"})
 
@@ -40,15 +42,15 @@ def identify(path: str | os.PathLike[str]) -> str | None:
 def open_scene(path: str | os.PathLike[str], **options: Any) -> Scene:
     """Open ``path`` as a scene (a context manager). Raises a ``SatviewError`` naming the file."""
     check_path(path, allow_dir=True)  # before any library sees it: no FIFOs, devices, /vsi, URLs, empties
-    ensure_thread_env()
     sn = sniff(path)
     entry = _match(sn)
-    if entry is None:
+    if entry is None:  # found from the first bytes alone: no GDAL loaded for a file that is not a scene
         raise UnsupportedFormatError(_why_unsupported(sn), path)
     if options.get("dataset") and entry.name not in _MULTI_DATASET:
         raise UnsupportedFormatError(
             f"this {entry.name} file has no datasets to choose from (--dataset is for HDF and netCDF)", path
         )
+    ensure_thread_env()
     try:
         scene = entry.opener(Path(path), sn, **options)
     except MemoryError as exc:
@@ -94,3 +96,11 @@ def _load_builtin() -> None:
     if not _loaded:
         _loaded = True
         from satview.core.readers import builtin  # noqa: F401  (registers the readers)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Scene":  # the scene base class, loaded (with rasterio) on first use
+        from satview.core.readers.base import Scene
+
+        return Scene
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from satview.core.readers.base import Scene
 from satview.core.readers.registry import register
 from satview.core.sniff import Sniffed
+
+if TYPE_CHECKING:
+    from satview.core.readers.base import Scene
 
 _MTL_ROOTS = (b"LANDSAT_METADATA_FILE", b"L1_METADATA_FILE")
 

@@ -5,7 +5,7 @@ is the readers' fast path for them (:func:`satview.core.readers.open_scene` stay
 display a file and read its pixels). Both NSIDC formats:
 
 - NSIDC-0051/-0081 flat binary: the 300-byte header is parsed by
-  :mod:`satview.core.readers.nsidc_binary`, the cells are one byte each after it;
+  :mod:`satview.core.readers.nsidc_header`, the cells are one byte each after it;
 - G02202 / NSIDC-0079-style CDR netCDF-4: read through h5py's low-level API, which is several
   times cheaper per file than its high-level one. Only what dates the file
   (``time_coverage_start``), places it on a grid (shape, hemisphere, the grid mapping's EPSG code)
@@ -13,7 +13,7 @@ display a file and read its pixels). Both NSIDC formats:
   ``cdr_variable``, else the one whose standard name is ``sea_ice_area_fraction``.
 
 What a stored value means is the readers' one definition: the flat binary's band of
-:func:`satview.core.readers.nsidc_binary.concentration_band` and, for netCDF, the CF band of
+:func:`satview.core.readers.nsidc_header.concentration_band` and, for netCDF, the CF band of
 :func:`satview.core.cf.cf_band` (as the HDF5 reader builds it), so flags (pole hole, coast, land,
 missing), fill and values outside the valid range are NaN in percent here as in a scene.
 """
@@ -34,7 +34,7 @@ from h5py import h5a, h5d, h5f, h5p, h5s
 
 from satview.core.cf import attr_value, cf_band
 from satview.core.polar_grids import NsidcGrid, grid_for_cell_count, match_nsidc_grid
-from satview.core.readers.nsidc_binary import HEADER_BYTES, concentration_band, describe_header, parse_header
+from satview.core.readers.nsidc_header import HEADER_BYTES, concentration_band, describe_header, parse_header
 from satview.core.types import BandInfo
 from satview.errors import SatviewError, SceneReadError, UnsupportedFormatError
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from satview.core.readers.base import Scene
 from satview.core.sniff import Sniffed
 
-Opener = Callable[..., Scene]
+if TYPE_CHECKING:
+    from satview.core.readers.base import Scene
+
+Opener = Callable[..., "Scene"]
 Probe = Callable[[Sniffed], bool]
 
 

@@ -103,7 +103,7 @@ def seaice_scene_header(h: SeaIceHeader) -> SceneHeader:
     """The :class:`SceneHeader` of a NSIDC file's header: placed by hemisphere, cadence and cell size."""
     hemi = h.grid.hemisphere
     return SceneHeader(h.path, "nsidc-seaice", (hemi, h.cadence, h.grid.cell_size),
-                       f"NSIDC sea ice, {hemi}ern hemisphere, {h.cadence}", crs_label(h.grid.crs), h.date,
+                       f"NSIDC sea ice, {hemi}ern hemisphere, {h.cadence}", f"EPSG:{h.grid.epsg}", h.date,
                        scene_stem(h.path), None, rank=(h.variable is not None,))
 
 
