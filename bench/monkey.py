@@ -94,6 +94,8 @@ def run(actions: int, seed: int, root: Path, hostile: int = 120, nice: int = 0,
     paths = build_inputs(root, hostile, seed)
     log = root / "monkey.jsonl"
     log.unlink(missing_ok=True)
+    faults = log.with_name(log.stem + "-faults.txt")  # tests/monkey/engine.py fault_log
+    faults.unlink(missing_ok=True)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO),
            "XDG_DOCUMENTS_DIR": str(root / "Documents"), "HOME": str(root / "home")}
     (root / "home").mkdir(exist_ok=True)
@@ -112,8 +114,12 @@ def run(actions: int, seed: int, root: Path, hostile: int = 120, nice: int = 0,
         last = max(steps, default=start - 1)
         if proc.returncode != 0 or len(done) <= len(exits):
             action = next((r["action"] for r in reversed(rows) if r["kind"] == "step"), None)
-            crashes.append({"returncode": proc.returncode, "at": last, "action": action,
-                            "stderr": proc.stderr[-3000:]})
+            fault = faults.read_text(encoding="utf-8", errors="replace")[-6000:] if faults.exists() else ""
+            crash = {"returncode": proc.returncode, "at": last, "action": action,
+                     "stderr": proc.stderr[-3000:], "fault": fault}
+            crashes.append(crash)
+            print(json.dumps({"crash": crash}), file=sys.stderr, flush=True)  # kept if the run is stopped
+            faults.unlink(missing_ok=True)
             start = last + 1
         else:
             exits.append(done[-1])

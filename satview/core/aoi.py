@@ -119,10 +119,19 @@ class AOI:
 
     def lonlat(self) -> Polygon | MultiPolygon:
         """The geometry in lon/lat (EPSG:4326)."""
+        return self._lonlat
+
+    @functools.cached_property
+    def _lonlat(self) -> Polygon | MultiPolygon:
+        # computed once: the app lists every AOI's area on each change and scene
         return self.to_crs(LONLAT).geometry
 
     def area_km2(self) -> float:
         """Geodesic area on the WGS84 ellipsoid, in km² (always positive)."""
+        return self._area_km2
+
+    @functools.cached_property
+    def _area_km2(self) -> float:
         geom = self.lonlat()
         parts = geom.geoms if isinstance(geom, MultiPolygon) else [geom]
         total = 0.0

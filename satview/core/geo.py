@@ -45,9 +45,15 @@ def transformer(src: CRS | str, dst: CRS | str) -> Transformer:
 def _wkt(crs: CRS | str) -> str:
     if isinstance(crs, CRS):
         return crs.to_wkt()
+    return _wkt_of_text(crs)
+
+
+@functools.lru_cache(maxsize=64)
+def _wkt_of_text(text: str) -> str:
+    """WKT of a CRS given as text (e.g. "EPSG:4326"): a PROJ database lookup, ~0.1 ms, done once."""
     from pyproj import CRS as ProjCRS  # lazy: pyproj +~50 ms on `satview info`/quicklook
 
-    return ProjCRS.from_user_input(crs).to_wkt()
+    return ProjCRS.from_user_input(text).to_wkt()
 
 
 def transform_points(src: CRS | str, dst: CRS | str, xs, ys) -> tuple[np.ndarray, np.ndarray]:

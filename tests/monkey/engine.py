@@ -17,6 +17,7 @@ it names a file or an action) and finally ``done``.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import os
 import random
@@ -109,6 +110,11 @@ class Heartbeat:
         self.last = now
 
 
+def fault_log(log: Path) -> Path:
+    """Where the engine logging to ``log`` leaves the Python stacks of a crash (faulthandler)."""
+    return log.with_name(log.stem + "-faults.txt")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run ``--actions`` actions from index ``--start`` with seed ``--seed``; see the module docstring."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -121,6 +127,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--deadline", type=float, help="start no action after this many seconds")
     ap.add_argument("--patience", type=float, default=1.0, help="scales the waits for opens and exports")
     a = ap.parse_args(argv)
+    # a crash in C (Qt, GDAL, PROJ) leaves every thread's Python stack here, read by bench/monkey.py
+    faults = open(fault_log(a.log), "a", encoding="utf-8")  # noqa: SIM115  (open while the process lives)
+    faulthandler.enable(faults, all_threads=True)
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
