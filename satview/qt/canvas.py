@@ -396,10 +396,8 @@ class RasterCanvas(QWidget):
         self.aois.update_aoi(aoi_id, self.roi_vertices(roi), self._warp_grid())
 
     def _redraw_aois(self) -> None:
-        """Draw every AOI again in the grid now shown (after switching to or from the reprojected view)."""
-        for roi in self.rois.values():
-            self.vb.removeItem(roi)
-        self.rois.clear()
+        """Draw every AOI in the grid now shown (after a new scene or a switch to or from the reprojected
+        view); an outline already drawn where it belongs is kept (a ROI costs ~5 ms of GUI thread)."""
         self.sync_aois(self.aois.aois)
 
     # ------------------------------------------------------------------ go to lon/lat
