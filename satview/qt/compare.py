@@ -58,7 +58,7 @@ class CompareMode(QObject):
         self.divider.sigPositionChanged.connect(lambda _l: self._swipe())
         panel.sig_changed.connect(self.refresh)
         stacks.sig_stack_changed.connect(lambda st: panel.set_stack(st, max(0, stacks.current)))
-        stacks.sig_date_changed.connect(lambda _i: self.refresh())
+        stacks.sig_date_changed.connect(self._date_changed)
         session.sig_display_changed.connect(lambda *_a: self.refresh() if panel.mode in ("swipe", "flicker")
                                             else None)
         session.sig_rendered.connect(self._view_drawn)
@@ -75,6 +75,11 @@ class CompareMode(QObject):
             raise SatviewError("choose a second date of the stack to compare with")
         a, b = sorted((here, there))
         return stack.scenes[a].path, stack.scenes[b].path, "before" if here == a else "after"
+
+    def _date_changed(self, index: int) -> None:
+        """A step: the compared date keeps its distance from the date on screen, then redraw."""
+        self.panel.follow(index)
+        self.refresh()
 
     @guard("Cannot compare the dates")
     def refresh(self) -> None:

@@ -160,3 +160,26 @@ def test_difference_follows_a_reprojected_view(qtbot, win):
     from satview.core.mapview import earth_mask
 
     assert not rgba[..., 3][~earth_mask(warp.grid)].any()  # off the Earth stays clear, as in the view
+
+
+def test_compared_date_keeps_its_distance_and_is_never_the_date_on_screen(qtbot, win, demo):
+    """Stepping moves the compared date along (the date before stays the date before; clamped at the
+    ends) and never lands on the date on screen, so swipe keeps drawing a second date."""
+    open_stack(qtbot, win, demo / "scenes")
+    p, seen = win.compare.panel, []
+    for i in range(4):
+        win.stacks.step_to(i)
+        seen.append(p.other.currentIndex())
+    assert seen == [1, 0, 1, 2]
+    p.other.setCurrentIndex(3)  # the user picks the date on screen itself
+    assert win.timeline.current == 3 and p.other.currentIndex() == 3
+    win.stacks.step_to(0)  # offset 0 is meaningless: the neighbour is compared
+    assert p.other.currentIndex() == 1
+    p.other.setCurrentIndex(3)  # three dates after the one on screen
+    win.stacks.step_to(1)
+    assert p.other.currentIndex() == 3
+    choose(qtbot, win, "swipe")
+    win.compare.picture = None
+    win.stacks.step_to(3)
+    assert p.other.currentIndex() == 2
+    qtbot.waitUntil(lambda: win.compare.picture is not None, timeout=120_000)

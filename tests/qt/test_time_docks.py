@@ -90,3 +90,40 @@ def test_bands_histogram_shows_the_new_dates_counts(qtbot, win, demo):
     later = [np.asarray(b.counts) for b in win.bands.hist.bands]
     assert win.bands.hist is not None and len(later) == len(first)
     assert any(not np.array_equal(a, b) for a, b in zip(first, later, strict=True))
+
+
+def _dates_in_own_folders(demo, tmp_path):
+    """The demo dates, each scene folder in a folder of its own (``dates/0``, ``dates/1``, ...)."""
+    import shutil
+
+    dates = tmp_path / "dates"
+    for i, scene in enumerate(sorted((demo / "scenes").iterdir())):
+        shutil.copytree(scene, dates / str(i) / scene.name)
+    return dates
+
+
+def _highlighted(win):
+    index = win.files.tree.currentIndex()
+    return os.path.abspath(win.files.model.filePath(win.files.proxy.mapToSource(index)))
+
+
+def test_files_panel_follows_a_step_into_the_next_dates_folder(qtbot, make_win, demo, tmp_path):
+    """When the Files panel shows the folder of the date on screen, a step to a date kept in another
+    folder shows that folder with the new date highlighted."""
+    dates = _dates_in_own_folders(demo, tmp_path)
+    win = make_win(root=dates / "0")
+    open_stack(qtbot, win, dates)
+    _step(qtbot, win, 2)
+    path = win.timeline.stack.scenes[2].path
+    assert win.files.root == os.path.dirname(path)
+    qtbot.waitUntil(lambda: _highlighted(win) == path, timeout=10_000)
+
+
+def test_files_panel_stays_in_a_folder_the_user_went_to(qtbot, make_win, demo, tmp_path):
+    """A folder the user went to (not the date's) stays shown while stepping."""
+    dates = _dates_in_own_folders(demo, tmp_path)
+    win = make_win(root=dates / "0")
+    open_stack(qtbot, win, dates)
+    win.files.set_root(str(tmp_path))
+    _step(qtbot, win, 2)
+    assert win.files.root == str(tmp_path)

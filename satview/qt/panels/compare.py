@@ -46,7 +46,10 @@ class ComparePanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.other = QComboBox()
-        self.other.setToolTip("The date compared with the one on screen")
+        self.other.setToolTip("The date compared with the one on screen; stepping keeps its distance "
+                              "(the date before stays the date before)")
+        self._current = 0  # the date on screen
+        self._offset = -1  # the compared date, counted from the date on screen
         self.buttons = QButtonGroup(self)
         row = QHBoxLayout()
         for i, mode in enumerate(MODES):
@@ -67,7 +70,7 @@ class ComparePanel(QWidget):
         lay.addRow(row)
         lay.addRow("Classes", self.classes)
         lay.addRow(self.legend)
-        self.other.currentIndexChanged.connect(lambda _i: self.sig_changed.emit())
+        self.other.currentIndexChanged.connect(self._other_chosen)
         self.buttons.idToggled.connect(lambda _i, on: on and self.sig_changed.emit())
         self.classes.activated.connect(lambda _i: self.sig_changed.emit())
 
@@ -86,12 +89,31 @@ class ComparePanel(QWidget):
         self.other.clear()
         for h in stack.scenes if stack is not None else ():
             self.other.addItem(date_text(h))
-        if stack is not None and len(stack.scenes) > 1:
-            self.other.setCurrentIndex(current - 1 if current > 0 else current + 1)
         self.other.blockSignals(False)
+        self._offset = -1
+        self.follow(current)
         if stack is None:
             self.set_mode("off")
         self.setEnabled(stack is not None and len(stack.scenes) > 1)
+
+    def follow(self, current: int) -> None:
+        """The date on screen is now ``current``: choose the date at the same distance from it as
+        before (clamped to the stack), and never ``current`` itself."""
+        self._current = current
+        n = self.other.count()
+        if n < 2:
+            return
+        want = min(max(current + self._offset, 0), n - 1)
+        if want == current:
+            want = current - 1 if current > 0 else current + 1
+        self.other.blockSignals(True)
+        self.other.setCurrentIndex(want)
+        self.other.blockSignals(False)
+
+    def _other_chosen(self, index: int) -> None:
+        if index >= 0:
+            self._offset = index - self._current
+        self.sig_changed.emit()
 
     def show_legend(self, result: ChangeResult | None, limit: float = 0.0) -> None:
         """The difference layer's colours and, with classes, the area of each class."""

@@ -230,6 +230,7 @@ class FilesPanel(QWidget):
         layout.addWidget(split)
         self._scene_path: str | None = None
         self._to_select: str | None = None
+        self._marked: str | None = None  # the file on screen, last highlighted
         self.proxy.rowsInserted.connect(self._select_pending)
         self.proxy.layoutChanged.connect(self._select_pending)
         self.tree.clicked.connect(self._stop_selecting)
@@ -254,12 +255,17 @@ class FilesPanel(QWidget):
         self._select_pending()
 
     def mark_current(self, path: str) -> None:
-        """Highlight the file on screen when it is in the folder shown (stepping through a stack's
-        dates moves the highlight along; a folder the user went to is left as it is)."""
+        """Highlight the file on screen when it is in the folder shown. Stepping through a stack's
+        dates moves the highlight along, also into the next date's folder when the list showed the
+        previous date's folder; a folder the user went to is left as it is."""
         path = os.path.abspath(path)
+        followed = self._marked is not None and os.path.dirname(self._marked) == self.root
+        self._marked = path
         if os.path.dirname(path) == self.root:
             self._to_select = path
             self._select_pending()
+        elif followed:
+            self.select_path(path)
 
     def _select_pending(self, *_args: object) -> None:
         """Highlight the file ``select_path`` asked for and scroll to it (again as rows arrive, until
