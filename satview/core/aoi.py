@@ -28,7 +28,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from satview.core.aoi_sources import Part, Source, file_parts, inline_parts, parse_crs_arg, source_path
-from satview.core.earth import earth_part
+from satview.core.earth import earth_part, reach
 from satview.core.geo import LONLAT, epsg_of, parse_crs, transformer
 from satview.core.types import GeoGrid, SceneInfo
 from satview.errors import NOT_SUPPORTED, AOIError
@@ -36,9 +36,6 @@ from satview.errors import NOT_SUPPORTED, AOIError
 #: Edges are split into this many pieces of the AOI's extent (at least) before reprojection.
 _DENSIFY_STEPS = 256
 _WGS84_GEOD = Geod(ellps="WGS84")
-#: Length of the equator (WGS84), in metres: no point of the Earth is farther than this from any
-#: CRS's area of use.
-_EQUATOR_M = 40_075_017.0
 #: The CRS of GeoJSON, plain WKT and shapely geometries that do not say another.
 LONLAT_CRS = CRS.from_epsg(4326)
 
@@ -100,7 +97,10 @@ class AOI:
         except Exception as exc:  # pyproj raises for points outside a projection's domain
             raise AOIError(f"the AOI cannot be transformed to {_crs_label(dst)} ({exc})") from exc
         coords = shapely.get_coordinates(out)
-        if coords.size == 0 or not np.isfinite(coords).all():
+        r = reach(dst)
+        if coords.size == 0 or not np.isfinite(coords).all() or \
+                (r is not None and not r.holds((*coords.min(axis=0), *coords.max(axis=0)))):
+            # e.g. latitude -90 in a north polar stereographic grid: inf, or finite but ~1e23 m
             raise AOIError(
                 f"the AOI cannot be transformed to {_crs_label(dst)}: part of it lies outside "
                 "the area where that projection is defined"
@@ -387,35 +387,14 @@ def _finish(geom: BaseGeometry, crs: CRS, name: str | None, path: Path | None) -
 
 
 def _check_within_reach(polys: list[BaseGeometry], crs: CRS, path: Path | None) -> None:
-    """Refuse a polygon in a projected CRS that lies far beyond where that CRS is defined.
-
-    Such a polygon (a typo that puts a vertex 4,000,000 km north in UTM) has no meaning, and its
-    reprojection to lon/lat folds over the globe into rings GEOS can spend minutes repairing.
-    "Far" is more than the CRS's own area of use is wide, and more than the equator is long, on
-    any side of it: a whole hemisphere drawn in a view in that CRS (the Arctic in Alaska Albers)
-    is not far.
-    """
-    if not crs.is_projected:
-        return
-    try:
-        proj_crs = pyproj.CRS.from_user_input(crs.to_wkt(version="WKT2_2019"))
-        use = proj_crs.area_of_use
-        if use is None:
-            return
-        ax0, ay0, ax1, ay1 = pyproj.Transformer.from_crs(4326, crs.to_wkt(), always_xy=True).transform_bounds(
-            use.west, use.south, use.east, use.north, densify_pts=21)
-    except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError):
-        return  # a CRS PROJ cannot describe or bound: nothing to compare with
-    metres = proj_crs.axis_info[0].unit_conversion_factor if proj_crs.axis_info else 1.0
-    span = max(ax1 - ax0, ay1 - ay0, _EQUATOR_M / (metres or 1.0))
-    if not math.isfinite(span):
-        return
-    x0, y0, x1, y1 = shapely.total_bounds(polys)
-    if x0 < ax0 - span or x1 > ax1 + span or y0 < ay0 - span or y1 > ay1 + span:
-        raise AOIError(
-            f"the AOI lies far outside the area where {_crs_label(crs)} is used (longitude "
-            f"{use.west:g}..{use.east:g}, latitude {use.south:g}..{use.north:g}): its extent is "
-            f"x {x0:,.0f}..{x1:,.0f}, y {y0:,.0f}..{y1:,.0f}", path)
+    """Refuse a polygon in a projected CRS that lies far beyond where that CRS is defined (a typo
+    that puts a vertex 4,000,000 km north in UTM): see :func:`satview.core.earth.reach`."""
+    r = reach(crs)
+    bounds = tuple(float(v) for v in shapely.total_bounds(polys))
+    if r is not None and not r.holds(bounds):
+        x0, y0, x1, y1 = bounds
+        raise AOIError(f"the AOI lies far outside the area where {_crs_label(crs)} is used ({r.use_text}): "
+                       f"its extent is x {x0:,.0f}..{x1:,.0f}, y {y0:,.0f}..{y1:,.0f}", path)
 
 
 def _flatten(geom: BaseGeometry):

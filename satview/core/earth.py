@@ -6,14 +6,18 @@ or Lambert cone's cut meridian (PROJ's inverse wraps their longitude, so they co
 else), the disc around the cone's apex beyond the pole and the far side of an orthographic globe
 (no inverse at all). The reprojected view draws nothing there (:func:`earth_mask`), and an AOI drawn
 across them keeps only its part on the Earth (:func:`earth_part`), since the rest names no place.
+Coordinates far beyond a CRS's area of use (:func:`reach`) name no place either.
 """
 
 from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 
 import numpy as np
+import pyproj
+import pyproj.exceptions
 import rasterio.features
 import shapely
 from affine import Affine
@@ -28,6 +32,9 @@ from satview.core.types import GeoGrid
 EARTH_TOLERANCE_PX = 0.01
 #: Cells along the longer side of the mask that finds the Earth part of a polygon.
 _PART_CELLS = 1024
+#: Length of the equator (WGS84), in metres: no point of the Earth is farther than this from any
+#: CRS's area of use.
+_EQUATOR_M = 40_075_017.0
 
 
 def _geodetic(crs: CRS) -> str:
@@ -113,3 +120,50 @@ def earth_part(geom: Polygon | MultiPolygon, crs: CRS) -> BaseGeometry:
                                                             transform=grid.transform)]
     earth = shapely.union_all(shapes).buffer(-1.5 * cell, join_style="mitre").simplify(0.5 * cell)
     return geom.intersection(earth)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The box (in the CRS's units) outside which its coordinates name no place a user means."""
+
+    box: tuple[float, float, float, float]
+    #: The CRS's area of use in words (longitude and latitude range).
+    use_text: str
+
+    def holds(self, bounds: tuple[float, ...]) -> bool:
+        """True when the box ``(xmin, ymin, xmax, ymax)`` lies within reach."""
+        x0, y0, x1, y1 = self.box
+        return bool(bounds[0] >= x0 and bounds[1] >= y0 and bounds[2] <= x1 and bounds[3] <= y1)
+
+
+def reach(crs: CRS) -> Reach | None:
+    """How far a projected CRS reaches: its area of use widened on every side by the larger of its
+    own width and the length of the equator; None for a geographic CRS or one PROJ cannot bound.
+
+    Farther coordinates are typos (a vertex 4,000,000 km north in UTM) or the far side of the globe
+    from a projection's centre (latitude -90 in a north polar stereographic grid is about 1e23 m);
+    reprojected, they fold over the globe into rings GEOS can spend minutes repairing. A whole
+    hemisphere drawn in a view in that CRS (the Arctic in Alaska Albers) is within reach.
+    """
+    if not crs.is_projected:
+        return None
+    return _reach_of(crs.to_wkt(version="WKT2_2019"))
+
+
+@functools.lru_cache(maxsize=64)
+def _reach_of(wkt: str) -> Reach | None:
+    try:
+        proj_crs = pyproj.CRS.from_user_input(wkt)
+        use = proj_crs.area_of_use
+        if use is None:
+            return None
+        ax0, ay0, ax1, ay1 = pyproj.Transformer.from_crs(4326, proj_crs, always_xy=True).transform_bounds(
+            use.west, use.south, use.east, use.north, densify_pts=21)
+    except (pyproj.exceptions.CRSError, pyproj.exceptions.ProjError):
+        return None  # nothing to compare with
+    metres = proj_crs.axis_info[0].unit_conversion_factor if proj_crs.axis_info else 1.0
+    span = max(ax1 - ax0, ay1 - ay0, _EQUATOR_M / (metres or 1.0))
+    if not math.isfinite(span):
+        return None
+    return Reach((ax0 - span, ay0 - span, ax1 + span, ay1 + span),
+                 f"longitude {use.west:g}..{use.east:g}, latitude {use.south:g}..{use.north:g}")

@@ -392,3 +392,23 @@ def test_projected_aoi_far_beyond_its_crs_is_refused(tmp_path: Path) -> None:
     near = load_aoi("SRID=32618;POLYGON((800000 4000000,1200000 4000000,1200000 4100000,800000 4100000,"
                     "800000 4000000))")
     assert near.area_km2() == pytest.approx(400 * 100, rel=0.01)
+
+
+def test_aoi_reaching_the_far_pole_is_cut_to_its_part_near_a_polar_grid(tmp_path: Path) -> None:
+    """A lon/lat AOI touching latitude -90 has no image in a north polar stereographic grid (it used to
+    come out finite at ~1e23 m and reach the canvas as garbage): to_crs refuses it, and the overlap
+    with an Arctic sea-ice scene is its northern part, within the grid's own extent."""
+    from satview.core.demo.season import make_seaice_season
+
+    tall = AOI(box(-60, -90, 60, 85), CRS.from_epsg(4326), "pole to pole")
+    with pytest.raises(AOIError, match="outside the area where that projection is defined"):
+        tall.to_crs(CRS.from_epsg(3411))
+    day = sorted(make_seaice_season(tmp_path, 1).glob("*.bin"))[0]
+    with open_scene(day) as scene:
+        local = ensure_overlap(tall, scene.info)
+        grid = scene.info.grid
+    x0, y1 = grid.transform * (0, 0)
+    x1, y0 = grid.transform * (grid.width, grid.height)
+    gx, gy = (x1 - x0), (y1 - y0)
+    bx0, by0, bx1, by1 = local.bounds
+    assert x0 - gx <= bx0 < bx1 <= x1 + gx and y0 - gy <= by0 < by1 <= y1 + gy
