@@ -105,8 +105,8 @@ class AOI:
                 f"the AOI cannot be transformed to {_crs_label(dst)}: part of it lies outside "
                 "the area where that projection is defined"
             )
-        if not out.is_valid:
-            out = _polygonal(shapely.make_valid(out))
+        if not out.is_valid:  # folded by the projection: the places it covers are the union of its parts
+            out = _polygonal(shapely.make_valid(out, method="structure", keep_collapsed=False))
         return AOI(out, dst, self.name)
 
     @functools.cached_property
