@@ -2,10 +2,11 @@
 
 ``Background`` owns the worker layer (:mod:`satview.workers`) of one main window and runs requests
 on it by channel: ``run(channel, fn, *args, done=...)`` submits ``fn(*args)`` to the channel's
-workers, waits for the future on a thread pool behind a ``Task`` (the one runnable type of the app)
-and calls ``done(result)`` in the GUI thread. Failures go to ``sig_failed`` as ``ErrorReport``s
-(MainWindow connects it to the ``ErrorReporter``, the one route of errors to the user); ``sig_busy``
-and ``sig_progress`` feed the status bar.
+workers and calls ``done(result)`` in the GUI thread. The future's completion is relayed to the GUI
+thread through one queued signal of the long-lived ``Background`` (no Qt object is made, owned or
+destroyed per request, so none can be destroyed from another thread). Failures go to ``sig_failed``
+as ``ErrorReport``s (MainWindow connects it to the ``ErrorReporter``, the one route of errors to the
+user); ``sig_busy`` and ``sig_progress`` feed the status bar.
 
 Channels, so that an interactive request never waits behind a long one:
   - "display": open, render, pixel readouts, the Files panel's scene facts (the interactive lane of
@@ -24,14 +25,17 @@ is dropped before anything sees it.
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import logging
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, Signal, Slot
 
 from satview.qt.errors import ErrorReport
 from satview.qt.gui_gc import collect_in_gui_thread
@@ -41,8 +45,6 @@ from satview.workers.pool import ProgressFn, WorkerPool
 
 log = logging.getLogger(__name__)
 
-#: Waiting threads per channel (each only waits on a worker future).
-POOL_THREADS = {"display": 2, "view": 1, "export": 1, "files": 1, "batch": 1}
 #: The lane of :class:`Workers` each channel runs on; the other channels have a pool of their own.
 LANE_OF: dict[str, Lane] = {"display": "interactive", "view": "background", "export": "export"}
 #: Channels whose cancel asks the work to stop and keeps its (partial) result.
@@ -63,7 +65,9 @@ class TaskSignals(QObject):
 
 
 class Task(QRunnable):
-    """Run ``fn(*args, **kwargs)`` on a pool thread and report through ``self.signals``.
+    """Run ``fn(*args, **kwargs)`` on a thread of the GUI process and report through ``self.signals``
+    (for satview's own in-process work, the demo scene; requests on user files go to ``Background``).
+    The caller keeps the task, with ``setAutoDelete(False)``, until ``sig_finished``.
 
     If ``fn`` accepts a ``progress`` keyword (``with_progress=True``) it gets a callable
     ``progress(fraction, message)`` that emits ``sig_progress`` from any thread.
@@ -106,68 +110,6 @@ class Task(QRunnable):
             self.signals.sig_finished.emit()
 
 
-class TaskRunner(QObject):
-    """Own one thread pool per channel (sizes in ``threads``, default :data:`POOL_THREADS`).
-
-    Running tasks are kept in a set until their ``sig_finished`` is handled, so neither the task
-    nor its signal holder is garbage-collected early. ``sync=True`` runs tasks inline in the
-    calling thread (tests).
-    """
-
-    def __init__(self, parent: QObject | None = None, *, sync: bool = False,
-                 threads: dict[str, int] | None = None) -> None:
-        super().__init__(parent)
-        self.sync = sync
-        self._pools: dict[str, QThreadPool] = {}
-        for name, n in (threads or POOL_THREADS).items():
-            pool = QThreadPool(self)
-            pool.setMaxThreadCount(max(1, n))
-            self._pools[name] = pool
-        self._tasks: set[Task] = set()
-        self._closed = False
-
-    @property
-    def active(self) -> int:
-        """Number of tasks started and not yet finished."""
-        return len(self._tasks)
-
-    def pool(self, name: str) -> QThreadPool:
-        """The thread pool of channel ``name``."""
-        return self._pools[name]
-
-    def start(self, task: Task, pool: str) -> Task:
-        """Start ``task`` on ``pool``; returns it (connect its signals before calling this)."""
-        if self._closed:
-            raise RuntimeError("the task runner has been shut down")
-        self._tasks.add(task)
-        task.signals.sig_finished.connect(self._reap)
-        if self.sync:
-            task.run()
-        else:
-            self._pools[pool].start(task)
-        return task
-
-    @Slot()
-    def _reap(self) -> None:
-        sender = self.sender()
-        for t in list(self._tasks):
-            if t.signals is sender:
-                self._tasks.discard(t)
-                t.signals.deleteLater()  # drops its connections (and any lambdas they hold)
-                break
-
-    def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Drop queued tasks and wait for running ones (True when all finished in time). Idempotent."""
-        self._closed = True
-        ok = True
-        for pool in self._pools.values():
-            pool.clear()
-            ok = pool.waitForDone(timeout_ms) and ok
-        if ok:
-            self._tasks.clear()  # all ran; their queued finished signals no longer matter
-        return ok
-
-
 class Latest:
     """Request tokens: ``token(*channels)`` is a ``stale()`` test that turns True once any of those
     channels was ``renew``ed after the token was taken. The one owner of "is this result stale"."""
@@ -186,6 +128,16 @@ class Latest:
         return lambda: tuple(self._count[c] for c in channels) != snap
 
 
+@dataclass(frozen=True)
+class _Request:
+    """What to call in the GUI thread when a request's future is done (or reports progress)."""
+
+    result: Callable[[Any], None]
+    failed: Callable[[BaseException], None]
+    finished: Callable[[], None]
+    progress: Callable[[float, str], None] | None
+
+
 class Background(QObject):
     """The worker processes of one main window by channel, and the requests sent to them.
 
@@ -196,6 +148,10 @@ class Background(QObject):
     sig_failed = Signal(ErrorReport)
     sig_busy = Signal(bool, str)
     sig_progress = Signal(float, str)
+    #: (request id, its finished future) and (request id, fraction, message), emitted from whichever
+    #: thread finishes the future or reports progress; queued to the GUI thread.
+    _sig_settled = Signal(int, object)
+    _sig_progressed = Signal(int, float, str)
 
     def __init__(self, parent: QObject | None = None, *, sync: bool = False,
                  workers: Workers | None = None) -> None:
@@ -204,7 +160,13 @@ class Background(QObject):
         super().__init__(parent)
         collect_in_gui_thread()  # before any thread of ours runs: see satview.qt.gui_gc
         self.sync = sync
-        self.runner = TaskRunner(self, sync=sync)
+        self._requests: dict[int, _Request] = {}  # waiting for their future, by id
+        self._ids = itertools.count(1)
+        # queued even from the GUI thread (a future cancelled there calls back at once): handlers run
+        # from the event loop, never inside the caller's code; inline (sync) requests are handled at once
+        how = Qt.ConnectionType.DirectConnection if sync else Qt.ConnectionType.QueuedConnection
+        self._sig_settled.connect(self._settled, how)
+        self._sig_progressed.connect(self._progressed, how)
         self.workers = workers or Workers(inline=sync)
         self._own: dict[str, WorkerPool] = {}  # "files", "batch"
         self._futures: defaultdict[str, set[Future]] = defaultdict(set)  # unfinished, by channel
@@ -303,7 +265,6 @@ class Background(QObject):
         if self.closed:
             return
         token = self._busy_on(busy) if busy else None
-        task = Task(lambda: future.result(), name=fn.__name__)
 
         def not_busy() -> None:  # with the result, so the status bar is idle once it is shown
             nonlocal token
@@ -336,16 +297,52 @@ class Background(QObject):
                 except Exception as exc:  # a bug in a handler: shown, never lost
                     self.fail(exc, title, path)
 
-        task.signals.sig_result.connect(on_result)
-        task.signals.sig_failed.connect(on_failed)
-        task.signals.sig_finished.connect(on_finished)
-        if on_progress is not None:
-            task.signals.sig_progress.connect(on_progress)
-        elif progress:
-            task.signals.sig_progress.connect(self._on_progress)
-        wants_progress = progress or on_progress is not None
-        future = self._submit(channel, fn, args, path, task.progress if wants_progress else None, priority)
-        self.runner.start(task, channel)
+        shown = on_progress if on_progress is not None else self._on_progress if progress else None
+        rid = next(self._ids)
+        relay = functools.partial(self._relay_progress, rid) if shown is not None else None
+        try:
+            future = self._submit(channel, fn, args, path, relay, priority)
+        except BaseException:
+            not_busy()
+            raise
+        self._requests[rid] = _Request(on_result, on_failed, on_finished, shown)
+        future.add_done_callback(functools.partial(self._relay_settled, rid))  # now, when already done
+
+    @property
+    def active(self) -> int:
+        """Requests whose result has not been handled yet."""
+        return len(self._requests)
+
+    def _relay_settled(self, rid: int, future: Future) -> None:
+        """(any thread) Hand the finished future to the GUI thread."""
+        with contextlib.suppress(RuntimeError):  # the window (and this object) is gone: nobody waits
+            self._sig_settled.emit(rid, future)
+
+    def _relay_progress(self, rid: int, fraction: float, message: str) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._sig_progressed.emit(rid, float(fraction), str(message))
+
+    @Slot(int, object)
+    def _settled(self, rid: int, future: Future) -> None:
+        """The result (or error, or cancellation) of request ``rid``, then its ``finished``."""
+        request = self._requests.pop(rid, None)
+        if request is None:  # shut down meanwhile
+            return
+        try:
+            try:
+                result = future.result(timeout=0)
+            except BaseException as exc:  # the request's failure (CancelledError included): reported
+                request.failed(exc)
+            else:
+                request.result(result)
+        finally:
+            request.finished()
+
+    @Slot(int, float, str)
+    def _progressed(self, rid: int, fraction: float, message: str) -> None:
+        request = self._requests.get(rid)  # a late event of a finished request is dropped
+        if request is not None and request.progress is not None:
+            request.progress(fraction, message)
 
     @Slot(float, str)
     def _on_progress(self, fraction: float, message: str) -> None:
@@ -373,4 +370,4 @@ class Background(QObject):
         self.workers.shutdown()
         for pool in self._own.values():
             pool.shutdown(timeout=3.0)
-        self.runner.shutdown()
+        self._requests.clear()

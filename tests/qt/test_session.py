@@ -270,7 +270,7 @@ def test_shutdown_leaves_no_worker_process(qtbot, demo_tar: Path) -> None:
     m.background.shutdown()
     m.background.shutdown()
     assert all(workerfns.gone(pid) for pid in pids)
-    assert m.background.runner.active == 0
+    assert m.background.active == 0
 
 
 def test_open_takes_a_request_submitted_before_the_window(qtbot, qapp, demo_tar: Path) -> None:

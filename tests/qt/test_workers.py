@@ -1,92 +1,72 @@
-"""Background tasks: signal holder on a QRunnable, nothing lost to GC, pools drained on shutdown;
-request tokens tell stale results."""
+"""Requests of the Background arrive in the GUI thread (result or error, then finished), none lost
+and none after shutdown; request tokens tell stale results."""
 
 from __future__ import annotations
 
+import operator
 import threading
 import time
 
 import pytest
 
-from satview.qt.workers import POOL_THREADS, Latest, Task, TaskRunner
+from satview.qt.workers import Background, Latest
 
 
 @pytest.fixture
-def runner(qapp):
-    r = TaskRunner()
-    yield r
-    assert r.shutdown(20_000)
+def background(qapp):
+    b = Background()
+    yield b
+    b.shutdown()
 
 
-def test_result_progress_and_finished(qtbot, runner: TaskRunner) -> None:
-    """A task reports progress, then its result, then finished, in the GUI thread."""
+def test_many_results_arrive_in_the_gui_thread(qtbot, background: Background) -> None:
+    """40 requests on three channels with nothing kept by the caller: every result arrives, each in
+    the GUI thread and before its finished(), and no request is left waiting."""
     main = threading.get_ident()
-    seen: list[tuple[str, object]] = []
-
-    def work(x: int, progress=None) -> int:
-        progress(0.5, "half")
-        return x * 2
-
-    task = Task(work, 21, with_progress=True)
-    task.signals.sig_progress.connect(lambda f, m: seen.append(("progress", (f, m, threading.get_ident()))))
-    task.signals.sig_result.connect(lambda r: seen.append(("result", (r, threading.get_ident()))))
-    with qtbot.waitSignal(task.signals.sig_finished, timeout=10_000):
-        runner.start(task, "display")
-    assert seen == [("progress", (0.5, "half", main)), ("result", (42, main))]
-
-
-def test_failure_is_reported_not_raised(qtbot, runner: TaskRunner) -> None:
-    """An exception in the task arrives as sig_failed(exc); no result is emitted."""
-    def work() -> None:
-        raise ValueError("nope")
-
-    task = Task(work)
-    results: list[object] = []
-    task.signals.sig_result.connect(results.append)
-    with qtbot.waitSignal(task.signals.sig_failed, timeout=10_000) as blk:
-        runner.start(task, "display")
-    assert isinstance(blk.args[0], ValueError) and not results
+    got: list[tuple[int, int]] = []
+    order: list[str] = []
+    for i in range(40):
+        channel = ("display", "export", "files")[i % 3]
+        background.run(channel, operator.mul, i, 2, title="t",
+                       done=lambda r: (got.append((r, threading.get_ident())), order.append("done")),
+                       finished=lambda: order.append("finished"))
+    qtbot.waitUntil(lambda: len(got) == 40, timeout=60_000)
+    assert sorted(r for r, _ in got) == [2 * i for i in range(40)]
+    assert {t for _, t in got} == {main}
+    qtbot.waitUntil(lambda: background.active == 0, timeout=10_000)
+    assert order == ["done", "finished"] * 40
 
 
-def test_fire_and_forget_tasks_all_deliver(qtbot, runner: TaskRunner) -> None:
-    """50 tasks with lambda slots and no reference kept by the caller: every result arrives."""
+def test_failure_is_reported_not_raised(qtbot, background: Background) -> None:
+    """A request that raises reaches sig_failed and failed(report) naming its path, then finished();
+    done() is not called."""
+    seen: list[str] = []
+    with qtbot.waitSignal(background.sig_failed, timeout=60_000) as blk:
+        background.run("display", int, "x", title="Cannot count", path="/data/x.tif",
+                       done=lambda r: seen.append("done"), failed=lambda rep: seen.append("failed"),
+                       finished=lambda: seen.append("finished"))
+    qtbot.waitUntil(lambda: "finished" in seen, timeout=10_000)
+    assert seen == ["failed", "finished"] and blk.args[0].path == "/data/x.tif"
+
+
+def test_request_pending_at_shutdown_calls_nothing(qtbot, qapp) -> None:
+    """After shutdown, a request still running in a worker calls none of its handlers."""
+    b = Background()
+    seen: list[str] = []
+    b.run("export", time.sleep, 0.5, title="t", done=lambda r: seen.append("done"),
+          failed=lambda rep: seen.append("failed"), finished=lambda: seen.append("finished"))
+    b.shutdown()
+    qtbot.wait(800)
+    assert seen == [] and b.active == 0
+
+
+def test_sync_background_runs_inline(qapp) -> None:
+    """sync=True: the request runs and its result is handled before run() returns."""
+    b = Background(sync=True)
     got: list[int] = []
-    for i in range(50):
-        t = Task(lambda i=i: (time.sleep(0.002), i)[1])
-        t.signals.sig_result.connect(lambda r: got.append(r))
-        runner.start(t, "display" if i % 2 else "export")
-    qtbot.waitUntil(lambda: len(got) == 50, timeout=20_000)
-    assert sorted(got) == list(range(50))
-    qtbot.waitUntil(lambda: runner.active == 0, timeout=10_000)
-
-
-def test_pools_have_the_documented_sizes(runner: TaskRunner) -> None:
-    """One pool per channel: display 2 threads, view, export, files and batch 1 each."""
-    assert POOL_THREADS == {"display": 2, "view": 1, "export": 1, "files": 1, "batch": 1}
-    for name, n in POOL_THREADS.items():
-        assert runner.pool(name).maxThreadCount() == n
-
-
-def test_shutdown_waits_for_running_tasks(qapp) -> None:
-    """shutdown() returns only when running tasks have finished; starting afterwards is refused."""
-    r = TaskRunner()
-    done = threading.Event()
-    r.start(Task(lambda: (time.sleep(0.3), done.set())), "export")
-    time.sleep(0.05)
-    assert r.shutdown(10_000) and done.is_set()
-    with pytest.raises(RuntimeError):
-        r.start(Task(lambda: None), "export")
-
-
-def test_sync_runner_runs_inline(qtbot) -> None:
-    """sync=True runs the task in the calling thread before start() returns."""
-    r = TaskRunner(sync=True)
-    got: list[int] = []
-    t = Task(lambda: threading.get_ident())
-    t.signals.sig_result.connect(got.append)
-    r.start(t, "display")
-    assert got == [threading.get_ident()]
-    assert r.shutdown()
+    b.run("display", operator.add, 20, 22, title="t", done=got.append)
+    assert got == [42]
+    b.shutdown()
 
 
 def test_a_token_goes_stale_when_one_of_its_channels_is_renewed() -> None:
