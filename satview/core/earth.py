@@ -16,8 +16,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pyproj
-import pyproj.exceptions
 import rasterio.features
 import shapely
 from affine import Affine
@@ -152,6 +150,9 @@ def reach(crs: CRS) -> Reach | None:
 
 @functools.lru_cache(maxsize=64)
 def _reach_of(wkt: str) -> Reach | None:
+    import pyproj  # on first use: the app's window does not load PROJ's database before an AOI needs it
+    import pyproj.exceptions
+
     try:
         proj_crs = pyproj.CRS.from_user_input(wkt)
         use = proj_crs.area_of_use

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from satview.core.types import GeoGrid, SceneInfo
@@ -25,8 +26,13 @@ from satview.qt.workers import Background
 #: has its edges densified, so even a 5-vertex box arrives with thousands of vertices.
 MAX_DRAWN_VERTICES = 64
 
+#: AOIs without a mark on the open scene that are marked in the GUI thread (a few ms each); more go
+#: to a worker.
+INLINE_MARKS = 4
+
 if TYPE_CHECKING:  # satview.core.aoi loads shapely and pyproj: imported when AOIs are first used
     from satview.core.aoi import AOI
+    from satview.core.aoi_marks import AoiMark
 
 
 def drawable_ring(ring: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -83,7 +89,9 @@ class AoiStore(QObject):
         self.aois: list[AOISummary] = []
         self._store: dict[int, AOI] = {}
         self._nverts: dict[int, int] = {}
-        self._overlap_memo: dict[int, tuple[AOI, SceneInfo, bool]] = {}  # id(AOI) -> (AOI, scene, overlaps)
+        self._marks: dict[int, tuple[AOI, SceneInfo, AoiMark]] = {}  # id(AOI) -> (AOI, scene, its mark)
+        self._marking: tuple[SceneInfo, frozenset[int]] | None = None  # asked of a worker, not answered
+        self._emitting = False
         self._next = 1
         session.sig_scene_opened.connect(self._scene_opened)
 
@@ -97,36 +105,56 @@ class AoiStore(QObject):
             self._emit()
 
     # ---------------------------------------------------------------------------- summaries
-    def _overlaps(self, aoi: AOI) -> bool | None:
-        """Whether ``aoi`` overlaps the open scene; remembered per (AOI, scene): the test reprojects
-        the AOI in the GUI thread (tens of ms), and every AOI change or redraw asks again for all."""
-        from satview.core.aoi import ensure_overlap
+    def _mark(self, aoi: AOI) -> AoiMark | None:
+        """Where ``aoi`` lies on the open scene, None while it is being worked out (or no scene)."""
+        known = self._marks.get(id(aoi))
+        if known is not None and known[0] is aoi and known[1] is self.session.info:
+            return known[2]
+        return None
+
+    def _mark_all(self) -> None:
+        """Mark the AOIs not yet marked on the open scene: a few (one just drawn or edited) at once,
+        more (a new scene, an imported file) in a worker; their outlines appear when it answers."""
+        from satview.core.aoi_marks import mark_aoi, mark_aois
 
         info = self.session.info
         if info is None:
-            return None
-        known = self._overlap_memo.get(id(aoi))
-        if known is not None and known[0] is aoi and known[1] is info:
-            return known[2]
-        try:
-            ensure_overlap(aoi, info)
-            found = True
-        except AOIError:
-            found = False
-        self._overlap_memo[id(aoi)] = (aoi, info, found)
-        return found
+            return
+        todo = {id(a): a for a in self._store.values() if self._mark(a) is None}
+        if len(todo) <= INLINE_MARKS:
+            for key, aoi in todo.items():
+                self._marks[key] = (aoi, info, mark_aoi(aoi, info))
+            return
+        if self._marking == (info, frozenset(todo)):
+            return  # asked already
+        self._marking = (info, frozenset(todo))
+
+        def done(marks: dict[int, AoiMark]) -> None:
+            for key, mark in marks.items():
+                self._marks[key] = (todo[key], info, mark)
+            if info is self.session.info and not self._emitting:
+                self._emit()
+
+        self.background.run("files", mark_aois, todo, info, done=done, title="Cannot place the AOIs",
+                            path=info.path, finished=lambda: setattr(self, "_marking", None))
 
     def _emit(self) -> None:
         live = {id(a) for a in self._store.values()}
-        self._overlap_memo = {k: v for k, v in self._overlap_memo.items() if k in live}
+        self._marks = {k: v for k, v in self._marks.items() if k in live}
+        self._emitting = True
+        try:
+            self._mark_all()
+        finally:
+            self._emitting = False
         out = []
         for aid, aoi in self._store.items():
             try:
                 area = aoi.area_km2()
             except AOIError:  # outside what lon/lat can express: no area to show
                 area = float("nan")
+            mark = self._mark(aoi)
             out.append(AOISummary(aid, aoi.name or f"AOI {aid}", self._nverts.get(aid, 0), area, aoi.bounds,
-                                  self._overlaps(aoi)))
+                                  None if mark is None else mark.overlaps))
         self.aois = out
         self.sig_aois_changed.emit(list(out))
 
@@ -229,27 +257,29 @@ class AoiStore(QObject):
     def aoi_vertices_pixels(self, aoi_id: int, grid: GeoGrid | None = None) -> list[tuple[float, float]]:
         """The AOI's outer ring as (col, row) pixels of ``grid`` (default: the open scene's grid; a
         reprojected view's grid to draw it there), largest part, for drawing; [] when it does not
-        overlap the scene."""
+        overlap the scene or is still being placed on it."""
+        info = self.session.info
+        if info is None:  # nothing to draw on (AOIs imported before any scene)
+            return []
         try:
-            _, info = self.session.require_scene()
-            aoi = self.aoi(aoi_id)
-            if not self._overlaps(aoi):
+            mark = self._mark(self.aoi(aoi_id))  # None until the worker has placed it (then drawn)
+            if mark is None or not mark.overlaps or mark.drawn is None:
                 return []
             grid = grid or info.grid
-            assert grid.crs is not None  # the scene's: checked by the overlap test
-            try:
-                moved = aoi.to_crs(grid.crs)
-            except AOIError:  # it reaches where the grid's CRS has no place: draw its part over the scene
-                from satview.core.aoi import ensure_overlap
+            assert grid.crs is not None and info.grid.crs is not None  # the scene's: checked by the mark
+            from satview.core.aoi import AOI
 
-                moved = ensure_overlap(aoi, info).to_crs(grid.crs)
+            on_scene = AOI(mark.drawn, info.grid.crs)
+            moved = on_scene.to_crs(grid.crs)
             geom = moved.geometry
             if geom.geom_type != "Polygon":
                 geom = max(geom.geoms, key=lambda g: g.area)
             inv = ~grid.transform
-            ring = list(geom.exterior.coords)[:-1]
-            pixels = [(float(c), float(r)) for c, r in (inv * (x, y) for x, y in ring)]
-            if moved is not aoi and len(pixels) > 3:  # densified on the way: the corners that show
+            xy = np.asarray(geom.exterior.coords, dtype=float)[:-1, :2]
+            cols = inv.a * xy[:, 0] + inv.b * xy[:, 1] + inv.c
+            rows = inv.d * xy[:, 0] + inv.e * xy[:, 1] + inv.f
+            pixels = list(zip(cols.tolist(), rows.tolist(), strict=True))
+            if len(pixels) > max(3, self._nverts.get(aoi_id, 0)):  # densified on the way: the corners
                 from shapely.geometry import Polygon
 
                 simple = Polygon(pixels).simplify(0.25)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from satview.core.geo import LONLAT, transformer
 from satview.core.mapview import WarpedView
 from satview.core.types import GeoGrid
+from satview.qt.aoi_layer import AoiLayer
 from satview.qt.overlay import MapOverlay
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
@@ -21,7 +22,6 @@ pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
 VIEW_DEBOUNCE_MS = 120
 _UNSET = object()
 PIXEL_THROTTLE_MS = 40
-_AOI_PEN = pg.mkPen("#ffd400", width=2)
 _DRAW_PEN = pg.mkPen("#00e5ff", width=2, style=Qt.PenStyle.DashLine)
 #: Metres per degree of latitude (and of longitude at the equator) for scale bars on lon/lat grids.
 _M_PER_DEGREE = 111_320.0
@@ -67,8 +67,8 @@ class RasterCanvas(QWidget):
 
         self.drawing = False
         self.vertices: list[tuple[float, float]] = []
-        self.rois: dict[Any, pg.PolyLineROI] = {}
-        self.selected_aoi: Any = None
+        self.aoi_layer = AoiLayer(self.vb, aois, self._warp_grid, self)
+        self.aoi_layer.sig_selected.connect(self.sig_aoi_selected)
         self._coarse_crs: Any = _UNSET
         self._last_view: tuple[Any, ...] | None = None
         self._pending_pixel: tuple[int, int] | None = None
@@ -290,7 +290,13 @@ class RasterCanvas(QWidget):
             self.session.request_pixel(row, col)
 
     def _mouse_clicked(self, ev: Any) -> None:
-        if not self.drawing or ev.button() != Qt.MouseButton.LeftButton:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        if not self.drawing:  # a click inside an AOI's outline selects it
+            p = self._to_view(ev.scenePos())
+            hit = self.aoi_layer.hit(p.x(), p.y())
+            if hit is not None and hit != self.selected_aoi:
+                self.select_aoi(hit)
             return
         ev.accept()
         if ev.double():
@@ -347,58 +353,12 @@ class RasterCanvas(QWidget):
 
     def sync_aois(self, summaries: Any) -> None:
         """Draw the session's AOIs (added, imported, changed) and remove deleted ones."""
-        ids = [s.id for s in summaries or []]
-        for aoi_id in list(self.rois):
-            if aoi_id not in ids:
-                self.vb.removeItem(self.rois.pop(aoi_id))
-        for aoi_id in ids:
-            try:
-                drawn = self.aois.aoi_vertices_pixels(aoi_id, self._warp_grid())
-                verts = [(float(v[0]), float(v[1])) for v in drawn]
-            except Exception:  # an AOI that cannot be drawn here is skipped (the store reported it)
-                continue
-            if len(verts) > 1 and verts[0] == verts[-1]:
-                verts = verts[:-1]
-            roi = self.rois.get(aoi_id)
-            if len(verts) < 3:  # not on this scene: nothing to draw
-                if roi is not None:
-                    self.vb.removeItem(self.rois.pop(aoi_id))
-                continue
-            if roi is not None:
-                cur = self.roi_vertices(roi)
-                if len(cur) == len(verts) and np.allclose(cur, verts, atol=1e-6):
-                    continue
-                self.vb.removeItem(self.rois.pop(aoi_id))
-            self._add_roi(aoi_id, verts)
-        if self.selected_aoi not in self.rois:
-            self.select_aoi(None)
-
-    def _add_roi(self, aoi_id: Any, verts: list[tuple[float, float]]) -> None:
-        roi = pg.PolyLineROI([list(v) for v in verts], closed=True, pen=_AOI_PEN, removable=True)
-        roi.setZValue(10)
-        roi.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
-        roi.sigRegionChangeFinished.connect(lambda r, i=aoi_id: self._roi_edited(i, r))
-        roi.sigRemoveRequested.connect(lambda r, i=aoi_id: self.aois.remove_aoi(i))
-        roi.sigClicked.connect(lambda r, ev, i=aoi_id: self.select_aoi(i))
-        self.vb.addItem(roi)
-        self.rois[aoi_id] = roi
-
-    @staticmethod
-    def roi_vertices(roi: pg.PolyLineROI) -> list[tuple[float, float]]:
-        """Vertices of a ROI in grid pixels."""
-        out = []
-        for _name, pos in roi.getLocalHandlePositions():
-            p = roi.mapToParent(pos)
-            out.append((p.x(), p.y()))
-        return out
-
-    def _roi_edited(self, aoi_id: Any, roi: pg.PolyLineROI) -> None:
-        self.aois.update_aoi(aoi_id, self.roi_vertices(roi), self._warp_grid())
+        self.aoi_layer.sync(summaries)
 
     def _redraw_aois(self) -> None:
-        """Draw every AOI in the grid now shown (after a new scene or a switch to or from the reprojected
-        view); an outline already drawn where it belongs is kept (a ROI costs ~5 ms of GUI thread)."""
-        self.sync_aois(self.aois.aois)
+        """Draw every AOI in the grid now shown (after a new scene or a switch to or from the
+        reprojected view)."""
+        self.aoi_layer.sync(self.aois.aois)
 
     # ------------------------------------------------------------------ go to lon/lat
     def mark_lonlat(self, lon: float, lat: float) -> bool:
@@ -424,9 +384,11 @@ class RasterCanvas(QWidget):
             self.center_on(col, row)
         return True
 
+    @property
+    def selected_aoi(self) -> Any:
+        """The selected AOI's id, or None."""
+        return self.aoi_layer.selected
+
     def select_aoi(self, aoi_id: Any) -> None:
-        """Highlight one AOI (or none)."""
-        self.selected_aoi = aoi_id
-        for i, roi in self.rois.items():
-            roi.setPen(pg.mkPen("#ff4081", width=3) if i == aoi_id else _AOI_PEN)
-        self.sig_aoi_selected.emit(aoi_id)
+        """Select one AOI (or none): its outline becomes editable (``sig_aoi_selected``)."""
+        self.aoi_layer.select(aoi_id)

@@ -348,15 +348,25 @@ class Monkey(StackActions):
         # else: left unfinished, like a user who moves on
 
     def edit_aoi(self) -> None:
-        rois = list(self.win.canvas.rois.values())
-        if not rois:
+        """Click inside an AOI's outline (selects it), then drag a corner of its editor."""
+        from PySide6.QtCore import QPointF, Qt
+        from PySide6.QtTest import QTest
+
+        canvas = self.win.canvas
+        drawn = list(canvas.aoi_layer.drawn.items())
+        if not drawn:
             return
-        roi = self.rng.choice(rois)
-        handles = roi.getHandles()
+        _aoi_id, ring = self.rng.choice(drawn)
+        cx, cy = sum(x for x, _ in ring) / len(ring), sum(y for _, y in ring) / len(ring)
+        inside = canvas.glw.mapFromScene(canvas.vb.mapViewToScene(QPointF(cx, cy)))
+        QTest.mouseClick(canvas.glw.viewport(), Qt.MouseButton.LeftButton,
+                         Qt.KeyboardModifier.NoModifier, inside)
+        self.qwait(self.rng.choice([0, 30]))
+        editor = canvas.aoi_layer.editor
+        handles = editor.getHandles() if editor is not None else []
         if not handles:
             return
-        glw = self.win.canvas.glw
-        start = glw.mapFromScene(self.rng.choice(handles).scenePos())
+        start = canvas.glw.mapFromScene(self.rng.choice(handles).scenePos())
         self.drag(start, self.viewport_point())
 
     def select_aoi(self) -> None:

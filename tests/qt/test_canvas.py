@@ -109,7 +109,7 @@ def test_draw_aoi_by_clicks_then_export_a_clip_equal_to_the_core(
     got = win.aois.aoi_vertices_pixels(aoi_id)
     assert np.allclose(got, targets, atol=1.0)
     assert win.aoi_panel.list.count() == 1 and "km²" in win.aoi_panel.list.item(0).text()
-    assert aoi_id in win.canvas.rois
+    assert aoi_id in win.canvas.aoi_layer.drawn
 
     out = tmp_path / "clip.tif"
 
@@ -151,7 +151,7 @@ def test_double_click_closes_and_esc_cancels(qtbot, win, real_data):
     win.aoi_panel.list.setCurrentRow(0)
     with qtbot.waitSignal(win.aois.sig_aois_changed, timeout=10_000):
         win.actions_["delete"].trigger()
-    assert win.aois.aois == [] and win.canvas.rois == {}
+    assert win.aois.aois == [] and win.canvas.aoi_layer.drawn == {}
 
 
 def test_quicklook_export(qtbot, win, real_data, tmp_path, monkeypatch):
@@ -211,3 +211,37 @@ def test_north_arrow_shows_on_a_bright_picture_and_zoom_actions_have_icons(qtbot
     assert min(box) < 80 and max(box) > 240
     for key in ("zoom_in", "zoom_out"):
         assert not win.actions_[key].icon().isNull()
+
+
+def test_many_aois_are_placed_by_a_worker_then_drawn(qtbot, win, north_tif, tmp_path):
+    """Eleven imported AOIs (more than the GUI thread places itself) are listed at once with their
+    overlap unknown, then placed in a worker: the ten over the scene are drawn, the far one is not."""
+    import json
+
+    from pyproj import Transformer
+
+    from satview.qt.aoi_store import INLINE_MARKS
+
+    open_and_wait(qtbot, win, north_tif)
+    to_lonlat = Transformer.from_crs(32611, 4326, always_xy=True)
+    features = []
+    for i in range(10):
+        x0, y0 = 500300 + 500 * i, 3997600
+        ring = [to_lonlat.transform(x, y) for x, y in
+                [(x0, y0), (x0 + 400, y0), (x0 + 400, y0 + 1500), (x0, y0 + 1500), (x0, y0)]]
+        features.append({"type": "Feature", "properties": {"name": f"field {i}"},
+                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    far = [[10, 45], [11, 45], [11, 46], [10, 45]]
+    features.append({"type": "Feature", "properties": {"name": "far"},
+                     "geometry": {"type": "Polygon", "coordinates": [far]}})
+    path = tmp_path / "fields.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    assert len(features) > INLINE_MARKS
+    seen: list[list] = []
+    win.aois.sig_aois_changed.connect(lambda s: seen.append([a.overlaps for a in s]))
+    win.aois.import_aois(str(path))
+    qtbot.waitUntil(lambda: bool(seen) and None not in seen[-1] and len(seen[-1]) == 11, timeout=60_000)
+    assert seen[0] == [None] * 11
+    assert seen[-1] == [True] * 10 + [False]
+    qtbot.waitUntil(lambda: len(win.canvas.aoi_layer.drawn) == 10, timeout=10_000)
+    assert win.aois.aois[-1].id not in win.canvas.aoi_layer.drawn

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pyproj.database
 from PySide6.QtTest import QTest
 
@@ -50,9 +51,10 @@ def test_imported_lonlat_aoi_is_drawn_with_few_handles(qtbot, win, real_data, tm
                                 "geometry": {"type": "Polygon", "coordinates": [[*box, box[0]]]}}))
     with qtbot.waitSignal(win.aois.sig_aois_changed, timeout=60_000):
         win.aois.import_aois(str(path))
-    qtbot.waitUntil(lambda: len(win.canvas.rois) == 1, timeout=10_000)
-    (aoi_id, roi), = win.canvas.rois.items()
-    drawn = win.canvas.roi_vertices(roi)
+    qtbot.waitUntil(lambda: len(win.canvas.aoi_layer.drawn) == 1, timeout=10_000)
+    (aoi_id, drawn), = win.canvas.aoi_layer.drawn.items()
+    win.canvas.select_aoi(aoi_id)
+    assert np.allclose(win.canvas.aoi_layer.vertices(win.canvas.aoi_layer.editor), drawn)
     assert 4 <= len(drawn) <= MAX_DRAWN_VERTICES
     aoi = win.aois.aoi(aoi_id).to_crs(win.session.info.grid.crs).geometry
     inv = ~win.session.info.grid.transform
@@ -81,28 +83,27 @@ def test_reopening_a_modis_scene_matches_its_crs_against_proj_once(qtbot, win, r
 
 def test_aoi_overlap_marks_are_not_recomputed_for_every_change(qtbot, win, real_data, monkeypatch):
     """With many AOIs stored (the monkey had some 30 when opening a scene kept the GUI thread busy
-    767 ms), each AOI is tested against the open scene once: adding another AOI tests only that one,
-    and AOIs of places far from the scene are told apart without reprojecting them."""
+    767 ms; later 1.2 s on a whole-world grid), the GUI thread places none of them on a newly opened
+    scene (a worker does), and adding another AOI places only that one, at once."""
     from qthelpers import open_and_wait
     from shapely.geometry import box
 
     from satview.core import aoi as core_aoi
+    from satview.core import aoi_marks
 
     open_and_wait(qtbot, win, real_data / "landsat-tarballs" / "LC09_L1TP_112081_20220209_20220209_02_T1.tar")
     for i in range(12):  # lon/lat boxes over South America: nowhere near the Australian scene
         win.aois._put(core_aoi.AOI(box(-70 + i, -30, -69 + i, -29), core_aoi.LONLAT_CRS), 4)
-    cuts: list[object] = []
-    real_cut = core_aoi._cut_to_scene
-    monkeypatch.setattr(core_aoi, "_cut_to_scene", lambda a, info: cuts.append(a) or real_cut(a, info))
+    in_gui: list[object] = []
+    real_mark = aoi_marks.mark_aoi
+    monkeypatch.setattr(aoi_marks, "mark_aoi", lambda a, info: in_gui.append(a) or real_mark(a, info))
     win.aois._emit()
-    assert cuts == [] and [s.overlaps for s in win.aois.aois] == [False] * 12
+    qtbot.waitUntil(lambda: [s.overlaps for s in win.aois.aois] == [False] * 12, timeout=60_000)
+    assert in_gui == []
     g = win.session.info.grid
-    checks: list[object] = []
-    real_ensure = core_aoi.ensure_overlap
-    monkeypatch.setattr(core_aoi, "ensure_overlap", lambda a, info: checks.append(a) or real_ensure(a, info))
     aid = win.aois.add_aoi([(g.width * 0.4, g.height * 0.4), (g.width * 0.6, g.height * 0.4),
                             (g.width * 0.5, g.height * 0.6)])
-    assert checks == [win.aois.aoi(aid)]
+    assert in_gui == [win.aois.aoi(aid)]
     assert win.aois.aois[-1].overlaps
 
 

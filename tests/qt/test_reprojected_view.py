@@ -94,12 +94,12 @@ def test_aoi_drawn_in_the_reprojected_view_is_real_and_clips_the_source(
     vc, vr = ~warp.grid.transform * (np.asarray(vx), np.asarray(vy))
     for col, row in targets:
         assert np.min(np.hypot(vc - col, vr - row)) < 1.5
-    assert summary.id in win.canvas.rois  # shown in the reprojected view
+    assert summary.id in win.canvas.aoi_layer.drawn  # shown in the reprojected view
     with qtbot.waitSignal(win.session.sig_rendered, timeout=60_000,
                           check_params_cb=lambda r: r.coarse and r.crs_wkt is None):
         win.projection.reproject.setChecked(False)
     qtbot.waitUntil(lambda: win.canvas.warp is None, timeout=10_000)
-    assert summary.id in win.canvas.rois  # and in the native one
+    assert summary.id in win.canvas.aoi_layer.drawn  # and in the native one
 
     out = tmp_path / "clip.tif"
 

@@ -54,15 +54,15 @@ def test_aois_off_the_new_scene_are_greyed(qtbot, win, demo_tar: Path, real_data
     open_and_wait(qtbot, win, demo_tar)
     aid = win.aois.add_aoi([(20, 20), (120, 30), (90, 150)])
     item = win.aoi_panel.list.item(0)
-    assert item.toolTip() == "" and aid in win.canvas.rois
+    assert item.toolTip() == "" and aid in win.canvas.aoi_layer.drawn
     open_and_wait(qtbot, win, real_data / LANDSAT_TAR)
     item = win.aoi_panel.list.item(0)
     grey = QApplication.palette().color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
     assert item.toolTip() == NO_OVERLAP and item.foreground().color() == grey
     assert win.aoi_panel.summary.text().endswith("1 not on this scene")
-    assert aid not in win.canvas.rois
+    assert aid not in win.canvas.aoi_layer.drawn
     open_and_wait(qtbot, win, demo_tar)
-    assert win.aoi_panel.list.item(0).toolTip() == "" and aid in win.canvas.rois
+    assert win.aoi_panel.list.item(0).toolTip() == "" and aid in win.canvas.aoi_layer.drawn
 
 
 def test_quicklook_defaults_to_the_documents_folder(qtbot, win, demo_tar: Path, monkeypatch,
