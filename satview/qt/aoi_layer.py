@@ -93,6 +93,21 @@ class AoiLayer(QObject):
         self.outlines.setData(np.asarray(xs, dtype=float), np.asarray(ys, dtype=float))
         self._edit(self.drawn.get(self.selected))
 
+    def _drop_editor(self) -> None:
+        """Take the editor off the canvas and have Qt delete it (with its handles and menu) from the
+        event loop: left to Python's cyclic collector, a ROI's items were freed in an arbitrary order
+        in the middle of a collection, the moment the GUI process of the monkey died in."""
+        roi, self.editor, self._editing = self.editor, None, None
+        if roi is None:
+            return
+        self.vb.removeItem(roi)
+        for signal in (roi.sigRegionChangeFinished, roi.sigRemoveRequested):
+            signal.disconnect()
+        menu = getattr(roi, "menu", None)
+        if menu is not None:
+            menu.deleteLater()
+        roi.deleteLater()
+
     def _edit(self, ring: Ring | None) -> None:
         """Give the selected AOI an editor (kept while its outline does not change)."""
         if self.editor is not None:
@@ -100,8 +115,7 @@ class AoiLayer(QObject):
                 now = self.vertices(self.editor)
                 if len(now) == len(ring) and np.allclose(now, ring, atol=1e-6):
                     return
-            self.vb.removeItem(self.editor)
-            self.editor, self._editing = None, None
+            self._drop_editor()
         if ring is None:
             return
         aoi_id = self.selected

@@ -57,12 +57,16 @@ class Monkey(StackActions):
         from PySide6.QtCore import QEventLoop, QTimer
 
         loop = QEventLoop()
+        timer = QTimer(loop, singleShot=True, interval=timeout_ms)  # ends with the loop, never fires late
+        timer.timeout.connect(loop.quit)
         for s in signals:
             s.connect(loop.quit)
-        QTimer.singleShot(timeout_ms, loop.quit)
+        timer.start()
         loop.exec()
+        timer.stop()
         for s in signals:
             s.disconnect(loop.quit)
+        loop.deleteLater()
 
     def out_path(self, name: str) -> str:
         self.n_out += 1
