@@ -21,6 +21,8 @@ from satview.core.types import GeoGrid
 #: Outline of every AOI over the scene; the selected one is drawn by its editor.
 AOI_PEN = pg.mkPen("#ffd400", width=2)
 SELECTED_PEN = pg.mkPen("#ff4081", width=3)
+#: The selected AOI under the mouse (pyqtgraph's default hover colour is yellow, the outlines' colour).
+HOVER_PEN = pg.mkPen("#ff80ab", width=4)
 
 Ring = list[tuple[float, float]]
 
@@ -119,8 +121,8 @@ class AoiLayer(QObject):
         if ring is None:
             return
         aoi_id = self.selected
-        roi = pg.PolyLineROI([list(v) for v in ring], closed=True, pen=SELECTED_PEN, removable=True)
-        roi.setPen(SELECTED_PEN)  # the segments too
+        roi = pg.PolyLineROI([list(v) for v in ring], closed=True, pen=SELECTED_PEN, hoverPen=HOVER_PEN,
+                             removable=True)
         roi.setZValue(11)
         roi.setAcceptedMouseButtons(Qt.MouseButton.LeftButton)
         roi.sigRegionChangeFinished.connect(
