@@ -8,12 +8,13 @@ A click inside an outline selects that AOI (the smallest one when outlines nest)
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtCore import QObject, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QPolygonF
 
 from satview.core.types import GeoGrid
@@ -23,6 +24,9 @@ AOI_PEN = pg.mkPen("#ffd400", width=2)
 SELECTED_PEN = pg.mkPen("#ff4081", width=3)
 #: The selected AOI under the mouse (pyqtgraph's default hover colour is yellow, the outlines' colour).
 HOVER_PEN = pg.mkPen("#ff80ab", width=4)
+
+#: GUI-thread time per turn of the event loop spent working out outlines new to the grid shown.
+SYNC_BUDGET_S = 0.05
 
 Ring = list[tuple[float, float]]
 
@@ -45,18 +49,38 @@ class AoiLayer(QObject):
         self.selected: Any = None
         self.editor: pg.PolyLineROI | None = None
         self._editing: Any = None  # the AOI id of ``editor``
+        self._summaries: list[Any] = []  # the AOIs to draw (the latest list)
+        self._continuing = False  # a turn of outlines still to work out is scheduled
 
     def sync(self, summaries: Any) -> None:
-        """Draw the session's AOIs (added, imported, changed, placed on a new scene), drop deleted ones."""
+        """Draw the session's AOIs (added, imported, changed, placed on a new scene), drop deleted ones.
+
+        Outlines new to the grid shown (a reprojected view puts every AOI through PROJ, a few ms each)
+        are worked out for at most :data:`SYNC_BUDGET_S` per turn of the event loop; the rest follow
+        in the next turns, so hundreds of AOIs never hold the window still."""
+        self._summaries = list(summaries or [])
+        if not self._continuing:
+            self._draw_some()
+
+    def _draw_some(self) -> None:
+        self._continuing = False
+        start = time.perf_counter()
         drawn: dict[Any, Ring] = {}
-        ids = {s.id for s in summaries or []}
-        for s in summaries or []:
+        ids = {s.id for s in self._summaries}
+        for s in self._summaries:
+            if time.perf_counter() - start > SYNC_BUDGET_S:  # the rest next turn (drawn as before meanwhile)
+                if s.id in self.drawn:
+                    drawn[s.id] = self.drawn[s.id]
+                self._continuing = True
+                continue
             ring = self.aois.aoi_vertices_pixels(s.id, self.grid())
             if len(ring) > 1 and ring[0] == ring[-1]:
                 ring = ring[:-1]
             if len(ring) >= 3:
                 drawn[s.id] = ring
         self.drawn = drawn
+        if self._continuing:
+            QTimer.singleShot(0, self._draw_some)
         if self.selected is not None and self.selected not in ids:  # deleted
             self.select(None)
         else:

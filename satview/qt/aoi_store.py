@@ -90,6 +90,7 @@ class AoiStore(QObject):
         self._store: dict[int, AOI] = {}
         self._nverts: dict[int, int] = {}
         self._marks: dict[int, tuple[AOI, SceneInfo, AoiMark]] = {}  # id(AOI) -> (AOI, scene, its mark)
+        self._rings: dict[int, tuple[AOI, SceneInfo, GeoGrid | None, list[tuple[float, float]]]] = {}
         self._marking: tuple[SceneInfo, frozenset[int]] | None = None  # asked of a worker, not answered
         self._emitting = False
         self._next = 1
@@ -141,6 +142,7 @@ class AoiStore(QObject):
     def _emit(self) -> None:
         live = {id(a) for a in self._store.values()}
         self._marks = {k: v for k, v in self._marks.items() if k in live}
+        self._rings = {k: v for k, v in self._rings.items() if k in self._store}
         self._emitting = True
         try:
             self._mark_all()
@@ -262,30 +264,39 @@ class AoiStore(QObject):
         if info is None:  # nothing to draw on (AOIs imported before any scene)
             return []
         try:
-            mark = self._mark(self.aoi(aoi_id))  # None until the worker has placed it (then drawn)
+            aoi = self.aoi(aoi_id)
+            mark = self._mark(aoi)  # None until the worker has placed it (then drawn)
             if mark is None or not mark.overlaps or mark.drawn is None:
                 return []
-            grid = grid or info.grid
-            assert grid.crs is not None and info.grid.crs is not None  # the scene's: checked by the mark
-            from satview.core.aoi import AOI
-
-            on_scene = AOI(mark.drawn, info.grid.crs)
-            moved = on_scene.to_crs(grid.crs)
-            geom = moved.geometry
-            if geom.geom_type != "Polygon":
-                geom = max(geom.geoms, key=lambda g: g.area)
-            inv = ~grid.transform
-            xy = np.asarray(geom.exterior.coords, dtype=float)[:-1, :2]
-            cols = inv.a * xy[:, 0] + inv.b * xy[:, 1] + inv.c
-            rows = inv.d * xy[:, 0] + inv.e * xy[:, 1] + inv.f
-            pixels = list(zip(cols.tolist(), rows.tolist(), strict=True))
-            if len(pixels) > max(3, self._nverts.get(aoi_id, 0)):  # densified on the way: the corners
-                from shapely.geometry import Polygon
-
-                simple = Polygon(pixels).simplify(0.25)
-                if simple.geom_type == "Polygon" and not simple.is_empty:
-                    pixels = [(float(c), float(r)) for c, r in list(simple.exterior.coords)[:-1]]
-            return drawable_ring(pixels)
+            known = self._rings.get(aoi_id)  # every AOI change redraws all: reproject each only once
+            if known is not None and known[0] is aoi and known[1] is info and known[2] is grid:
+                return known[3]
+            ring = self._ring(aoi_id, mark, info, grid or info.grid)
+            self._rings[aoi_id] = (aoi, info, grid, ring)
+            return ring
         except Exception as exc:  # reported to the user, never lost
             self.background.fail(exc, "Cannot draw the AOI", self.scene_path)
             return []
+
+    def _ring(self, aoi_id: int, mark: AoiMark, info: SceneInfo, grid: GeoGrid) -> list[tuple[float, float]]:
+        """The outline of a placed AOI in pixels of ``grid``."""
+        assert grid.crs is not None and info.grid.crs is not None and mark.drawn is not None  # placed
+        from satview.core.aoi import AOI
+
+        on_scene = AOI(mark.drawn, info.grid.crs)
+        moved = on_scene.to_crs(grid.crs)
+        geom = moved.geometry
+        if geom.geom_type != "Polygon":
+            geom = max(geom.geoms, key=lambda g: g.area)
+        inv = ~grid.transform
+        xy = np.asarray(geom.exterior.coords, dtype=float)[:-1, :2]
+        cols = inv.a * xy[:, 0] + inv.b * xy[:, 1] + inv.c
+        rows = inv.d * xy[:, 0] + inv.e * xy[:, 1] + inv.f
+        pixels = list(zip(cols.tolist(), rows.tolist(), strict=True))
+        if len(pixels) > max(3, self._nverts.get(aoi_id, 0)):  # densified on the way: the corners
+            from shapely.geometry import Polygon
+
+            simple = Polygon(pixels).simplify(0.25)
+            if simple.geom_type == "Polygon" and not simple.is_empty:
+                pixels = [(float(c), float(r)) for c, r in list(simple.exterior.coords)[:-1]]
+        return drawable_ring(pixels)
