@@ -189,9 +189,14 @@ def clip_scene(
                    grid.crs, src_transform, meta, fast=True)
             left, top = src_transform @ (0, 0)
             right, bottom = src_transform @ (width, height)
-            out_transform, out_w, out_h = calculate_default_transform(
-                grid.crs, target, width, height,
-                left=min(left, right), bottom=min(top, bottom), right=max(left, right), top=max(top, bottom))
+            try:
+                out_transform, out_w, out_h = calculate_default_transform(
+                    grid.crs, target, width, height,
+                    left=min(left, right), bottom=min(top, bottom), right=max(left, right),
+                    top=max(top, bottom))
+            except (*GDAL_ERRORS, ValueError) as exc:  # e.g. "Computed dimensions are too big"
+                raise SatviewError(f"cannot transform the clip's extent to {target.to_string()} ({exc})",
+                                   info.path) from exc
             out_w, out_h = int(out_w), int(out_h)
             out_crs = target
             # the AOI part over the scene, in the target CRS (pixels off the scene are not "inside")

@@ -468,3 +468,17 @@ def test_unknown_resampling_and_band_are_rejected(rgb: Path, tmp_path: Path) -> 
         with pytest.raises(BandNotFoundError):
             clip_scene(scene, AOI(PENTAGON, UTM18), tmp_path / "x.tif", bands=["B99"])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_clip_to_a_crs_that_cannot_hold_the_scene_is_a_satview_error(real_data: Path, tmp_path: Path) -> None:
+    """An Arctic sea-ice clip asked in the south polar CRS (GDAL: "Computed dimensions are too big")
+    is a SatviewError naming the file, not an internal error (the GUI monkey showed it as one), and
+    leaves no file."""
+    from satview.errors import SatviewError
+
+    arctic = AOI(box(-180, 60, 180, 89), CRS.from_epsg(4326))
+    with open_scene(real_data / "nsidc" / "nt_20171002_f17_v1.1_n.bin") as scene, \
+            pytest.raises(SatviewError, match="cannot transform the clip's extent to EPSG:3976") as err:
+        clip_scene(scene, arctic, tmp_path / "south.tif", dst_crs="EPSG:3976")
+    assert err.value.path is not None and err.value.path.endswith("nt_20171002_f17_v1.1_n.bin")
+    assert list(tmp_path.iterdir()) == []
