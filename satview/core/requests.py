@@ -175,3 +175,12 @@ def animate(scenes: list[Any], out_path: str, what: Any, aoi: Any = None, fps: f
         report_progress(fraction, f"frame of {date}")
 
     return str(write_animation(scenes, out_path, what, aoi=aoi, fps=fps, size=size, progress=progress))
+
+
+@request(600, doing="making the demo scene")
+def demo_scene() -> str:
+    """``demo.make_demo_scene`` (satview's own synthetic scene in the user cache, reused once made) with
+    progress; its path. The app runs it when started without a file."""
+    from satview.core.demo import make_demo_scene
+
+    return str(make_demo_scene(progress=report_progress))

@@ -87,22 +87,14 @@ def selftest(out: Any = sys.stdout) -> int:
 
 
 # ---------------------------------------------------------------------------------- demo scene
-def _start_demo(window: Any) -> Any:
-    """Generate (or reuse) the demo scene in a thread (satview's own synthetic data: no user bytes),
-    then open it; returns the task."""
-    from PySide6.QtCore import QThreadPool
+def _start_demo(window: Any) -> None:
+    """Generate (or reuse) the demo scene in a worker (satview's own synthetic data), then open it."""
+    from satview.core import requests
 
-    from satview.core.demo import make_demo_scene
-    from satview.qt.workers import Task
-
-    task = Task(make_demo_scene, with_progress=True, name="demo scene")
-    task.setAutoDelete(False)
-    task.signals.sig_progress.connect(lambda f, m: window._progress(f, f"Making the demo scene: {m}"))
-    task.signals.sig_result.connect(lambda p: (window._busy(False, ""), window.open_path(str(p))))
-    task.signals.sig_failed.connect(lambda exc: window.background.fail(exc, "Cannot make the demo scene"))
-    window._busy(True, "Making the demo scene (first run only, a few seconds)...")
-    QThreadPool.globalInstance().start(task)
-    return task
+    window.background.run("files", requests.demo_scene, done=window.open_path,
+                          title="Cannot make the demo scene",
+                          busy="Making the demo scene (first run only, a few seconds)...",
+                          on_progress=lambda f, m: window._progress(f, f"Making the demo scene: {m}"))
 
 
 # ---------------------------------------------------------------------------------- screenshot
@@ -249,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             opening = workers.pool("interactive").submit(requests.open_view, *first)
         cleanup_stale_exports()
 
-        from PySide6.QtCore import QSettings, QThreadPool
+        from PySide6.QtCore import QSettings
         from PySide6.QtGui import QGuiApplication
         from PySide6.QtWidgets import QApplication
 
@@ -291,22 +283,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         def _drain() -> None:
             window.shutdown()
-            QThreadPool.globalInstance().waitForDone(20_000)
 
         app.aboutToQuit.connect(_drain)
         window.show()
-        demo_task = None
         if path:
             window.files.select_path(path)
             window.open_path(path, args.dataset)
         else:
-            demo_task = _start_demo(window)
+            _start_demo(window)
     if own_app:  # this process is the app's: its start-up objects are kept out of later collections
         gc.freeze()
     code = app.exec()
     _drain()
     window.reporter.uninstall_hooks()
-    del demo_task
     if shot is not None and shot.code is not None:
         code = shot.code
     window.close()

@@ -1,6 +1,6 @@
 """Cyclic garbage collection in the GUI process happens only in the GUI thread.
 
-The GUI process runs Python threads (the worker layer's client threads, the demo scene's ``Task``).
+The GUI process runs Python threads (the worker layer's client threads).
 Python's cyclic collector runs in whichever thread happens to allocate, and when it frees a Qt
 object there, PySide's destructor needs the GIL while holding Qt's internal locks: with the GUI
 thread holding the GIL and waiting on one of those locks, the process deadlocks (seen in the test

@@ -35,7 +35,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from satview.qt.errors import ErrorReport
 from satview.qt.gui_gc import collect_in_gui_thread
@@ -49,65 +49,6 @@ log = logging.getLogger(__name__)
 LANE_OF: dict[str, Lane] = {"display": "interactive", "view": "background", "export": "export"}
 #: Channels whose cancel asks the work to stop and keeps its (partial) result.
 STOPS_WITH_RESULT = frozenset({"batch"})
-
-
-class TaskSignals(QObject):
-    """Signals of one ``Task`` (a QRunnable cannot carry signals itself).
-
-    ``sig_result(object)`` the return value (any type: the task runs any function);
-    ``sig_failed(BaseException)``; ``sig_progress(float, str)``; ``sig_finished()`` always last.
-    """
-
-    sig_result = Signal(object)
-    sig_failed = Signal(BaseException)
-    sig_progress = Signal(float, str)
-    sig_finished = Signal()
-
-
-class Task(QRunnable):
-    """Run ``fn(*args, **kwargs)`` on a thread of the GUI process and report through ``self.signals``
-    (for satview's own in-process work, the demo scene; requests on user files go to ``Background``).
-    The caller keeps the task, with ``setAutoDelete(False)``, until ``sig_finished``.
-
-    If ``fn`` accepts a ``progress`` keyword (``with_progress=True``) it gets a callable
-    ``progress(fraction, message)`` that emits ``sig_progress`` from any thread.
-    """
-
-    def __init__(self, fn: Callable[..., Any], *args: Any, with_progress: bool = False,
-                 name: str = "", **kwargs: Any) -> None:
-        super().__init__()
-        self.signals = TaskSignals()
-        self.name = name or fn.__name__
-        self._fn = fn
-        self._args = args
-        self._kwargs = kwargs
-        self._with_progress = with_progress
-        self._finished = False
-
-    def progress(self, fraction: float, message: str = "") -> None:
-        """Emit ``sig_progress`` (thread-safe). The worker's progress events arrive on the pool's
-        event thread and one can come after the task has finished and its signal holder was
-        deleted: that late event is dropped."""
-        if self._finished:
-            return
-        with contextlib.suppress(RuntimeError):  # "Signal source has been deleted": finished just now
-            self.signals.sig_progress.emit(float(fraction), str(message))
-
-    def run(self) -> None:
-        """Run the function; emit exactly one of result/failed, then finished. Never raises."""
-        try:
-            kwargs = dict(self._kwargs)
-            if self._with_progress:
-                kwargs["progress"] = self.progress
-            result = self._fn(*self._args, **kwargs)
-        except BaseException as exc:  # reported, never lost
-            self.signals.sig_failed.emit(exc)
-        else:
-            self.signals.sig_result.emit(result)
-        finally:
-            self._fn = self._args = self._kwargs = None  # type: ignore[assignment]
-            self._finished = True
-            self.signals.sig_finished.emit()
 
 
 class Latest:
