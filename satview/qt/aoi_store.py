@@ -21,9 +21,9 @@ from satview.errors import AOIError, ExportError
 from satview.qt.session import Session, guard
 from satview.qt.workers import Background
 
-#: Most vertices an AOI outline is drawn with: every vertex becomes a pyqtgraph ROI handle, and building a
-#: PolyLineROI costs O(n²) in its handles (100 handles ~0.2 s, 400 ~4 s of GUI thread). A reprojected AOI
-#: has its edges densified, so even a 5-vertex box arrives with thousands of vertices.
+#: Most vertices an AOI outline is drawn with: each vertex of the selected AOI becomes a handle of its
+#: editor (about 0.5 ms of GUI thread each to build). A reprojected AOI has its edges densified, so even
+#: a 5-vertex box arrives with thousands of vertices.
 MAX_DRAWN_VERTICES = 64
 
 #: AOIs without a mark on the open scene that are marked in the GUI thread (a few ms each); more go

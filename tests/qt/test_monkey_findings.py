@@ -158,3 +158,25 @@ def test_outline_that_cannot_be_simplified_is_drawn_without_hanging():
     rng = random.Random(1)
     ring = [(rng.uniform(-1e23, 1e23), rng.uniform(-1e23, 1e23)) for _ in range(300)]
     assert 3 <= len(drawable_ring(ring)) <= MAX_DRAWN_VERTICES
+
+
+def test_aoi_editor_works_out_its_state_once_however_many_vertices(qtbot, win, monkeypatch):
+    """Selecting an AOI builds its editor with the ROI state worked out once, not once per handle
+    added (pyqtgraph's PolyLineROI does it per handle over all handles: O(n²), ~85 ms of GUI thread
+    for 64 vertices, the monkey's 356 ms select_aoi stall on a loaded machine)."""
+    import math
+
+    from satview.qt.aoi_layer import AoiEditor
+    from satview.qt.aoi_store import MAX_DRAWN_VERTICES
+
+    n = MAX_DRAWN_VERTICES
+    angles = [2 * math.pi * i / n for i in range(n)]
+    ring = [(100 + 50 * math.cos(a), 100 + 50 * math.sin(a)) for a in angles]
+    layer = win.canvas.aoi_layer
+    calls = []
+    original = AoiEditor.getState
+    monkeypatch.setattr(AoiEditor, "getState", lambda self: calls.append(1) or original(self))
+    layer.drawn = {1: ring}
+    layer.select(1)
+    assert layer.editor is not None and np.allclose(layer.vertices(layer.editor), ring)
+    assert len(calls) < n // 4, len(calls)  # pyqtgraph alone: 4 per vertex
