@@ -8,6 +8,7 @@ cannot say: no cycle between any two modules at all, a package and its own modul
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -100,6 +101,24 @@ def test_core_and_cli_import_no_qt() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"Qt modules loaded by the core/CLI: {out.stdout}"
+
+
+def test_gui_process_holds_stacks_without_loading_readers() -> None:
+    """The modules the app's GUI process loads to open a stack, plot a series, compare dates and
+    export an animation (and to unpickle what its workers send back) load no file-format library:
+    the first stack opened would otherwise import h5py and the readers in the GUI thread."""
+    code = (
+        "import sys, pickle\n"
+        "import satview.qt.main_window\n"
+        "from satview.core.stack import model, change_view\n"
+        "pickle.loads(pickle.dumps(model.StackDiscovery()))\n"
+        "print(','.join(sorted(n for n in ('h5py', 'pyhdf', 'satview.core.readers.nsidc_quick',\n"
+        "                                  'satview.core.stack.headers', 'satview.core.stack.change')\n"
+        "                      if n in sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip() == "", f"loaded by the GUI process: {out.stdout}"
 
 
 def test_seaice_series_loads_no_gdal_or_pool(tmp_path: Path) -> None:

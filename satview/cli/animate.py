@@ -6,8 +6,9 @@ import argparse
 
 from satview.cli.progress import ProgressLine
 from satview.core.aoi import load_aoi
-from satview.core.stack.animate import FrameSpec, write_animation
+from satview.core.stack.animate import write_animation
 from satview.core.stack.discover import single_stack
+from satview.core.stack.model import FrameSpec
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:

@@ -1,4 +1,4 @@
-"""The requests the app and the CLI send to worker processes: open, draw, pixel, export, prefetch.
+"""The requests the app and the CLI send to worker processes: open, draw, pixel, export, prefetch, dates.
 
 Each is a plain core call on a scene from the worker's cache (:mod:`satview.core.scene_cache`) that
 returns picklable values, declared with its deadline, lane and what it does to the file
@@ -175,6 +175,58 @@ def animate(scenes: list[Any], out_path: str, what: Any, aoi: Any = None, fps: f
         report_progress(fraction, f"frame of {date}")
 
     return str(write_animation(scenes, out_path, what, aoi=aoi, fps=fps, size=size, progress=progress))
+
+
+@request(0, doing="reading its dates", lane="export")
+def series_through_time(scenes: list[Any], quantity: Any, aoi: Any, lonlat: tuple[float, float] | None
+                        ) -> list[dict[str, Any]]:
+    """The Series dock's rows: ``stack.series.value_series`` of ``quantity`` over ``aoi`` or at
+    ``lonlat``; ``quantity`` None: ``stack.seaice_series.seaice_series`` (extent and area, hemisphere-wide
+    or inside ``aoi``). No deadline: a stack may hold years of dates."""
+    if quantity is None:
+        from satview.core.stack.seaice_series import seaice_series
+
+        return seaice_series(scenes, aoi=aoi)
+    from satview.core.stack.series import value_series
+
+    return value_series(scenes, quantity, aoi=aoi, lonlat=lonlat)
+
+
+@request(600, per_gb=120, doing="computing the change", lane="export")
+def change_layer(before: str, after: str, quantity: Any, classes: str | None, grid: str, screen: Any,
+                 max_size: int = COARSE_SIZE) -> Any:
+    """The Compare dock's difference layer (``stack.change_view.ChangeLayer``): AFTER minus BEFORE of
+    ``quantity`` (None: sea-ice concentration) with ``classes`` (``dnbr``, ``threshold:LOW,HIGH`` or
+    None) on the ``grid`` of the date on screen (``before`` or ``after``), written to satview's cache
+    and drawn at most ``max_size`` pixels across; ``screen`` is that scene's grid transform."""
+    from satview.core.stack.change import write_change
+    from satview.core.stack.change_view import ChangeLayer, change_file, change_picture
+    from satview.core.stack.classes import parse_classes
+
+    scheme = parse_classes(classes, quantity.label if quantity else "sea ice")
+    out = change_file(before, after, quantity, classes, grid)
+    result = write_change(before, after, quantity, out, grid=grid, scheme=scheme)
+    return ChangeLayer(result, *change_picture(out, quantity is None, screen, max_size))
+
+
+@request(600, per_gb=120, doing="writing the change", lane="export")
+def export_change(before: str, after: str, quantity: Any, classes: str | None, out: str) -> Any:
+    """"Export change GeoTIFF...": ``stack.change.write_change`` of the compared dates on the BEFORE
+    grid (its ``ChangeResult``)."""
+    from satview.core.stack.change import write_change
+    from satview.core.stack.classes import parse_classes
+
+    return write_change(before, after, quantity, out,
+                        scheme=parse_classes(classes, quantity.label if quantity else "sea ice"))
+
+
+@request(0, doing="looking for dates in it")
+def find_stacks(paths: list[str]) -> Any:
+    """``stack.discover.find_stacks`` on files and folders: the StackDiscovery the timeline shows. No
+    deadline: a folder of a thousand dates takes as long as reading their headers."""
+    from satview.core.stack.discover import find_stacks as find
+
+    return find(list(paths))
 
 
 @request(600, doing="making the demo scene")

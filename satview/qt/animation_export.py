@@ -30,7 +30,7 @@ from satview.qt.stacks import StackBrowser
 def frame_spec(spec: DisplaySpec | None, levels: Any) -> Any:
     """The core ``FrameSpec`` of the display on screen with its (physical) ``levels`` fixed for every
     frame; a sea-ice display keeps the sea-ice colours (no levels)."""
-    from satview.core.stack.animate import FrameSpec
+    from satview.core.stack.model import FrameSpec
 
     if spec is None:
         raise SatviewError("no scene is open; open a stack first")

@@ -162,8 +162,6 @@ class CompareMode(QObject):
         self._show(np.ascontiguousarray(self.picture[:, :k]), (x, y, w * k / cols, h))
 
     def _difference(self) -> None:
-        from satview.core.stack.change_view import change_layer
-
         before, after, grid = self.pair()
         quantity = self.quantity()
         classes = self.panel.classes.currentText().strip() or None
@@ -176,7 +174,7 @@ class CompareMode(QObject):
             self._draw()
             self.panel.show_legend(layer.result, layer.limit)
 
-        self.background.run("export", change_layer, before, after, quantity, classes, grid,
+        self.background.run("export", requests.change_layer, before, after, quantity, classes, grid,
                             info.grid.transform, COARSE_SIZE, done=done, title="Cannot compute the change",
                             path=after, stale=self._latest.token("compare"), busy="Computing the change…")
 
@@ -199,10 +197,8 @@ class CompareMode(QObject):
     def export(self, out: str, done: Any) -> None:
         """Write the change of the compared dates to ``out`` (GeoTIFF, core ``write_change``); then
         ``done("change", result)``."""
-        from satview.core.stack.change_view import export_change
-
         before, after, _ = self.pair()
         classes = self.panel.classes.currentText().strip() or None
-        self.background.run("export", export_change, before, after, self.quantity(), classes, out,
+        self.background.run("export", requests.export_change, before, after, self.quantity(), classes, out,
                             done=lambda r: done("change", r), title="Cannot export the change", path=after,
                             busy="Writing the change GeoTIFF…")

@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
+from satview.core import requests
 from satview.core.types import SceneInfo
 from satview.errors import SatviewError
 from satview.qt.panels.timeline import TimelinePanel
 from satview.qt.session import Session
 from satview.qt.workers import Background
 
-if TYPE_CHECKING:  # the stack module loads on first use (it pulls in the AOI and CRS tools)
-    from satview.core.stack.discover import Stack, StackDiscovery
+if TYPE_CHECKING:
+    from satview.core.stack.model import Stack, StackDiscovery
 
 #: Dates on each side of the current one opened ahead of time.
 PREFETCH_RADIUS = 1
@@ -51,8 +52,6 @@ class StackBrowser(QObject):
     def open_paths(self, paths: list[str]) -> None:
         """Open ``paths`` (files and folders): several dates of one place become the timeline and the
         first date opens; anything else opens as a single scene."""
-        from satview.core.stack.discover import find_stacks
-
         paths = [os.path.abspath(os.path.expanduser(p)) for p in paths]
 
         def done(found: StackDiscovery) -> None:
@@ -69,7 +68,7 @@ class StackBrowser(QObject):
                 self.background.fail(SatviewError(f"no scene found among the paths ({reasons})"),
                                      "Cannot open", paths[0])
 
-        self.background.run("files", find_stacks, paths, done=done, title="Cannot list the dates",
+        self.background.run("files", requests.find_stacks, paths, done=done, title="Cannot list the dates",
                             path=paths[0], busy="Looking for dates…")
 
     def _set_stack(self, stack: Stack | None) -> None:

@@ -1,5 +1,5 @@
 """The Series dock's requests: the value through time of the open stack for the selected AOI or
-the last read pixel, computed by the core (``series_through_time``) in the "export" worker.
+the last read pixel, computed by the core (``requests.series_through_time``) in the "export" worker.
 
 What is plotted follows the display: the index, or the single band (an RGB composite: its red
 band); a sea-ice display plots extent and area. Clicking a date steps the stack there.
@@ -12,6 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
+from satview.core import requests
 from satview.core.pixel import PixelReport
 from satview.core.render import DisplaySpec
 from satview.errors import SatviewError
@@ -88,8 +89,6 @@ class TimeSeries(QObject):
         self._run(quantity, None, (p.lon, p.lat), f"{label} at lon {p.lon:.4f}, lat {p.lat:.4f}")
 
     def _run(self, quantity: Any, aoi: Any, lonlat: tuple[float, float] | None, title: str) -> None:
-        from satview.core.stack.through_time import series_through_time
-
         stack = self.stacks.stack
         if stack is None:
             raise SatviewError("open a folder or several files of one place to plot them through time")
@@ -99,6 +98,6 @@ class TimeSeries(QObject):
             self.panel.show_rows(f"{title} ({len(rows)} dates)", rows, unit)
             self.panel.mark(self.stacks.current)
 
-        self.background.run("export", series_through_time, list(stack.scenes), quantity, aoi, lonlat,
+        self.background.run("export", requests.series_through_time, list(stack.scenes), quantity, aoi, lonlat,
                             done=done, title="Cannot plot the series", path=stack.scenes[0].path,
                             busy=f"Computing {title} through time…")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from pyproj import CRS, Transformer
 
-from satview.core.stack.change_view import change_layer
+from satview.core.requests import change_layer
 
 SEPTEMBER = "nsidc/september-1979-2023"
 FILES = ("seaice_conc_daily_nh_19790901_n07_v04r00.nc", "seaice_conc_daily_nh_20230901_f17_v04r00.nc")

@@ -286,7 +286,8 @@ def test_seaice_series_inside_an_aoi(season: tuple[Path, dict[str, Any]]) -> Non
 def test_animation_frames_show_the_aoi_with_the_date(demo: tuple[Path, dict[str, Any]]) -> None:
     """With an AOI the frames cover its extent at full resolution (sides made even for video), and
     each frame carries its date in white on black at the top left."""
-    from satview.core.stack.animate import FrameSpec, frames
+    from satview.core.stack.animate import frames
+    from satview.core.stack.model import FrameSpec
 
     folder, truth = demo
     a, _, x0, _, e, y0 = truth["transform"]

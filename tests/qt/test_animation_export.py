@@ -98,8 +98,8 @@ def test_without_a_stack_the_error_route_says_so(qtbot, win):
 def test_cancel_stops_between_frames_and_leaves_no_file(tmp_path, demo, monkeypatch):
     """The animate request honours Cancel at the next frame: a CancelledError, no output, no temporary."""
     from satview.core import requests
-    from satview.core.stack.animate import FrameSpec
     from satview.core.stack.discover import find_stacks
+    from satview.core.stack.model import FrameSpec
     from satview.errors import CancelledError
 
     scenes = find_stacks([str(demo / "scenes")]).stacks[0].scenes

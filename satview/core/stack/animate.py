@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,27 +29,13 @@ from satview.core.readers.nsidc_quick import read_field, read_header
 from satview.core.render import DisplaySpec, compute_display_levels, render_view
 from satview.core.seaice import seaice_rgba
 from satview.core.stack.area import aoi_window
-from satview.core.stack.headers import SceneHeader
+from satview.core.stack.model import FrameSpec, SceneHeader
 from satview.core.stretch import Levels, Stretch
 from satview.core.viewport import ReadPlan
 from satview.errors import ExportError, SatviewError
 
 ProgressFn = Callable[[float, str], None]
 FORMATS = (".gif", ".mp4")
-
-
-@dataclass(frozen=True)
-class FrameSpec:
-    """What each frame shows: a composite preset, three bands, one band or an index (at most one);
-    the app also passes what is on its screen: ``fixed_levels`` (physical values, used for every
-    frame instead of levels computed from the dates) and the colour map ``cmap``."""
-
-    preset: str | None = None
-    bands: tuple[str, ...] | None = None
-    band: str | None = None
-    index: str | None = None
-    fixed_levels: Levels | None = None
-    cmap: str | None = None
 
 
 def _display(scene: Scene, what: FrameSpec) -> DisplaySpec:

@@ -13,7 +13,6 @@ written as their flag values 251-255, as in NSIDC-0051.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,7 +29,8 @@ from satview.core.readers.nsidc_quick import read_field
 from satview.core.readers.nsidc_quick import read_header as read_seaice_header
 from satview.core.stack.align import common_grid, grid_blocks, read_on_grid
 from satview.core.stack.classes import ClassScheme, cell_area_km2
-from satview.core.stack.headers import crs_label, read_header
+from satview.core.stack.headers import read_header
+from satview.core.stack.model import ChangeResult
 from satview.core.stack.quantity import Quantity, qa_band, unusable
 from satview.core.types import GeoGrid
 from satview.errors import ExportError, SatviewError
@@ -42,35 +42,6 @@ GDAL_CACHE_BYTES = 256 * 1024 * 1024
 SEAICE_FLAG_CODES = {"pole_hole": 251, "lakes": 252, "unused": 252, "coast": 253, "coastal": 253,
                      "land": 254, "land_mask": 254, "missing": 255, "missing_data": 255}
 _FLAG_MEANINGS = "pole_hole lakes coast land missing"
-
-
-@dataclass
-class ChangeResult:
-    """What :func:`write_change` did: the grid, pixel counts and the area per class (km²)."""
-
-    path: str
-    grid: GeoGrid
-    quantity: str
-    before_date: str | None
-    after_date: str | None
-    pixels_compared: int = 0
-    pixels_masked: int = 0
-    classes: dict[str, float] = field(default_factory=dict)
-    convention: str = "AFTER - BEFORE"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "output": self.path,
-            "quantity": self.quantity,
-            "before": self.before_date,
-            "after": self.after_date,
-            "convention": self.convention,
-            "grid": {"crs": crs_label(self.grid.crs), "transform": list(self.grid.transform)[:6],
-                     "width": self.grid.width, "height": self.grid.height},
-            "pixels_compared": self.pixels_compared,
-            "pixels_masked": self.pixels_masked,
-            "area_km2": self.classes,
-        }
 
 
 def _date(path: str) -> str | None:

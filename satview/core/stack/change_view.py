@@ -1,5 +1,6 @@
-"""The app's difference layer: the two-date change computed by :func:`write_change` into satview's
-cache, then drawn with a diverging colour map for the window on screen.
+"""The app's difference layer: the two-date change (``write_change``, run by the
+``satview.core.requests.change_layer`` request) kept in satview's cache, drawn with a diverging
+colour map for the window on screen.
 
 The change is written on the grid of the date on screen (``grid="before"`` or ``"after"``), so its
 picture lands on that scene's pixels (warped by :func:`layer_on_view`, on a reprojected view's);
@@ -18,8 +19,7 @@ from rasterio import Affine
 
 from satview.core.cache import user_cache_dir
 from satview.core.colormap import colormap
-from satview.core.stack.change import ChangeResult, write_change
-from satview.core.stack.classes import parse_classes
+from satview.core.stack.model import ChangeResult
 from satview.core.stack.quantity import Quantity
 from satview.core.types import GeoGrid
 
@@ -39,24 +39,23 @@ class ChangeLayer:
     limit: float
 
 
-def _cache_file(before: str, after: str, quantity: Quantity | None, classes: str | None, grid: str) -> str:
+def change_file(before: str, after: str, quantity: Quantity | None, classes: str | None, grid: str) -> str:
+    """Where the change of these dates, quantity, classes and grid is kept in satview's cache (a new
+    name when either file changes)."""
     key = "|".join([before, after, repr(quantity), classes or "", grid,
                     *(str(os.stat(p).st_mtime_ns) for p in (before, after) if os.path.exists(p))])
     return os.fspath(user_cache_dir("change") / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.tif")
 
 
-def change_layer(before: str, after: str, quantity: Quantity | None, classes: str | None, grid: str,
-                 screen: Affine, max_size: int = 1024) -> ChangeLayer:
-    """AFTER minus BEFORE of ``quantity`` (None: sea-ice concentration) with ``classes`` (``dnbr``,
-    ``threshold:LOW,HIGH`` or None) on the ``grid`` of the date on screen (``before`` or ``after``),
-    drawn at most ``max_size`` pixels across; ``screen`` is that scene's grid transform."""
+def change_picture(path: str, seaice: bool, screen: Affine, max_size: int = 1024
+                   ) -> tuple[np.ndarray, tuple[float, float, float, float], float]:
+    """The difference GeoTIFF at ``path`` drawn at most ``max_size`` pixels across with a diverging
+    colour map: (rgba, rect in pixels of the scene whose grid transform is ``screen``, limit).
+    ``seaice``: values over 250.5 are the sea-ice flags kept in the difference, drawn grey."""
     import rasterio
     from rasterio.enums import Resampling
 
-    scheme = parse_classes(classes, quantity.label if quantity else "sea ice")
-    out = _cache_file(before, after, quantity, classes, grid)
-    result = write_change(before, after, quantity, out, grid=grid, scheme=scheme)
-    with rasterio.open(out) as src:
+    with rasterio.open(path) as src:
         scale = max(1.0, max(src.width, src.height) / max_size)
         shape = (max(1, round(src.height / scale)), max(1, round(src.width / scale)))
         diff = src.read(1, out_shape=shape, masked=True, resampling=Resampling.nearest)
@@ -64,7 +63,7 @@ def change_layer(before: str, after: str, quantity: Quantity | None, classes: st
         x0, y0 = ~screen * (t.c, t.f)
         rect = (float(x0), float(y0), float(src.width * t.a / screen.a), float(src.height * t.e / screen.e))
     values = np.ma.filled(diff.astype(np.float32), np.nan)
-    flags = values > FLAG_MIN if quantity is None else np.zeros(values.shape, bool)
+    flags = values > FLAG_MIN if seaice else np.zeros(values.shape, bool)
     finite = np.isfinite(values) & ~flags
     limit = float(np.percentile(np.abs(values[finite]), 98)) if finite.any() else 1.0
     limit = limit or 1.0
@@ -73,7 +72,7 @@ def change_layer(before: str, after: str, quantity: Quantity | None, classes: st
     rgba[..., :3] = colormap("rdbu")[np.where(finite, idx, 0).astype(np.uint8)]
     rgba[..., 3] = np.where(finite, 255, 0)
     rgba[flags] = FLAG_RGBA
-    return ChangeLayer(result, rgba, rect, limit)
+    return rgba, rect, limit
 
 
 def layer_on_view(rgba: np.ndarray, rect: tuple[float, float, float, float], source: GeoGrid,
@@ -95,10 +94,3 @@ def layer_on_view(rgba: np.ndarray, rect: tuple[float, float, float, float], sou
               dst_transform=view.transform, dst_crs=view.crs, resampling=Resampling.nearest)
     out[:, ~earth_mask(view)] = 0  # e.g. the wedge a conic projection leaves open behind the pole
     return np.ascontiguousarray(np.moveaxis(out, 0, -1)), (0.0, 0.0, float(view.width), float(view.height))
-
-
-def export_change(before: str, after: str, quantity: Quantity | None, classes: str | None,
-                  out: str) -> ChangeResult:
-    """"Export change GeoTIFF...": :func:`write_change` of the compared dates on the BEFORE grid."""
-    return write_change(before, after, quantity, out,
-                        scheme=parse_classes(classes, quantity.label if quantity else "sea ice"))

@@ -12,50 +12,14 @@ from __future__ import annotations
 import glob
 import os
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from satview.core.batch.discover import WALK_READERS
 from satview.core.readers import identify, open_scene
-from satview.core.stack.headers import HeaderFn, SceneHeader, read_header
+from satview.core.stack.headers import HeaderFn, read_header
+from satview.core.stack.model import SceneHeader, Stack, StackDiscovery
 from satview.errors import SatviewError
-
-
-@dataclass(frozen=True)
-class Stack:
-    """Scenes of one place, sorted by date: ``kind`` and ``label`` say what place, ``crs`` its usual CRS."""
-
-    kind: str
-    label: str
-    crs: str | None
-    scenes: tuple[SceneHeader, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form: ``{"kind", "label", "crs", "scenes": [{"path", "date", "product_id",
-        "cloud_cover"}]}``."""
-        return {
-            "kind": self.kind,
-            "label": self.label,
-            "crs": self.crs,
-            "scenes": [
-                {"path": s.path, "date": s.date.isoformat(), "product_id": s.product_id,
-                 "cloud_cover": s.cloud_cover}
-                for s in self.scenes
-            ],
-        }
-
-
-@dataclass
-class StackDiscovery:
-    """The stacks found, and every input that is in none of them with the reason."""
-
-    stacks: list[Stack] = field(default_factory=list)
-    ignored: list[tuple[str, str]] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"stacks": [s.to_dict() for s in self.stacks],
-                "ignored": [{"path": p, "reason": r} for p, r in self.ignored]}
 
 
 def find_stacks(inputs: list[str | os.PathLike[str]], header: HeaderFn = read_header) -> StackDiscovery:

@@ -1,4 +1,5 @@
-"""What a scene says about *where* and *when*: one :class:`SceneHeader` per file, from metadata only.
+"""What a scene says about *where* and *when*: one :class:`~satview.core.stack.model.SceneHeader` per
+file, from metadata only.
 
 A stack is the scenes of one place on different dates, so each scene gets a place key (WRS-2
 path, NSIDC hemisphere, MODIS tile, GeoTIFF grid) and a date (MTL, product id, netCDF time,
@@ -12,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from satview.core.batch.discover import scene_stem
 from satview.core.readers import open_scene
 from satview.core.readers.nsidc_quick import SeaIceHeader
 from satview.core.readers.nsidc_quick import read_header as seaice
+from satview.core.stack.model import SceneHeader, crs_label
 from satview.core.types import SceneInfo
 from satview.errors import SatviewError
 
@@ -29,36 +30,6 @@ _EOS_DATE_RE = re.compile(r"RANGEBEGINNINGDATE.*?VALUE\s*=\s*\"?(\d{4}-\d{2}-\d{
 _EOS_TILE_RE = re.compile(r"(HORIZONTALTILENUMBER|VERTICALTILENUMBER).*?VALUE\s*=\s*\"?(\d+)", re.S)
 _DATE_KEYS = ("time_coverage_start", "rangebeginningdate", "acquisition_date", "date_acquired",
               "tifftag_datetime", "date", "start_date", "begin_date")
-
-
-@dataclass(frozen=True)
-class SceneHeader:
-    """One scene's place, date and identity, as the stack builder needs them.
-
-    ``kind`` says which family the scene belongs to ("landsat", "nsidc-seaice", "modis",
-    "raster"); ``place`` groups scenes of one place within the kind; ``row`` is the WRS-2 row of a
-    Landsat scene (neighbouring rows of one path share a stack); ``rank`` orders duplicates of one
-    date (the highest is kept: newer collection, higher level, later processing).
-    """
-
-    path: str
-    kind: str
-    place: tuple[Any, ...]
-    label: str
-    crs: str | None
-    date: dt.date
-    product_id: str | None = None
-    cloud_cover: float | None = None
-    row: int | None = None
-    rank: tuple[Any, ...] = ()
-
-
-def crs_label(crs: Any) -> str | None:
-    """``EPSG:n`` when the CRS has an EPSG code, else its WKT; None without a CRS."""
-    if crs is None:
-        return None
-    epsg = crs.to_epsg()
-    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
 
 
 #: Reads one scene's header: ``(path, reader name) -> SceneHeader``.

@@ -19,8 +19,9 @@ import numpy as np
 from satview.core.polar_grids import NsidcGrid, cell_areas_km2
 from satview.core.readers.nsidc_quick import percent_table, read_concentration, to_percent
 from satview.core.seaice import EXTENT_THRESHOLD, extent_and_area
-from satview.core.stack.discover import Stack, single_stack
-from satview.core.stack.headers import SceneHeader, read_header, seaice_scene_header
+from satview.core.stack.discover import single_stack
+from satview.core.stack.headers import read_header, seaice_scene_header
+from satview.core.stack.model import SceneHeader, Stack
 from satview.core.types import BandInfo
 from satview.errors import SatviewError
 

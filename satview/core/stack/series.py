@@ -17,7 +17,7 @@ from rasterio.windows import Window
 from satview.core.aoi import AOI
 from satview.core.readers import open_scene
 from satview.core.stack.area import aoi_window, point_window, row_blocks
-from satview.core.stack.headers import SceneHeader
+from satview.core.stack.model import SceneHeader
 from satview.core.stack.quantity import Quantity, qa_band, unusable
 from satview.errors import AOIError
 

@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 from satview.qt.panels.timeline import date_text
 
 if TYPE_CHECKING:
-    from satview.core.stack.change import ChangeResult
-    from satview.core.stack.discover import Stack
+    from satview.core.stack.model import ChangeResult, Stack
 
 #: Compare modes, in button order.
 MODES = ("off", "swipe", "flicker", "difference")

@@ -1,6 +1,6 @@
 """The Series dock: a value through the dates of the open stack, for the selected AOI or a point.
 
-It draws rows computed by the core (``series_through_time`` in a worker) with a date axis: the
+It draws rows computed by the core (``requests.series_through_time`` in a worker) with a date axis: the
 mean (and median) of an index or band, or the sea-ice extent and area; the date on screen is
 marked, and clicking a date asks to step there (``sig_date_clicked(index)``).
 """

@@ -24,8 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:
-    from satview.core.stack.discover import Stack
-    from satview.core.stack.headers import SceneHeader
+    from satview.core.stack.model import SceneHeader, Stack
 
 #: The keys that step through the dates (also written in the README's shortcut line).
 PREVIOUS_KEYS = ("[", "PgUp")
