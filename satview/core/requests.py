@@ -201,11 +201,9 @@ def change_layer(before: str, after: str, quantity: Any, classes: str | None, gr
     and drawn at most ``max_size`` pixels across; ``screen`` is that scene's grid transform."""
     from satview.core.stack.change import write_change
     from satview.core.stack.change_view import ChangeLayer, change_file, change_picture
-    from satview.core.stack.classes import parse_classes
 
-    scheme = parse_classes(classes, quantity.label if quantity else "sea ice")
     out = change_file(before, after, quantity, classes, grid)
-    result = write_change(before, after, quantity, out, grid=grid, scheme=scheme)
+    result = write_change(before, after, quantity, out, grid=grid, scheme=_change_classes(classes, quantity))
     return ChangeLayer(result, *change_picture(out, quantity is None, screen, max_size))
 
 
@@ -214,10 +212,15 @@ def export_change(before: str, after: str, quantity: Any, classes: str | None, o
     """"Export change GeoTIFF...": ``stack.change.write_change`` of the compared dates on the BEFORE
     grid (its ``ChangeResult``)."""
     from satview.core.stack.change import write_change
+
+    return write_change(before, after, quantity, out, scheme=_change_classes(classes, quantity))
+
+
+def _change_classes(classes: str | None, quantity: Any) -> Any:
+    """The ``ClassScheme`` of the Compare dock's ``classes`` text for ``quantity`` (None: sea ice)."""
     from satview.core.stack.classes import parse_classes
 
-    return write_change(before, after, quantity, out,
-                        scheme=parse_classes(classes, quantity.label if quantity else "sea ice"))
+    return parse_classes(classes, quantity.label if quantity else "sea ice")
 
 
 @request(0, doing="looking for dates in it")

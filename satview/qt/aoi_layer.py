@@ -32,9 +32,8 @@ Ring = list[tuple[float, float]]
 
 
 class AoiEditor(pg.PolyLineROI):
-    """A ``PolyLineROI`` that works out its state once when its vertices are set. pyqtgraph's does it
-    after every handle it adds (each time over all handles), which is O(n²): a 64-vertex editor took
-    ~85 ms of GUI thread to build, ~35 ms this way."""
+    """A ``PolyLineROI`` that works out its state once when its vertices are set; pyqtgraph's does it
+    after every handle it adds, each time over all handles, so building an editor costs O(n²)."""
 
     _setting = False
 

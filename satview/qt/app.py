@@ -281,10 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             label = path or "the demo scene"
             shot = _Screenshot(app, window, os.path.abspath(args.screenshot), label, args.timeout)
 
-        def _drain() -> None:
-            window.shutdown()
-
-        app.aboutToQuit.connect(_drain)
+        app.aboutToQuit.connect(window.shutdown)
         window.show()
         if path:
             window.files.select_path(path)
@@ -294,7 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if own_app:  # this process is the app's: its start-up objects are kept out of later collections
         gc.freeze()
     code = app.exec()
-    _drain()
+    window.shutdown()
     window.reporter.uninstall_hooks()
     if shot is not None and shot.code is not None:
         code = shot.code
